@@ -1,0 +1,73 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+let package = Package(
+    name: "xen2kvm",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "xen2kvm", targets: ["xen2kvm"]),
+        .library(name: "PartitionTable", targets: ["PartitionTable"]),
+        .library(name: "ExtFS", targets: ["ExtFS"]),
+        .library(name: "BlockProbe", targets: ["BlockProbe"]),
+        .library(name: "Inspection", targets: ["Inspection"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+    ],
+    targets: [
+        // System libraries (Debian: libext2fs-dev, libblkid-dev, zlib1g-dev, liblzma-dev, libzstd-dev).
+        .systemLibrary(
+            name: "CExt2fs", pkgConfig: "ext2fs",
+            providers: [.apt(["libext2fs-dev", "comerr-dev"])]),
+        .systemLibrary(
+            name: "CBlkid", pkgConfig: "blkid",
+            providers: [.apt(["libblkid-dev"])]),
+        .systemLibrary(
+            name: "CDecompress",
+            providers: [.apt(["zlib1g-dev", "liblzma-dev", "libzstd-dev"])]),
+
+        // Pure Swift: MBR and GPT writer/reader and the disk geometry.
+        .target(name: "PartitionTable"),
+        // libext2fs: superblock facts, used-block runs, guest file reads.
+        .target(
+            name: "ExtFS",
+            dependencies: [
+                "CExt2fs",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]),
+        // libblkid: what an image or block device holds.
+        .target(
+            name: "BlockProbe",
+            dependencies: [
+                "CBlkid",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]),
+        // Guest facts (distro, kernels, bootloader, fstab) and findings.
+        .target(
+            name: "Inspection",
+            dependencies: ["ExtFS", "BlockProbe", "PartitionTable", "CDecompress"]),
+        // The CLI: parsing and printing only.
+        .executableTarget(
+            name: "xen2kvm",
+            dependencies: [
+                "Inspection",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            path: "Tests/TestSupport"),
+        .testTarget(name: "PartitionTableTests", dependencies: ["PartitionTable", "TestSupport"]),
+        .testTarget(name: "ExtFSTests", dependencies: ["ExtFS", "TestSupport"]),
+        .testTarget(name: "InspectionTests", dependencies: ["Inspection", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
+    ]
+)

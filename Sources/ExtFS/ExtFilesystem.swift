@@ -1,0 +1,86 @@
+import CExt2fs
+import SystemPackage
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// One ext2/3/4 filesystem opened read-only through libext2fs.
+///
+/// The source is never written: the handle is opened without EXT2_FLAG_RW, so libext2fs's
+/// unix I/O manager opens the file or device O_RDONLY. Not thread-safe (libext2fs handles are
+/// not); use one instance from one task.
+public final class ExtFilesystem {
+    /// The raw libext2fs handle, for the other files of this module.
+    let fs: ext2_filsys
+    public let path: String
+    /// Size of the image file or block device, in bytes.
+    public let sourceBytes: UInt64
+
+    public init(path: String) throws(ExtFSError) {
+        self.path = path
+        let size = try ExtFilesystem.sourceSize(path)
+        guard size > 0 else { throw .empty(path: path) }
+        sourceBytes = size
+        guard size >= 2048 else {
+            throw .notExt(path: path, detail: "only \(size) bytes, smaller than an ext superblock")
+        }
+
+        var handle: ext2_filsys?
+        let flags = Int32(EXT2_FLAG_64BITS | EXT2_FLAG_SKIP_MMP)
+        let code = ext2fs_open(path, flags, 0, 0, xen2kvm_unix_io_manager(), &handle)
+        guard code == 0, let opened = handle else {
+            throw ExtFilesystem.classifyOpenError(path: path, code: Int(code))
+        }
+        // Checked before `fs` is set: a throwing init of a fully initialised class runs
+        // deinit, which would close the handle a second time.
+        let fsBytes = UInt64(xen2kvm_blocks_count(opened)) * UInt64(opened.pointee.blocksize)
+        if fsBytes > size {
+            ext2fs_close_free(&handle)
+            throw .truncated(path: path, filesystemBytes: fsBytes, sourceBytes: size)
+        }
+        fs = opened
+    }
+
+    deinit {
+        var handle: ext2_filsys? = fs
+        ext2fs_close_free(&handle)
+    }
+
+    public var blockSize: Int { Int(fs.pointee.blocksize) }
+    public var blockCount: UInt64 { UInt64(xen2kvm_blocks_count(fs)) }
+    public var freeBlockCount: UInt64 { UInt64(xen2kvm_free_blocks_count(fs)) }
+
+    /// Size of a file or block device without reading its data.
+    static func sourceSize(_ path: String) throws(ExtFSError) -> UInt64 {
+        let fd: FileDescriptor
+        do {
+            fd = try FileDescriptor.open(FilePath(path), .readOnly)
+        } catch {
+            throw .cannotOpen(path: path, reason: "\(error)")
+        }
+        defer { try? fd.close() }
+        do {
+            let end = try fd.seek(offset: 0, from: .end)
+            return UInt64(end)
+        } catch {
+            throw .cannotOpen(path: path, reason: "cannot find its size: \(error)")
+        }
+    }
+
+    private static func classifyOpenError(path: String, code: Int) -> ExtFSError {
+        let text = ExtFSError.message(for: code)
+        switch code {
+        case Int(EXT2_ET_BAD_MAGIC), Int(EXT2_ET_SB_CSUM_INVALID), Int(EXT2_ET_UNSUPP_FEATURE),
+            Int(EXT2_ET_RO_UNSUPP_FEATURE), Int(EXT2_ET_CORRUPT_SUPERBLOCK):
+            if code == Int(EXT2_ET_BAD_MAGIC) {
+                return .notExt(path: path, detail: "no ext superblock magic at byte 1080")
+            }
+            return .corrupt(path: path, detail: text)
+        case Int(EXT2_ET_SHORT_READ):
+            return .corrupt(path: path, detail: "\(text): the image looks truncated")
+        default:
+            return .corrupt(path: path, detail: text)
+        }
+    }
+}

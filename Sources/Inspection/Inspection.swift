@@ -1,0 +1,2 @@
+import ExtFS
+import CDecompress
