@@ -30,7 +30,9 @@ let package = Package(
             providers: [.apt(["zlib1g-dev", "liblzma-dev", "libzstd-dev"])]),
 
         // Pure Swift: MBR and GPT writer/reader and the disk geometry.
-        .target(name: "PartitionTable"),
+        .target(
+            name: "PartitionTable",
+            dependencies: [.product(name: "SystemPackage", package: "swift-system")]),
         // libext2fs: superblock facts, used-block runs, guest file reads.
         .target(
             name: "ExtFS",

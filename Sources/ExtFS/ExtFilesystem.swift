@@ -14,13 +14,21 @@ public final class ExtFilesystem {
     /// The raw libext2fs handle, for the other files of this module.
     let fs: ext2_filsys
     public let path: String
-    /// Size of the image file or block device, in bytes.
+    /// Where the filesystem starts in the source: 0 for a bare filesystem, the partition's
+    /// offset for a partitioned disk.
+    public let offset: UInt64
+    /// Bytes of the source available to the filesystem (from `offset` to the end, or to the
+    /// end of its partition).
     public let sourceBytes: UInt64
 
-    public init(path: String) throws(ExtFSError) {
+    /// Opens the filesystem at `offset` bytes into `path`, limited to `length` bytes if given.
+    public init(path: String, offset: UInt64 = 0, length: UInt64? = nil) throws(ExtFSError) {
         self.path = path
-        let size = try ExtFilesystem.sourceSize(path)
-        guard size > 0 else { throw .empty(path: path) }
+        self.offset = offset
+        let total = try ExtFilesystem.sourceSize(path)
+        guard total > 0 else { throw .empty(path: path) }
+        let available = total > offset ? total - offset : 0
+        let size = min(available, length ?? available)
         sourceBytes = size
         guard size >= 2048 else {
             throw .notExt(path: path, detail: "only \(size) bytes, smaller than an ext superblock")
@@ -28,7 +36,9 @@ public final class ExtFilesystem {
 
         var handle: ext2_filsys?
         let flags = Int32(EXT2_FLAG_64BITS | EXT2_FLAG_SKIP_MMP)
-        let code = ext2fs_open(path, flags, 0, 0, xen2kvm_unix_io_manager(), &handle)
+        // The unix I/O manager takes the partition offset as an io option.
+        let options = offset > 0 ? "offset=\(offset)" : nil
+        let code = ext2fs_open2(path, options, flags, 0, 0, xen2kvm_unix_io_manager(), &handle)
         guard code == 0, let opened = handle else {
             throw ExtFilesystem.classifyOpenError(path: path, code: Int(code))
         }

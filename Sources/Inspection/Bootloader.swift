@@ -1,0 +1,137 @@
+/// Which bootloader configuration the guest carries and the kernel command lines in it.
+public struct BootloaderFacts: Sendable, Codable, Equatable {
+    public enum Kind: String, Sendable, Codable {
+        case grubLegacy = "grub-legacy"
+        case grub2
+        case none
+    }
+
+    public var kind: Kind
+    /// Config files found (after symlinks: the path as named, e.g. /boot/grub/menu.lst).
+    public var configFiles: [String]
+    public var commandLines: [KernelCommandLine]
+    /// The kernel the default menu entry boots, when it can be told (grub legacy `default`).
+    public var defaultKernel: String?
+    /// grub legacy `root (hd0)`: the partitionless Xen disk; KVM needs `(hd0,0)`.
+    public var partitionlessRoot: [Location]
+}
+
+/// A file and 1-based line number, for findings that point at the text.
+public struct Location: Sendable, Codable, Equatable, CustomStringConvertible {
+    public var file: String
+    public var line: Int
+    public var description: String { "\(file):\(line)" }
+}
+
+/// Kernel arguments on one line of a bootloader config.
+public struct KernelCommandLine: Sendable, Codable, Equatable {
+    public var location: Location
+    /// The kernel image the line boots; nil for /etc/default/grub variables.
+    public var kernel: String?
+    public var arguments: String
+}
+
+enum BootloaderScanner {
+    static let legacyConfigs = ["/boot/grub/menu.lst", "/boot/grub/grub.conf", "/etc/grub.conf"]
+    static let grub2Configs = ["/boot/grub2/grub.cfg", "/boot/grub/grub.cfg", "/etc/default/grub"]
+
+    static func scan(_ guest: some GuestFileSource) -> BootloaderFacts {
+        let legacy = legacyConfigs.filter { guest.isFile($0) }
+        let grub2 = grub2Configs.filter { guest.isFile($0) }
+        // Both may exist (a Debian guest keeps menu.lst for pygrub next to grub.cfg); grub
+        // legacy never reads /etc/default/grub, so its presence marks a grub2 system.
+        let kind: BootloaderFacts.Kind
+        if !grub2.isEmpty && (legacy.isEmpty || grub2.contains("/etc/default/grub")) {
+            kind = .grub2
+        } else if !legacy.isEmpty {
+            kind = .grubLegacy
+        } else {
+            kind = .none
+        }
+        var facts = BootloaderFacts(
+            kind: kind, configFiles: legacy + grub2, commandLines: [], defaultKernel: nil,
+            partitionlessRoot: [])
+        // One file may be reachable under several names (menu.lst -> grub.conf): read it once.
+        var seen = Set<String>()
+        for path in legacy {
+            let lines = guest.lines(path)
+            guard seen.insert(lines.joined(separator: "\n")).inserted else { continue }
+            readLegacy(path: path, lines: lines, into: &facts)
+        }
+        for path in grub2 {
+            let lines = guest.lines(path)
+            guard seen.insert(lines.joined(separator: "\n")).inserted else { continue }
+            if path == "/etc/default/grub" {
+                readDefaultGrub(path: path, lines: lines, into: &facts)
+            } else {
+                readGrubCfg(path: path, lines: lines, into: &facts)
+            }
+        }
+        return facts
+    }
+
+    /// menu.lst / grub.conf: `default N`, `root (hd0)`, `kernel /vmlinuz-… args`.
+    static func readLegacy(path: String, lines: [String], into facts: inout BootloaderFacts) {
+        var defaultIndex = 0
+        var kernels: [String] = []
+        for (number, raw) in lines.enumerated() {
+            let line = raw.trimmingWhitespace()
+            let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "=" })
+            guard let keyword = words.first?.lowercased() else { continue }
+            let location = Location(file: path, line: number + 1)
+            switch keyword {
+            case "default":
+                if words.count > 1, let value = Int(words[1]) { defaultIndex = value }
+            case "root":
+                let device = words.dropFirst().joined(separator: " ")
+                if device.hasPrefix("(hd"), !device.contains(",") { facts.partitionlessRoot.append(location) }
+            case "kernel":
+                let parts = line.dropFirst("kernel".count).trimmingWhitespace().split(
+                    separator: " ", maxSplits: 1)
+                guard let image = parts.first else { continue }
+                kernels.append(String(image))
+                facts.commandLines.append(
+                    KernelCommandLine(
+                        location: location, kernel: String(image),
+                        arguments: parts.count > 1 ? String(parts[1]) : ""))
+            default:
+                continue
+            }
+        }
+        if facts.defaultKernel == nil, defaultIndex < kernels.count {
+            facts.defaultKernel = kernels[defaultIndex]
+        }
+    }
+
+    /// grub.cfg: `linux`, `linux16`, `linuxefi` lines inside menu entries.
+    static func readGrubCfg(path: String, lines: [String], into facts: inout BootloaderFacts) {
+        for (number, raw) in lines.enumerated() {
+            let line = raw.trimmingWhitespace()
+            let parts = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            guard parts.count >= 2, ["linux", "linux16", "linuxefi"].contains(String(parts[0])) else {
+                continue
+            }
+            let arguments = parts.dropFirst(2).joined(separator: " ")
+            facts.commandLines.append(
+                KernelCommandLine(
+                    location: Location(file: path, line: number + 1), kernel: String(parts[1]),
+                    arguments: arguments))
+        }
+    }
+
+    /// /etc/default/grub: GRUB_CMDLINE_LINUX and GRUB_CMDLINE_LINUX_DEFAULT.
+    static func readDefaultGrub(path: String, lines: [String], into facts: inout BootloaderFacts) {
+        for (number, raw) in lines.enumerated() {
+            let line = raw.trimmingWhitespace()
+            guard line.hasPrefix("GRUB_CMDLINE_LINUX"), let equals = line.firstIndex(of: "=") else { continue }
+            var value = line[line.index(after: equals)...]
+            if let quote = value.first, quote == "\"" || quote == "'" {
+                value = value.dropFirst()
+                if value.last == quote { value = value.dropLast() }
+            }
+            facts.commandLines.append(
+                KernelCommandLine(
+                    location: Location(file: path, line: number + 1), kernel: nil, arguments: String(value)))
+        }
+    }
+}

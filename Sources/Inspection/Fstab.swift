@@ -1,0 +1,66 @@
+/// One line of /etc/fstab.
+public struct FstabEntry: Sendable, Codable, Equatable {
+    public var device: String
+    public var mountPoint: String
+    public var type: String
+    public var options: String
+    public var dump: Int
+    public var pass: Int
+    /// 1-based line number in the file, for findings that point at it.
+    public var line: Int
+}
+
+/// Reads /etc/fstab: whitespace-separated fields, `#` comments, missing trailing fields default.
+enum FstabReader {
+    static let path = "/etc/fstab"
+
+    static func read(_ guest: some GuestFileSource) -> [FstabEntry] {
+        parse(guest.lines(path))
+    }
+
+    static func parse(_ lines: [String]) -> [FstabEntry] {
+        var entries: [FstabEntry] = []
+        for (index, line) in lines.enumerated() {
+            let content = line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)
+                .first ?? ""
+            let fields = content.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+            guard fields.count >= 2 else { continue }
+            entries.append(
+                FstabEntry(
+                    device: fields[0], mountPoint: fields[1],
+                    type: fields.count > 2 ? fields[2] : "auto",
+                    options: fields.count > 3 ? fields[3] : "defaults",
+                    dump: fields.count > 4 ? Int(fields[4]) ?? 0 : 0,
+                    pass: fields.count > 5 ? Int(fields[5]) ?? 0 : 0,
+                    line: index + 1))
+        }
+        return entries
+    }
+}
+
+/// Xen block device names: /dev/xvda, /dev/xvdb1, /dev/xvdaa3 …
+enum XenDeviceName {
+    /// The `xvd…` names that appear in `text` (without /dev/), in order, unique.
+    static func occurrences(in text: String) -> [String] {
+        let chars = Array(text)
+        var found: [String] = []
+        var index = 0
+        while index + 3 < chars.count {
+            let standsAlone = index == 0 || !(chars[index - 1].isLetter || chars[index - 1].isNumber)
+            guard standsAlone, chars[index] == "x", chars[index + 1] == "v", chars[index + 2] == "d" else {
+                index += 1
+                continue
+            }
+            var end = index + 3
+            while end < chars.count, chars[end].isLetter, chars[end].isLowercase { end += 1 }
+            let hasLetters = end > index + 3
+            while end < chars.count, chars[end].isNumber { end += 1 }
+            if hasLetters {
+                let name = String(chars[index..<end])
+                if !found.contains(name) { found.append(name) }
+            }
+            index = end
+        }
+        return found
+    }
+}

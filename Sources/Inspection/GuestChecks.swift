@@ -1,0 +1,256 @@
+/// The rules that turn guest facts into findings, one small function per concern.
+///
+/// Inspection decides, conversion acts: each message names the file and says what the guest
+/// fixes will do, or what the operator must do first.
+enum GuestChecks {
+    static func findings(for guest: GuestReport) -> [Finding] {
+        distro(guest) + kernels(guest) + bootloader(guest) + fstab(guest) + commandLines(guest)
+            + consoles(guest) + modules(guest) + selinux(guest) + network(guest) + caches(guest)
+    }
+
+    static func distro(_ guest: GuestReport) -> [Finding] {
+        guard guest.distro == "unknown" else { return [] }
+        return [
+            Finding(
+                .warning, "distro-unknown",
+                "no /etc/os-release, /etc/redhat-release or /etc/debian_version: the distribution is unknown; "
+                    + "convert applies only the generic fixes (use --profile to pick one)")
+        ]
+    }
+
+    static func kernels(_ guest: GuestReport) -> [Finding] {
+        let kernels = guest.kernels
+        guard !kernels.isEmpty else {
+            return [
+                Finding(
+                    .blocker, "no-kernel",
+                    "/boot holds no kernel: the guest booted a kernel kept on the Xen host. "
+                        + "Install a kernel package in the guest (kernel, linux-image-amd64) before converting")
+            ]
+        }
+        var result: [Finding] = []
+        let kvmKernels = kernels.filter { !$0.xenOnly }
+        for kernel in kernels where kernel.xenOnly {
+            result.append(
+                Finding(
+                    .info, "xen-kernel-present",
+                    "\(kernel.image) is built for Xen PV only (CONFIG_X86_XEN/CONFIG_X86_64_XEN) and cannot boot "
+                        + "under KVM; it stays installed but is not the default",
+                    file: kernel.image))
+        }
+        if kvmKernels.isEmpty {
+            result.append(
+                Finding(
+                    .blocker, "only-xen-kernels",
+                    "every kernel in /boot is Xen-only (\(kernels.map(\.version).joined(separator: ", "))): "
+                        + "install the normal kernel package first (EL5: `yum install kernel`, it must be "
+                        + "2.6.18-128.el5 or newer for virtio), then convert"))
+            return result
+        }
+        let withVirtio = kvmKernels.filter(\.virtio)
+        if withVirtio.isEmpty {
+            result.append(
+                Finding(
+                    .blocker, "no-virtio-driver",
+                    "no installed non-Xen kernel has a virtio_blk driver (module or built in): under KVM it "
+                        + "cannot see its disk. Install a kernel with virtio (EL5: 2.6.18-128.el5 or newer)"))
+        }
+        let initrdsWithout = withVirtio.filter { $0.initrdHasVirtio == false }
+        if !withVirtio.isEmpty && !withVirtio.contains(where: { $0.initrdHasVirtio == true }) {
+            let names = withVirtio.compactMap(\.initrd)
+            result.append(
+                Finding(
+                    .warning, "no-virtio-in-initrd",
+                    names.isEmpty
+                        ? "no initrd found for the KVM-capable kernels: convert builds one with virtio_blk"
+                        : "no initrd carries virtio_blk (\(names.joined(separator: ", "))): convert rebuilds "
+                            + "them with virtio, keeping the old images as backups",
+                    file: names.first))
+        } else {
+            for kernel in initrdsWithout {
+                result.append(
+                    Finding(
+                        .warning, "initrd-without-virtio",
+                        "\(kernel.initrd ?? "initrd") has no virtio_blk: convert rebuilds it with virtio",
+                        file: kernel.initrd))
+            }
+        }
+        for kernel in kernels where kernel.initrdProblem != nil {
+            result.append(
+                Finding(
+                    .info, "initrd-unreadable",
+                    "\(kernel.initrd ?? "initrd") could not be read (\(kernel.initrdProblem!)): "
+                        + "whether it has virtio is unknown; convert rebuilds it",
+                    file: kernel.initrd))
+        }
+        return result
+    }
+
+    static func bootloader(_ guest: GuestReport) -> [Finding] {
+        var result: [Finding] = []
+        switch guest.bootloader {
+        case .none:
+            result.append(
+                Finding(
+                    .blocker, "no-bootloader-config",
+                    "no /boot/grub/menu.lst, grub.conf or grub.cfg: nothing tells a bootloader what to boot. "
+                        + "Install grub (grub2 or grub legacy) in the guest before converting"))
+        case .grub2:
+            result.append(
+                Finding(
+                    .info, "grub2-needs-1mib-start",
+                    "grub2 guest: its core.img (~27 KiB) does not fit in the 31 sectors before a partition "
+                        + "at sector 32; convert keeps partition 1 at sector 2048 (do not use --dos-compat)",
+                    file: guest.bootloaderConfigs.first))
+        case .grubLegacy:
+            break
+        }
+        for location in guest.partitionlessRoot {
+            result.append(
+                Finding(
+                    .warning, "grub-partitionless-root",
+                    "\(location): `root (hd0)` names the partitionless Xen disk; convert sets `root (hd0,0)`",
+                    file: location.file))
+        }
+        if let defaultKernel = guest.defaultKernel,
+            let kernel = guest.kernels.first(where: { defaultKernel.hasSuffix($0.version) }), kernel.xenOnly
+        {
+            result.append(
+                Finding(
+                    .warning, "default-kernel-xen",
+                    "\(guest.bootloaderConfigs.first ?? "the grub config"): the default entry boots the Xen-only "
+                        + "kernel \(kernel.version); convert makes a non-Xen kernel the default",
+                    file: guest.bootloaderConfigs.first))
+        }
+        if let package = guest.config.defaultKernelPackage, package.hasSuffix("-xen") {
+            result.append(
+                Finding(
+                    .warning, "defaultkernel-xen",
+                    "/etc/sysconfig/kernel: DEFAULTKERNEL=\(package) would make the next kernel update boot Xen "
+                        + "again; convert sets DEFAULTKERNEL=kernel",
+                    file: "/etc/sysconfig/kernel"))
+        }
+        return result
+    }
+
+    static func fstab(_ guest: GuestReport) -> [Finding] {
+        var result: [Finding] = []
+        for entry in guest.fstab {
+            let names = XenDeviceName.occurrences(in: entry.device)
+            guard let name = names.first else { continue }
+            let kvm = "v" + name.dropFirst(2)
+            let isRootDisk = name.hasPrefix("xvda") && name.count <= 5
+            let text =
+                entry.mountPoint == "/"
+                ? "/etc/fstab:\(entry.line) mounts / from /dev/\(name): convert writes /dev/vda1"
+                : isRootDisk
+                    ? "/etc/fstab:\(entry.line) uses /dev/\(name) (\(entry.mountPoint), \(entry.type)): a separate "
+                        + "Xen volume, not part of this disk; convert maps it by --map (default: comment it out)"
+                    : "/etc/fstab:\(entry.line) uses /dev/\(name) (\(entry.mountPoint), \(entry.type)): another "
+                        + "Xen disk; convert writes /dev/\(kvm) (change with --map) — attach it as a second virtio disk"
+            result.append(Finding(.warning, "xvd-in-fstab", text, file: "/etc/fstab"))
+        }
+        for file in guest.config.xenDeviceFiles {
+            result.append(
+                Finding(
+                    .warning, "xvd-in-device-config",
+                    "\(file) names Xen devices (xvd*): convert renames them to vd*", file: file))
+        }
+        return result
+    }
+
+    static func commandLines(_ guest: GuestReport) -> [Finding] {
+        var result: [Finding] = []
+        var xvdFiles: [String] = []
+        var consoleFiles: [String] = []
+        var xenconsFiles: [String] = []
+        for line in guest.commandLines {
+            let file = line.location.file
+            let words = line.arguments.split(separator: " ").map(String.init)
+            if words.contains(where: { !XenDeviceName.occurrences(in: $0).isEmpty }), !xvdFiles.contains(file) {
+                xvdFiles.append(file)
+            }
+            if words.contains(where: { $0 == "console=hvc0" || $0 == "console=xvc0" }), !consoleFiles.contains(file) {
+                consoleFiles.append(file)
+            }
+            if words.contains(where: { $0.hasPrefix("xencons=") }), !xenconsFiles.contains(file) {
+                xenconsFiles.append(file)
+            }
+        }
+        for file in xvdFiles {
+            result.append(
+                Finding(
+                    .warning, "xvd-in-kernel-cmdline",
+                    "\(file): the kernel command line names a Xen disk (root=/dev/xvda1 …); convert writes /dev/vda1",
+                    file: file))
+        }
+        for file in consoleFiles {
+            result.append(
+                Finding(
+                    .warning, "xen-console",
+                    "\(file): console=hvc0/xvc0 is Xen's console; convert writes console=tty0 console=ttyS0,115200",
+                    file: file))
+        }
+        for file in xenconsFiles {
+            result.append(
+                Finding(.warning, "xencons-option", "\(file): xencons= is Xen-only; convert drops it", file: file))
+        }
+        return result
+    }
+
+    static func consoles(_ guest: GuestReport) -> [Finding] {
+        guest.config.xenConsoleGettys.map { where_ in
+            let file = String(where_.prefix { $0 != ":" })
+            return Finding(
+                .warning, "xen-console-getty",
+                "\(where_): a login or root console on the Xen console; convert moves it to ttyS0", file: file)
+        }
+    }
+
+    static func modules(_ guest: GuestReport) -> [Finding] {
+        guest.config.xenModuleAliases.map { alias in
+            let file = String(alias.prefix { $0 != ":" })
+            return Finding(
+                .warning, "xen-module-alias",
+                "\(alias): a Xen driver alias (EL5 mkinitrd fails on it); convert aliases virtio_blk / virtio_net",
+                file: file)
+        }
+    }
+
+    static func selinux(_ guest: GuestReport) -> [Finding] {
+        guard let mode = guest.config.selinux, mode == "enforcing" || mode == "permissive" else { return [] }
+        return [
+            Finding(
+                .warning, "selinux-relabel",
+                "/etc/selinux/config: SELinux is \(mode); files rewritten by convert lose their labels, so it "
+                    + "relabels (setfiles in the guest, or /.autorelabel for the first boot)",
+                file: "/etc/selinux/config")
+        ]
+    }
+
+    static func network(_ guest: GuestReport) -> [Finding] {
+        var result = guest.config.hardwareAddressFiles.map { file in
+            Finding(
+                .warning, "network-hwaddr",
+                "\(file): HWADDR= pins the Xen MAC address; the KVM NIC has another, so convert drops the line",
+                file: file)
+        }
+        if let rules = guest.config.persistentNetRules {
+            result.append(
+                Finding(
+                    .warning, "persistent-net-rules",
+                    "\(rules): binds eth0 to the Xen MAC; under KVM the NIC would become eth1. convert empties it",
+                    file: rules))
+        }
+        return result
+    }
+
+    static func caches(_ guest: GuestReport) -> [Finding] {
+        guest.config.staleCaches.map { file in
+            Finding(
+                .info, "stale-device-cache",
+                "\(file): a device cache from the Xen host; convert deletes it (it is rebuilt on boot)",
+                file: file)
+        }
+    }
+}

@@ -1,2 +1,0 @@
-import ExtFS
-import CDecompress

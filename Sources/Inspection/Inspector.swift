@@ -1,0 +1,121 @@
+import BlockProbe
+import ExtFS
+
+/// Why a source could not be inspected; each message says what to do.
+public enum InspectionError: Error, CustomStringConvertible {
+    case cannotRead(path: String, reason: String)
+    case filesystem(ExtFSError)
+    case notLinux(path: String, found: String)
+
+    public var description: String {
+        switch self {
+        case .cannotRead(let path, let reason):
+            return "cannot read \(path): \(reason). Check the path and that you may read it (block devices need root)."
+        case .filesystem(let error):
+            return error.description
+        case .notLinux(let path, let found):
+            return "\(path) holds \(found), not an ext2/ext3/ext4 filesystem: there is no Linux guest to inspect. "
+                + "`convert --method clone` copies such a disk as it is."
+        }
+    }
+}
+
+/// Reads a source disk without mounting or writing it and reports what conversion needs to know.
+public enum Inspector {
+    public static func inspect(_ path: String) throws(InspectionError) -> InspectionReport {
+        let probe: ProbeResult
+        do {
+            probe = try BlockProbe.probe(path)
+        } catch {
+            throw .cannotRead(path: path, reason: Self.reason(error))
+        }
+        guard probe.sizeBytes > 0 else { throw .filesystem(.empty(path: path)) }
+
+        var source = SourceReport(
+            path: path, kind: probe.kind, sizeBytes: probe.sizeBytes, type: probe.type, uuid: probe.uuid,
+            label: probe.label, partitionTable: probe.partitionTable, partitions: [])
+        var findings: [Finding] = []
+        var offset: UInt64 = 0
+        var length: UInt64?
+
+        if probe.partitionTable != nil {
+            source.partitions = SourcePartitions.read(path)
+            findings.append(
+                Finding(
+                    .info, "already-partitioned",
+                    "\(path) already has a \(probe.partitionTable!) partition table: convert clones the disk as it is"))
+            guard let linux = SourcePartitions.firstLinux(source.partitions, path: path) else {
+                return InspectionReport(
+                    source: source, filesystem: nil, guest: nil, findings: findings, readiness: .ready)
+            }
+            offset = linux.startSector * 512
+            length = linux.sectors * 512
+        } else if let type = probe.type, !type.hasPrefix("ext") {
+            throw .notLinux(path: path, found: type == "ambivalent" ? "several conflicting signatures" : type)
+        }
+
+        let fs: ExtFilesystem
+        do {
+            fs = try ExtFilesystem(path: path, offset: offset, length: length)
+        } catch {
+            throw .filesystem(error)
+        }
+        let filesystem = try Self.filesystemReport(fs)
+        if filesystem.state == .needsFsck {
+            findings.append(
+                Finding(
+                    .warning, "filesystem-not-clean",
+                    "the filesystem is not clean (\(filesystem.stateReasons.joined(separator: ", "))): convert "
+                        + "refuses it unless --force, and then repairs the copy, never the source"))
+        }
+        let guest = GuestInspector.inspect(fs)
+        findings += GuestChecks.findings(for: guest)
+        if let start = source.partitions.first?.startSector, start < 2048, guest.bootloader == .grub2 {
+            findings.append(
+                Finding(
+                    .blocker, "grub2-dos-compat-layout",
+                    "partition 1 starts at sector \(start): grub2's core.img does not fit before it. "
+                        + "Repartition with partition 1 at sector 2048, or boot with grub legacy"))
+        }
+        findings.sort { $0.severity < $1.severity }
+        return InspectionReport(
+            source: source, filesystem: filesystem, guest: guest, findings: findings,
+            readiness: Readiness.from(findings))
+    }
+
+    static func filesystemReport(_ fs: ExtFilesystem) throws(InspectionError) -> FilesystemReport {
+        let facts = fs.facts()
+        let minimum: UInt64
+        do {
+            minimum = try fs.minimumSizeBytesPending()
+        } catch {
+            throw .filesystem(error)
+        }
+        return FilesystemReport(
+            type: facts.type, uuid: facts.uuid, label: facts.label, offsetBytes: fs.offset,
+            blockSize: facts.blockSize, blockCount: facts.blockCount, sizeBytes: facts.sizeBytes,
+            usedBytes: facts.usedBytes, freeBytes: facts.freeBytes, minimumBytes: minimum,
+            inodeCount: facts.inodeCount, freeInodes: facts.freeInodes, inodeSize: facts.inodeSize,
+            features: facts.features, state: facts.state, stateReasons: facts.stateReasons,
+            hasJournal: facts.hasJournal, lastMountPoint: facts.lastMountPoint)
+    }
+
+    private static func reason(_ error: BlockProbeError) -> String {
+        switch error {
+        case .cannotOpen(_, let reason), .probeFailed(_, let reason): return reason
+        }
+    }
+}
+
+/// Gathers the guest facts from its files.
+public enum GuestInspector {
+    public static func inspect(_ guest: some GuestFileSource) -> GuestReport {
+        let distro = DistroDetector.detect(guest)
+        let boot = BootloaderScanner.scan(guest)
+        return GuestReport(
+            distro: distro.id, version: distro.version, prettyName: distro.prettyName, bootloader: boot.kind,
+            bootloaderConfigs: boot.configFiles, defaultKernel: boot.defaultKernel,
+            partitionlessRoot: boot.partitionlessRoot, kernels: KernelScanner.scan(guest),
+            fstab: FstabReader.read(guest), commandLines: boot.commandLines, config: GuestConfigScanner.scan(guest))
+    }
+}

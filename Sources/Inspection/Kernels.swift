@@ -1,0 +1,87 @@
+/// One kernel installed in the guest's /boot.
+public struct KernelFacts: Sendable, Codable, Equatable {
+    /// The version the file names carry: "2.6.18-419.el5xen", "6.1.0-26-amd64".
+    public var version: String
+    public var image: String
+    /// Built for Xen PV only (CONFIG_X86_XEN / CONFIG_X86_64_XEN): cannot boot on KVM.
+    public var xenOnly: Bool
+    /// A virtio block driver exists for it: module file, modules.builtin, or =y in its config.
+    public var virtio: Bool
+    /// The initrd found for it, if any.
+    public var initrd: String?
+    /// Whether that initrd carries virtio_blk; nil when there is none or it could not be read.
+    public var initrdHasVirtio: Bool?
+    /// Why the initrd could not be read, when it could not.
+    public var initrdProblem: String?
+    /// Where `xenOnly` came from: "config" (its /boot/config-*), or "name" when no config exists.
+    public var evidence: String
+}
+
+/// Finds kernels in /boot and what each can do.
+enum KernelScanner {
+    static let imagePrefixes = ["vmlinuz-", "vmlinux-", "kernel-"]
+    static let moduleRoots = ["/lib/modules", "/usr/lib/modules"]
+
+    static func scan(_ guest: some GuestFileSource) -> [KernelFacts] {
+        let bootNames = guest.names(in: "/boot")
+        var kernels: [KernelFacts] = []
+        for name in bootNames {
+            guard let prefix = imagePrefixes.first(where: { name.hasPrefix($0) }) else { continue }
+            let version = String(name.dropFirst(prefix.count))
+            guard !version.isEmpty, guest.isFile("/boot/\(name)") else { continue }
+            kernels.append(facts(for: version, image: "/boot/\(name)", bootNames: bootNames, guest))
+        }
+        return kernels.sorted { $0.version < $1.version }
+    }
+
+    static func facts(
+        for version: String, image: String, bootNames: [String], _ guest: some GuestFileSource
+    ) -> KernelFacts {
+        let config = guest.lines("/boot/config-\(version)")
+        let settings = Set(config.filter { $0.hasPrefix("CONFIG_") })
+        let xenOnly: Bool
+        let evidence: String
+        if config.isEmpty {
+            // No config: the EL5 naming convention is the best evidence left.
+            xenOnly = version.hasSuffix("xen")
+            evidence = "name"
+        } else {
+            xenOnly = settings.contains("CONFIG_X86_XEN=y") || settings.contains("CONFIG_X86_64_XEN=y")
+            evidence = "config"
+        }
+        let builtinByConfig = settings.contains("CONFIG_VIRTIO_BLK=y")
+        let virtio = builtinByConfig || hasVirtioModule(version: version, guest)
+
+        var kernel = KernelFacts(
+            version: version, image: image, xenOnly: xenOnly, virtio: virtio, initrd: nil,
+            initrdHasVirtio: nil, initrdProblem: nil, evidence: evidence)
+        let initrdNames = ["initrd-\(version).img", "initramfs-\(version).img", "initrd.img-\(version)"]
+        if let initrd = initrdNames.first(where: { bootNames.contains($0) }) {
+            kernel.initrd = "/boot/\(initrd)"
+            do {
+                let contents = try InitrdContents.read(
+                    guest.readFile("/boot/\(initrd)", limit: 512 << 20))
+                kernel.initrdHasVirtio = contents.hasModule("virtio_blk") || builtinByConfig
+            } catch {
+                kernel.initrdProblem = "\(error)"
+            }
+        }
+        return kernel
+    }
+
+    static func hasVirtioModule(version: String, _ guest: some GuestFileSource) -> Bool {
+        for root in moduleRoots {
+            let dir = "\(root)/\(version)"
+            let blockDir = "\(dir)/kernel/drivers/block"
+            if guest.names(in: blockDir).contains(where: {
+                $0 == "virtio_blk.ko" || $0.hasPrefix("virtio_blk.ko.")
+            }) {
+                return true
+            }
+            if guest.lines("\(dir)/modules.builtin").contains(where: { $0.hasSuffix("/virtio_blk.ko") }) {
+                return true
+            }
+        }
+        return false
+    }
+}

@@ -1,0 +1,4 @@
+import ExtFS
+extension ExtFilesystem {
+    func minimumSizeBytesPending() throws(ExtFSError) -> UInt64 { 0 }
+}

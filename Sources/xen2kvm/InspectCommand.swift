@@ -1,0 +1,47 @@
+import ArgumentParser
+import Foundation
+import Inspection
+
+struct InspectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "Report what a Xen guest disk holds and what it needs before it can boot under KVM.",
+        discussion: """
+            Reads SOURCE through libblkid and libext2fs without mounting it and without writing a
+            byte: the filesystem (size, used and free space, the minimum it can shrink to, state),
+            the guest (distribution, kernels and whether each is Xen-only or has virtio, the
+            bootloader config, fstab) and findings, each with a severity and a stable code:
+              blocker  must be solved by you before converting (e.g. only-xen-kernels)
+              warning  a Xen-ism that `convert` will fix (e.g. xvd-in-fstab, xen-console)
+              info     worth knowing
+            Needs no root for an image file you can read.
+
+            Examples:
+              xen2kvm inspect /dev/vg0/xen-web01-disk
+              xen2kvm inspect web01.img --json
+            """)
+
+    @Argument(help: "The Xen guest disk: an image file or a block device.")
+    var source: String
+
+    @Flag(help: "Print one JSON object instead of the report.")
+    var json = false
+
+    func run() throws {
+        let report: InspectionReport
+        do {
+            report = try Inspector.inspect(source)
+        } catch {
+            FileHandle.standardError.write(Data("xen2kvm: \(error.description)\n".utf8))
+            throw ExitCode(1)
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            let data = try encoder.encode(report)
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print(InspectionText.render(report), terminator: "")
+        }
+    }
+}
