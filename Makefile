@@ -4,8 +4,10 @@
 deps:
 	./scripts/install-deps
 
+GUEST ?= centos5
+
 demo: deps
-	./scripts/demo
+	./scripts/demo $(GUEST)
 
 test: deps
 	./scripts/test

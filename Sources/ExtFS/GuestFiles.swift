@@ -9,6 +9,11 @@ public enum GuestFileKind: String, Sendable, Codable {
 public struct GuestDirectoryEntry: Sendable, Equatable {
     public var name: String
     public var kind: GuestFileKind
+
+    public init(name: String, kind: GuestFileKind) {
+        self.name = name
+        self.kind = kind
+    }
 }
 
 /// Reads files of the guest straight from the filesystem, without mounting it.

@@ -76,6 +76,14 @@ enum BootloaderScanner {
         var kernels: [String] = []
         for (number, raw) in lines.enumerated() {
             let line = raw.trimmingWhitespace()
+            // Debian's update-grub (grub legacy) keeps its options in magic comments and
+            // writes them back into every entry: they count as command lines too.
+            for magic in ["# kopt=", "# defoptions=", "# xenkopt="] where line.hasPrefix(magic) {
+                facts.commandLines.append(
+                    KernelCommandLine(
+                        location: Location(file: path, line: number + 1), kernel: nil,
+                        arguments: String(line.dropFirst(magic.count))))
+            }
             let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "=" })
             guard let keyword = words.first?.lowercased() else { continue }
             let location = Location(file: path, line: number + 1)

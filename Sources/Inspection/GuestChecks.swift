@@ -34,8 +34,11 @@ enum GuestChecks {
             result.append(
                 Finding(
                     .info, "xen-kernel-present",
-                    "\(kernel.image) is built for Xen PV only (CONFIG_X86_XEN/CONFIG_X86_64_XEN) and cannot boot "
-                        + "under KVM; it stays installed but is not the default",
+                    "\(kernel.image) is built for Xen PV only ("
+                        + (kernel.evidence == "config"
+                            ? "/boot/config-\(kernel.version) sets CONFIG_X86_XEN or CONFIG_X86_64_XEN"
+                            : "by its name; there is no /boot/config-\(kernel.version)")
+                        + ") and cannot boot under KVM; it stays installed but is not the default",
                     file: kernel.image))
         }
         if kvmKernels.isEmpty {
@@ -112,7 +115,8 @@ enum GuestChecks {
                     "\(location): `root (hd0)` names the partitionless Xen disk; convert sets `root (hd0,0)`",
                     file: location.file))
         }
-        if let defaultKernel = guest.defaultKernel,
+        let hasKVMKernel = guest.kernels.contains { !$0.xenOnly }
+        if hasKVMKernel, let defaultKernel = guest.defaultKernel,
             let kernel = guest.kernels.first(where: { defaultKernel.hasSuffix($0.version) }), kernel.xenOnly
         {
             result.append(
@@ -160,42 +164,39 @@ enum GuestChecks {
     }
 
     static func commandLines(_ guest: GuestReport) -> [Finding] {
-        var result: [Finding] = []
-        var xvdFiles: [String] = []
-        var consoleFiles: [String] = []
-        var xenconsFiles: [String] = []
+        // One finding per file and kind, naming the lines and the exact words found.
+        var hits: [String: (lines: [Int], words: [String])] = [:]
+        var order: [String] = []
+        func note(_ code: String, _ file: String, _ line: Int, _ word: String) {
+            let key = code + "\u{0}" + file
+            if hits[key] == nil { order.append(key) }
+            var hit = hits[key] ?? ([], [])
+            if !hit.lines.contains(line) { hit.lines.append(line) }
+            if !hit.words.contains(word) { hit.words.append(word) }
+            hits[key] = hit
+        }
         for line in guest.commandLines {
-            let file = line.location.file
-            let words = line.arguments.split(separator: " ").map(String.init)
-            if words.contains(where: { !XenDeviceName.occurrences(in: $0).isEmpty }), !xvdFiles.contains(file) {
-                xvdFiles.append(file)
-            }
-            if words.contains(where: { $0 == "console=hvc0" || $0 == "console=xvc0" }), !consoleFiles.contains(file) {
-                consoleFiles.append(file)
-            }
-            if words.contains(where: { $0.hasPrefix("xencons=") }), !xenconsFiles.contains(file) {
-                xenconsFiles.append(file)
+            let (file, number) = (line.location.file, line.location.line)
+            for word in line.arguments.split(separator: " ").map(String.init) {
+                if !XenDeviceName.occurrences(in: word).isEmpty { note("xvd-in-kernel-cmdline", file, number, word) }
+                if word == "console=hvc0" || word == "console=xvc0" { note("xen-console", file, number, word) }
+                if word.hasPrefix("xencons=") { note("xencons-option", file, number, word) }
             }
         }
-        for file in xvdFiles {
-            result.append(
-                Finding(
-                    .warning, "xvd-in-kernel-cmdline",
-                    "\(file): the kernel command line names a Xen disk (root=/dev/xvda1 …); convert writes /dev/vda1",
-                    file: file))
+        return order.map { key in
+            let parts = key.split(separator: "\u{0}").map(String.init)
+            let (code, file) = (parts[0], parts[1])
+            let hit = hits[key]!
+            let place = "\(file):\(hit.lines.map(String.init).joined(separator: ","))"
+            let words = hit.words.joined(separator: " ")
+            let action: String
+            switch code {
+            case "xvd-in-kernel-cmdline": action = "names a Xen disk; convert writes the vd* name (root becomes /dev/vda1)"
+            case "xen-console": action = "is Xen's console; convert writes console=tty0 console=ttyS0,115200"
+            default: action = "is Xen-only; convert drops it"
+            }
+            return Finding(.warning, code, "\(place): \(words) \(action)", file: file)
         }
-        for file in consoleFiles {
-            result.append(
-                Finding(
-                    .warning, "xen-console",
-                    "\(file): console=hvc0/xvc0 is Xen's console; convert writes console=tty0 console=ttyS0,115200",
-                    file: file))
-        }
-        for file in xenconsFiles {
-            result.append(
-                Finding(.warning, "xencons-option", "\(file): xencons= is Xen-only; convert drops it", file: file))
-        }
-        return result
     }
 
     static func consoles(_ guest: GuestReport) -> [Finding] {

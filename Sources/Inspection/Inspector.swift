@@ -87,7 +87,7 @@ public enum Inspector {
         let facts = fs.facts()
         let minimum: UInt64
         do {
-            minimum = try fs.minimumSizeBytesPending()
+            minimum = try fs.minimumSizeBytes()
         } catch {
             throw .filesystem(error)
         }

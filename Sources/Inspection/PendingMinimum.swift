@@ -1,4 +1,0 @@
-import ExtFS
-extension ExtFilesystem {
-    func minimumSizeBytesPending() throws(ExtFSError) -> UInt64 { 0 }
-}

@@ -1,0 +1,29 @@
+import Testing
+import TestSupport
+
+@Suite struct HelpTests {
+    @Test func helpListsWhatExistsWithExamples() async throws {
+        let result = try await Xen2KVMBinary.run(["--help"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("inspect"))
+        #expect(result.stdout.contains("Examples:"))
+        // Subcommands arrive with their own issues; no placeholders before then.
+        for missing in ["convert", "boot-check", "  fix"] {
+            #expect(!result.stdout.contains(missing), "help mentions \(missing)")
+        }
+    }
+
+    @Test func inspectHelpExplainsSeverities() async throws {
+        let result = try await Xen2KVMBinary.run(["inspect", "--help"])
+        #expect(result.status == 0)
+        for word in ["blocker", "warning", "info", "--json", "Examples:"] {
+            #expect(result.stdout.contains(word))
+        }
+    }
+
+    @Test func missingArgumentIsAUsageError() async throws {
+        let result = try await Xen2KVMBinary.run(["inspect"])
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("Missing expected argument"))
+    }
+}
