@@ -19,7 +19,8 @@ enum GPTReader {
         var problems: [String] = []
         guard diskSectors >= 3 else {
             problems.append("the disk has \(diskSectors) sectors, too few to hold a GPT")
-            return DetectedTable(kind: .gpt, partitions: [], diskSectors: diskSectors,
+            return DetectedTable(
+                kind: .gpt, partitions: [], diskSectors: diskSectors,
                 problems: problems)
         }
         let lastLBA = diskSectors - 1

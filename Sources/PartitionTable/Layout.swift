@@ -57,7 +57,9 @@ public struct DiskLayout: Sendable, Equatable, Codable, CustomStringConvertible 
         guard bytes > 0 else { throw .emptyFilesystem }
         try checkStart(start, table: table)
         let sectors = sectorsCovering(bytes)
-        guard sectors <= maxSectors, start <= maxSectors else { throw .tooLarge(sectors: sectors) }
+        guard max(sectors, start) <= maxSectors else {
+            throw .tooLarge(sectors: max(sectors, start))
+        }
         let disk = start + sectors + trailingSectors(for: table)
         return try DiskLayout(
             table: table, partitionStart: start, partitionSectors: sectors, diskSectors: disk)
@@ -71,8 +73,8 @@ public struct DiskLayout: Sendable, Equatable, Codable, CustomStringConvertible 
     ) throws(PartitionTableError) -> DiskLayout {
         try checkStart(start, table: table)
         let disk = bytes / 512
+        guard max(disk, start) <= maxSectors else { throw .tooLarge(sectors: max(disk, start)) }
         let reserved = start + trailingSectors(for: table)
-        guard disk <= maxSectors else { throw .tooLarge(sectors: disk) }
         guard disk > reserved else {
             throw .diskTooSmall(table: table, diskBytes: bytes, neededBytes: (reserved + 1) * 512)
         }
@@ -138,7 +140,9 @@ public struct DiskLayout: Sendable, Equatable, Codable, CustomStringConvertible 
     /// Keeps byte counts within UInt64 and sums of three sector counts from overflowing.
     static let maxSectors: UInt64 = UInt64.max >> 10
 
-    static func sectorsCovering(_ bytes: UInt64) -> UInt64 { bytes / 512 + (bytes % 512 == 0 ? 0 : 1) }
+    static func sectorsCovering(_ bytes: UInt64) -> UInt64 {
+        bytes / 512 + (bytes % 512 == 0 ? 0 : 1)
+    }
 
     private static func checkStart(_ start: UInt64, table: TableKind) throws(PartitionTableError) {
         let minimum = minimumStart(for: table)

@@ -21,6 +21,9 @@ public enum PartitionTableError: Error, CustomStringConvertible, Equatable, Send
     case io(path: String, operation: String, reason: String)
     /// The target is smaller than the layout's disk; the writer never grows it.
     case targetTooSmall(path: String, bytes: UInt64, neededBytes: UInt64)
+    /// A GPT target whose size differs from the layout's: the backup would not sit in the
+    /// last sector.
+    case gptTargetSizeMismatch(path: String, bytes: UInt64, layoutBytes: UInt64)
 
     public var description: String {
         switch self {
@@ -56,6 +59,10 @@ public enum PartitionTableError: Error, CustomStringConvertible, Equatable, Send
             return "\(path) holds \(bytes) bytes but the layout needs \(neededBytes); the "
                 + "partition table writer never grows a target: extend an image file first "
                 + "(prepareSparseFile / truncate -s) or pick a larger device"
+        case .gptTargetSizeMismatch(let path, let bytes, let layoutBytes):
+            return "\(path) holds \(bytes) bytes but the GPT layout was planned for a disk of "
+                + "\(layoutBytes); GPT keeps its backup in the last sector, so plan the layout "
+                + "from the target's size (DiskLayout.forDisk, or diskSectors = its sector count)"
         }
     }
 }

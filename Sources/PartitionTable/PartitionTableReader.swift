@@ -90,8 +90,7 @@ public enum PartitionTableReader {
     }
 
     /// Partitions past the end of the disk, and pairs that overlap.
-    static func boundsProblems(_ partitions: [DetectedPartition], diskSectors: UInt64) -> [String]
-    {
+    static func boundsProblems(_ partitions: [DetectedPartition], diskSectors: UInt64) -> [String] {
         var problems: [String] = []
         for partition in partitions where partition.endSector > diskSectors {
             problems.append(

@@ -62,7 +62,8 @@ public enum PartitionTableWriter {
     }
 
     /// Writes to an open descriptor (opened for writing); `name` labels errors. Checks the
-    /// target holds `layout.diskBytes`, writes, then syncs.
+    /// target holds `layout.diskBytes` (for GPT: has exactly `layout.diskSectors` sectors, as
+    /// the backup goes in the last one), writes, then syncs.
     public static func write(
         _ layout: DiskLayout, to fd: FileDescriptor, identity: TableIdentity,
         name: String = "the target"
@@ -70,6 +71,9 @@ public enum PartitionTableWriter {
         let size = try PartitionTableReader.size(of: fd, name: name)
         guard size >= layout.diskBytes else {
             throw .targetTooSmall(path: name, bytes: size, neededBytes: layout.diskBytes)
+        }
+        guard layout.table == .mbr || size / 512 == layout.diskSectors else {
+            throw .gptTargetSizeMismatch(path: name, bytes: size, layoutBytes: layout.diskBytes)
         }
         for (offset, bytes) in sectors(for: layout, identity: identity) {
             do {

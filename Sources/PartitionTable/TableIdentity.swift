@@ -17,7 +17,8 @@ public struct TableIdentity: Sendable, Equatable, Codable {
         diskSignature: UInt32? = nil, diskGUID: GUID? = nil, linuxPartitionGUID: GUID? = nil,
         biosBootPartitionGUID: GUID? = nil
     ) {
-        self.diskSignature = diskSignature.flatMap { $0 == 0 ? nil : $0 }
+        self.diskSignature =
+            diskSignature.flatMap { $0 == 0 ? nil : $0 }
             ?? MBR.randomDiskSignature()
         self.diskGUID = diskGUID ?? .random()
         self.linuxPartitionGUID = linuxPartitionGUID ?? .random()

@@ -48,7 +48,8 @@ import Testing
 
     @Test func codableAsText() throws {
         let data = try JSONEncoder().encode([PartitionTable.biosBootType])
-        #expect(String(decoding: data, as: UTF8.self) == #"["21686148-6449-6E6F-744E-656564454649"]"#)
+        #expect(
+            String(decoding: data, as: UTF8.self) == #"["21686148-6449-6E6F-744E-656564454649"]"#)
         #expect(try JSONDecoder().decode([GUID].self, from: data) == [PartitionTable.biosBootType])
         #expect(throws: DecodingError.self) {
             try JSONDecoder().decode([GUID].self, from: Data(#"["nope"]"#.utf8))

@@ -55,8 +55,9 @@ import Testing
     @Test func gptOverTwoTebibytes() throws {
         let layout = try DiskLayout.forFilesystem(bytes: 3 * tebibyte, table: .gpt)
         #expect(layout.partitionSectors == 3 * tebibyte / 512)
-        #expect(try DiskLayout.forDisk(bytes: 3 * tebibyte, table: .gpt).diskSectors
-            == 3 * tebibyte / 512)
+        #expect(
+            try DiskLayout.forDisk(bytes: 3 * tebibyte, table: .gpt).diskSectors
+                == 3 * tebibyte / 512)
     }
 
     @Test func mbrUpToExactlyTwoTebibytes() throws {
@@ -99,8 +100,9 @@ import Testing
         (TableKind.mbr, UInt64(31)), (.mbr, 0), (.gpt, 34), (.gpt, 2047),
     ])
     func startTooSmall(table: TableKind, start: UInt64) {
-        #expect(throws: PartitionTableError.startTooSmall(
-            table: table, start: start, minimum: DiskLayout.minimumStart(for: table))
+        #expect(
+            throws: PartitionTableError.startTooSmall(
+                table: table, start: start, minimum: DiskLayout.minimumStart(for: table))
         ) {
             try DiskLayout.forFilesystem(bytes: mebibyte, table: table, start: start)
         }
@@ -111,26 +113,31 @@ import Testing
             try DiskLayout.forFilesystem(bytes: 0, table: .mbr)
         }
         #expect(throws: PartitionTableError.emptyPartition) {
-            try DiskLayout(table: .mbr, partitionStart: 2048, partitionSectors: 0, diskSectors: 4096)
+            try DiskLayout(
+                table: .mbr, partitionStart: 2048, partitionSectors: 0, diskSectors: 4096)
         }
     }
 
     @Test func diskTooSmall() throws {
         // 2048 + 1 + 33 sectors is the smallest GPT disk.
-        #expect(throws: PartitionTableError.diskTooSmall(
-            table: .gpt, diskBytes: 2081 * 512, neededBytes: 2082 * 512)
+        #expect(
+            throws: PartitionTableError.diskTooSmall(
+                table: .gpt, diskBytes: 2081 * 512, neededBytes: 2082 * 512)
         ) {
             try DiskLayout.forDisk(bytes: 2081 * 512, table: .gpt)
         }
-        #expect(throws: PartitionTableError.diskTooSmall(
-            table: .mbr, diskBytes: mebibyte, neededBytes: mebibyte + 512)
+        #expect(
+            throws: PartitionTableError.diskTooSmall(
+                table: .mbr, diskBytes: mebibyte, neededBytes: mebibyte + 512)
         ) {
             try DiskLayout.forDisk(bytes: mebibyte, table: .mbr)
         }
-        #expect(throws: PartitionTableError.diskTooSmall(
-            table: .gpt, diskBytes: 4000 * 512, neededBytes: 4001 * 512)
+        #expect(
+            throws: PartitionTableError.diskTooSmall(
+                table: .gpt, diskBytes: 4000 * 512, neededBytes: 4001 * 512)
         ) {
-            try DiskLayout(table: .gpt, partitionStart: 2048, partitionSectors: 1920, diskSectors: 4000)
+            try DiskLayout(
+                table: .gpt, partitionStart: 2048, partitionSectors: 1920, diskSectors: 4000)
         }
         #expect(try DiskLayout.forDisk(bytes: 2082 * 512, table: .gpt).partitionSectors == 1)
     }
@@ -161,8 +168,10 @@ import Testing
         #expect(throws: PartitionTableError.self) {
             try JSONDecoder().decode(DiskLayout.self, from: Data(invalid.utf8))
         }
-        let wrongSector =
-            #"{"table":"mbr","partitionStart":2048,"partitionSectors":8,"diskSectors":4096,"sectorSize":4096}"#
+        let wrongSector = """
+            {"table":"mbr","partitionStart":2048,"partitionSectors":8,"diskSectors":4096,
+             "sectorSize":4096}
+            """
         #expect(throws: PartitionTableError.unsupportedSectorSize(4096)) {
             try JSONDecoder().decode(DiskLayout.self, from: Data(wrongSector.utf8))
         }

@@ -48,8 +48,11 @@ import Testing
         let small = try DiskLayout.forFilesystem(bytes: 64 * mebibyte, table: .gpt)
         let sector = MBR.bootSector(for: small, diskSignature: 0x1234_ABCD)
         let entries = MBR.entries(of: sector)
-        #expect(entries[0] == MBR.Entry(
-            bootIndicator: 0, type: 0xEE, firstLBA: 1, sectorCount: UInt32(small.diskSectors - 1)))
+        #expect(
+            entries[0]
+                == MBR.Entry(
+                    bootIndicator: 0, type: 0xEE, firstLBA: 1,
+                    sectorCount: UInt32(small.diskSectors - 1)))
         #expect(Array(sector[447..<450]) == [0x00, 0x02, 0x00])
         #expect(entries[1...].allSatisfy { $0.isEmpty })
         #expect(sector[0..<446].allSatisfy { $0 == 0 })

@@ -130,7 +130,8 @@ struct LayoutCase: Sendable, CustomTestStringConvertible {
         var disk = MemoryDisk(layout: layout, identity: fixedIdentity)
         disk.flip(byte: 60, of: 1)  // inside the disk GUID
         let table = try #require(try disk.detect())
-        #expect(table.problems.contains { $0.contains("primary GPT header at LBA 1 has a bad CRC") })
+        #expect(
+            table.problems.contains { $0.contains("primary GPT header at LBA 1 has a bad CRC") })
         #expect(table.problems.contains { $0.contains("read from the backup") })
         #expect(table.diskGUID == fixedIdentity.diskGUID)
         #expect(table.partition(1)?.startSector == 2048)
@@ -142,7 +143,10 @@ struct LayoutCase: Sendable, CustomTestStringConvertible {
         var disk = MemoryDisk(layout: layout, identity: fixedIdentity)
         disk.flip(byte: 100, of: 2)  // a name byte of entry 1 in the primary array
         let table = try #require(try disk.detect())
-        #expect(table.problems.contains { $0.contains("primary GPT entry array at LBA 2 has a bad CRC") })
+        #expect(
+            table.problems.contains {
+                $0.contains("primary GPT entry array at LBA 2 has a bad CRC")
+            })
         #expect(table.partitions.count == 2)
     }
 
@@ -151,7 +155,8 @@ struct LayoutCase: Sendable, CustomTestStringConvertible {
         var disk = MemoryDisk(layout: layout, identity: fixedIdentity)
         disk.zero(sector: layout.diskSectors - 1)
         let table = try #require(try disk.detect())
-        #expect(table.problems == ["the backup GPT header at LBA \(layout.diskSectors - 1) is missing"])
+        #expect(
+            table.problems == ["the backup GPT header at LBA \(layout.diskSectors - 1) is missing"])
         #expect(table.partitions.count == 2)
     }
 
@@ -161,8 +166,10 @@ struct LayoutCase: Sendable, CustomTestStringConvertible {
         var cut = MemoryDisk(bytes: layout.diskBytes - mebibyte)
         cut.sectors = full.sectors
         let table = try #require(try cut.detect())
-        #expect(table.problems.contains { $0.contains("disk was resized or the image is truncated") })
-        #expect(table.problems.contains { $0.contains("backup GPT header") && $0.contains("missing") })
+        #expect(
+            table.problems.contains { $0.contains("disk was resized or the image is truncated") })
+        #expect(
+            table.problems.contains { $0.contains("backup GPT header") && $0.contains("missing") })
         #expect(table.problems.contains { $0.contains("partition 1 ends at sector") })
     }
 
@@ -174,7 +181,10 @@ struct LayoutCase: Sendable, CustomTestStringConvertible {
         let table = try #require(try disk.detect())
         #expect(table.problems.count == 2)
         #expect(table.problems.contains { $0.contains("backup GPT entry array") })
-        #expect(table.problems.contains { $0.contains("does not match the primary (disk GUID, entries CRC)") })
+        #expect(
+            table.problems.contains {
+                $0.contains("does not match the primary (disk GUID, entries CRC)")
+            })
     }
 
     @Test func bothHeadersDamaged() throws {
@@ -184,7 +194,8 @@ struct LayoutCase: Sendable, CustomTestStringConvertible {
         disk.zero(sector: layout.diskSectors - 1)
         let table = try #require(try disk.detect())
         #expect(table.kind == .gpt && table.partitions.isEmpty)
-        #expect(table.problems.last == "no readable GPT entry array: the partitions cannot be listed")
+        #expect(
+            table.problems.last == "no readable GPT entry array: the partitions cannot be listed")
     }
 
     @Test func damagedGPTEntryValuesDoNotTrap() throws {

@@ -1,7 +1,7 @@
 import Foundation
 import PartitionTable
-import Testing
 import TestSupport
+import Testing
 
 /// `sfdisk --json` output, the fields the checks use.
 struct SfdiskDump: Decodable {
@@ -33,7 +33,8 @@ struct SfdiskDump: Decodable {
 
 /// `blkid -p -o export` output as a dictionary.
 func blkid(_ image: String, offset: UInt64? = nil) async throws -> [String: String] {
-    let arguments = ["-p", "-o", "export"] + (offset.map { ["--offset", "\($0)"] } ?? []) + [image]
+    let arguments =
+        ["-p", "-o", "export"] + (offset.map { ["--offset", "\($0)"] } ?? []) + [image]
     let output = try await Command.check("blkid", arguments).stdout
     var values: [String: String] = [:]
     for line in output.split(separator: "\n") {
@@ -98,7 +99,9 @@ let crossCheckTools = ["sfdisk", "sgdisk", "blkid", "mke2fs"]
         let directory = try TemporaryDirectory()
         let image = directory.file("big.img")
         try PartitionTableWriter.prepareSparseFile(at: image, bytes: 3 * tebibyte)
-        #expect(throws: PartitionTableError.beyondMBRLimit(partitionEndSector: 3 * tebibyte / 512 - 1)) {
+        #expect(
+            throws: PartitionTableError.beyondMBRLimit(partitionEndSector: 3 * tebibyte / 512 - 1)
+        ) {
             try DiskLayout.forDisk(bytes: 3 * tebibyte, table: .mbr)
         }
         let layout = try DiskLayout.forDisk(bytes: 3 * tebibyte, table: .gpt)
@@ -123,8 +126,11 @@ let crossCheckTools = ["sfdisk", "sgdisk", "blkid", "mke2fs"]
         let layout = try testCase.layout()
         let offset = layout.partitionOffsetBytes
         try await Command.check(
-            "mke2fs", ["-q", "-F", "-t", "ext4", "-E", "offset=\(offset)", image,
-                "\(testCase.filesystemBytes / 1024)"])
+            "mke2fs",
+            [
+                "-q", "-F", "-t", "ext4", "-E", "offset=\(offset)", image,
+                "\(testCase.filesystemBytes / 1024)",
+            ])
         #expect(try fileSize(image) == offset + testCase.filesystemBytes)
         #expect(try PartitionTableReader.read(path: image) == nil, "a bare ext4 is no table")
         let before = try readFile(image, offset: offset, count: Int(layout.partitionBytes))
@@ -155,7 +161,8 @@ let crossCheckTools = ["sfdisk", "sgdisk", "blkid", "mke2fs"]
         label-id: 01234567-89AB-4CDE-8F01-23456789ABCD
         first-lba: 34
         start=2048, size=20480, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name="root"
-        start=22528, size=8192, type=0657FD6D-A4AB-43C4-84E5-0933C84B4F4F, name="swap", attrs="LegacyBIOSBootable"
+        start=22528, size=8192, type=0657FD6D-A4AB-43C4-84E5-0933C84B4F4F, name="swap", \
+          attrs="LegacyBIOSBootable"
         start=34, size=2014, type=21686148-6449-6E6F-744E-656564454649
         """,
     ])
@@ -166,7 +173,8 @@ let crossCheckTools = ["sfdisk", "sgdisk", "blkid", "mke2fs"]
         try PartitionTableWriter.prepareSparseFile(at: image, bytes: 64 * mebibyte)
         let scriptPath = directory.file("script")
         try script.write(toFile: scriptPath, atomically: true, encoding: .utf8)
-        try await Command.check("sh", ["-c", "sfdisk -q --no-reread \"$0\" < \"$1\"", image, scriptPath])
+        try await Command.check(
+            "sh", ["-c", "sfdisk -q --no-reread \"$0\" < \"$1\"", image, scriptPath])
 
         let dump = try await SfdiskDump.of(image)
         let table = try #require(try PartitionTableReader.read(path: image))

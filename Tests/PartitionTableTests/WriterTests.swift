@@ -1,8 +1,8 @@
 import Foundation
 import PartitionTable
 import SystemPackage
-import Testing
 import TestSupport
+import Testing
 
 #if canImport(Glibc)
     import Glibc
@@ -31,7 +31,10 @@ import TestSupport
             expected.replaceSubrange(Int(offset)..<Int(offset) + bytes.count, with: bytes)
         }
         #expect(image == expected)
-        let partition = image[Int(layout.partitionOffsetBytes)..<Int(layout.partitionOffsetBytes + layout.partitionBytes)]
+        let partition = image[
+            Int(
+                layout.partitionOffsetBytes)..<Int(
+                    layout.partitionOffsetBytes + layout.partitionBytes)]
         #expect(partition.allSatisfy { $0 == 0xA5 })
         #expect(try fileSize(path) == layout.diskBytes, "the writer never grows a file")
 
@@ -67,8 +70,9 @@ import TestSupport
         let directory = try TemporaryDirectory()
         let layout = try DiskLayout.forFilesystem(bytes: mebibyte, table: .gpt)
         let path = try patternedFile(directory, bytes: layout.diskBytes - 512)
-        #expect(throws: PartitionTableError.targetTooSmall(
-            path: path, bytes: layout.diskBytes - 512, neededBytes: layout.diskBytes)
+        #expect(
+            throws: PartitionTableError.targetTooSmall(
+                path: path, bytes: layout.diskBytes - 512, neededBytes: layout.diskBytes)
         ) {
             try PartitionTableWriter.write(layout, to: path, identity: fixedIdentity)
         }

@@ -1,0 +1,70 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The JSON shape scripts rely on, from the real binary.
+@Suite struct InspectJSONTests {
+    static func object(_ value: Any?) -> [String: Any] { value as? [String: Any] ?? [:] }
+
+    @Test func jsonHasTheDocumentedKeys() async throws {
+        guard TestEnvironment.require(tools: ["mke2fs"]) else { return }
+        let dir = try TemporaryDirectory()
+        let image = dir.file("centos5.img")
+        try await Fixtures.makeImage(from: Fixtures.tree("centos5"), at: image, type: "ext3", label: "root")
+        let result = try await Xen2KVMBinary.run(["inspect", "--json", image])
+        #expect(result.status == 0, "\(result.stderr)")
+        let json = Self.object(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)))
+
+        #expect(Self.object(json["source"])["path"] as? String == image)
+        let fs = Self.object(json["filesystem"])
+        for key in ["type", "uuid", "label", "blockSize", "blockCount", "usedBytes", "freeBytes", "minimumBytes"] {
+            #expect(fs[key] != nil, "filesystem.\(key)")
+        }
+        #expect(fs["type"] as? String == "ext3")
+        #expect(fs["label"] as? String == "root")
+        let guest = Self.object(json["guest"])
+        #expect(guest["distro"] as? String == "centos")
+        #expect(guest["version"] as? String == "5.11")
+        #expect(guest["bootloader"] as? String == "grub-legacy")
+        #expect((guest["fstab"] as? [Any])?.count == 6)
+        let kernels = (guest["kernels"] as? [[String: Any]]) ?? []
+        let xen = kernels.first { $0["version"] as? String == "2.6.18-419.el5xen" }
+        #expect(xen?["xenOnly"] as? Bool == true)
+        #expect(xen?["virtio"] as? Bool == false)
+        let findings = (json["findings"] as? [[String: Any]]) ?? []
+        #expect(findings.allSatisfy { $0["severity"] != nil && $0["code"] != nil && $0["message"] != nil })
+        let codes = Set(findings.compactMap { $0["code"] as? String })
+        #expect(codes.isSuperset(of: ["xen-console", "xvd-in-fstab", "xvd-in-kernel-cmdline"]))
+        #expect(json["readiness"] as? String == "fixable")
+    }
+
+    @Test func humanReportIsNotJSON() async throws {
+        guard TestEnvironment.require(tools: ["mke2fs"]) else { return }
+        let dir = try TemporaryDirectory()
+        let image = dir.file("debian.img")
+        try await Fixtures.makeImage(from: Fixtures.tree("debian12-grub2"), at: image)
+        let result = try await Xen2KVMBinary.run(["inspect", image])
+        #expect(result.status == 0)
+        #expect(!result.stdout.hasPrefix("{"))
+        for text in ["Filesystem", "Guest        debian 12.7", "bootloader grub2", "Findings", "Verdict"] {
+            #expect(result.stdout.contains(text), "\(text)")
+        }
+    }
+
+    /// A block device works like an image, and inspection never writes to it.
+    @Test func inspectsABlockDeviceReadOnly() async throws {
+        guard TestEnvironment.require(root: true, tools: ["mke2fs", "losetup"]) else { return }
+        let dir = try TemporaryDirectory()
+        let image = dir.file("centos6.img")
+        try await Fixtures.makeImage(from: Fixtures.tree("centos6"), at: image)
+        let before = try await sha256(image)
+        let result = try await withReadOnlyLoopDevice(image) { device in
+            try await Xen2KVMBinary.run(["inspect", "--json", device])
+        }
+        #expect(result.status == 0, "\(result.stderr)")
+        let json = Self.object(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)))
+        #expect(Self.object(json["source"])["kind"] as? String == "blockDevice")
+        #expect(Self.object(json["guest"])["version"] as? String == "6.10")
+        #expect(try await sha256(image) == before)
+    }
+}
