@@ -145,18 +145,20 @@ extension ExtFilesystem {
         }
         let collector = DirectoryCollector()
         let context = Unmanaged.passUnretained(collector).toOpaque()
-        let code = ext2fs_dir_iterate2(fs, ino, 0, nil, { _, _, dirent, _, _, _, context in
-            guard let dirent, let context else { return 0 }
-            let collector = Unmanaged<DirectoryCollector>.fromOpaque(context).takeUnretainedValue()
-            let nameLength = Int(dirent.pointee.name_len & 0xFF)
-            let name = withUnsafeBytes(of: dirent.pointee.name) { raw in
-                String(decoding: raw.prefix(nameLength), as: UTF8.self)
-            }
-            if name != "." && name != ".." {
-                collector.entries.append((name, dirent.pointee.inode))
-            }
-            return 0
-        }, context)
+        let code = ext2fs_dir_iterate2(
+            fs, ino, 0, nil,
+            { _, _, dirent, _, _, _, context in
+                guard let dirent, let context else { return 0 }
+                let collector = Unmanaged<DirectoryCollector>.fromOpaque(context).takeUnretainedValue()
+                let nameLength = Int(dirent.pointee.name_len & 0xFF)
+                let name = withUnsafeBytes(of: dirent.pointee.name) { raw in
+                    String(decoding: raw.prefix(nameLength), as: UTF8.self)
+                }
+                if name != "." && name != ".." {
+                    collector.entries.append((name, dirent.pointee.inode))
+                }
+                return 0
+            }, context)
         guard code == 0 else {
             throw .libext2fs(operation: "listing \(path) in the guest", code: Int(code))
         }

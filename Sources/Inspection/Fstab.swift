@@ -21,7 +21,8 @@ enum FstabReader {
     static func parse(_ lines: [String]) -> [FstabEntry] {
         var entries: [FstabEntry] = []
         for (index, line) in lines.enumerated() {
-            let content = line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)
+            let content =
+                line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)
                 .first ?? ""
             let fields = content.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
             guard fields.count >= 2 else { continue }

@@ -191,7 +191,8 @@ enum GuestChecks {
             let words = hit.words.joined(separator: " ")
             let action: String
             switch code {
-            case "xvd-in-kernel-cmdline": action = "names a Xen disk; convert writes the vd* name (root becomes /dev/vda1)"
+            case "xvd-in-kernel-cmdline":
+                action = "names a Xen disk; convert writes the vd* name (root becomes /dev/vda1)"
             case "xen-console": action = "is Xen's console; convert writes console=tty0 console=ttyS0,115200"
             default: action = "is Xen-only; convert drops it"
             }
@@ -200,11 +201,11 @@ enum GuestChecks {
     }
 
     static func consoles(_ guest: GuestReport) -> [Finding] {
-        guest.config.xenConsoleGettys.map { where_ in
-            let file = String(where_.prefix { $0 != ":" })
+        guest.config.xenConsoleGettys.map { place in
+            let file = String(place.prefix { $0 != ":" })
             return Finding(
                 .warning, "xen-console-getty",
-                "\(where_): a login or root console on the Xen console; convert moves it to ttyS0", file: file)
+                "\(place): a login or root console on the Xen console; convert moves it to ttyS0", file: file)
         }
     }
 

@@ -75,7 +75,8 @@ enum GuestConfigScanner {
             config.defaultKernelPackage = String(line.dropFirst("DEFAULTKERNEL=".count))
         }
         config.staleCaches = cacheFiles.filter { guest.isFile($0) }
-        for file in deviceFiles where guest.lines(file).contains(where: {
+        for file in deviceFiles
+        where guest.lines(file).contains(where: {
             !$0.hasPrefix("#") && !XenDeviceName.occurrences(in: $0).isEmpty
         }) {
             config.xenDeviceFiles.append(file)

@@ -74,8 +74,9 @@ enum CpioNewc {
             guard offset + headerLength <= archive.endIndex else {
                 throw InitrdError.truncatedArchive(offset: offset)
             }
-            guard archive[offset..<offset + 6].elementsEqual(Array("070701".utf8))
-                || archive[offset..<offset + 6].elementsEqual(Array("070702".utf8))
+            guard
+                archive[offset..<offset + 6].elementsEqual(Array("070701".utf8))
+                    || archive[offset..<offset + 6].elementsEqual(Array("070702".utf8))
             else {
                 throw InitrdError.truncatedArchive(offset: offset)
             }

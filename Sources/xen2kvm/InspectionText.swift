@@ -6,7 +6,9 @@ enum InspectionText {
         var out = ""
         func line(_ text: String = "") { out += text + "\n" }
         let source = report.source
-        line("Source       \(source.path) (\(source.kind == .blockDevice ? "block device" : "image file"), \(bytes(source.sizeBytes)))")
+        line(
+            "Source       \(source.path) (\(source.kind == .blockDevice ? "block device" : "image file"), \(bytes(source.sizeBytes)))"
+        )
         var found: [String] = []
         if let type = source.type { found.append("TYPE=\(type)") }
         if let uuid = source.uuid { found.append("UUID=\(uuid)") }
@@ -14,27 +16,43 @@ enum InspectionText {
         if let table = source.partitionTable { found.append("PTTYPE=\(table)") }
         line("blkid        \(found.isEmpty ? "nothing recognised" : found.joined(separator: " "))")
         for partition in source.partitions {
-            line("  partition \(partition.number): start \(partition.startSector), \(partition.sectors) sectors, type \(partition.type)")
+            line(
+                "  partition \(partition.number): start \(partition.startSector), \(partition.sectors) sectors, type \(partition.type)"
+            )
         }
 
         if let fs = report.filesystem {
             line()
-            line("Filesystem   \(fs.type), \(bytes(fs.sizeBytes)) in \(fs.blockCount) blocks of \(fs.blockSize) bytes" + (fs.offsetBytes > 0 ? " at byte \(fs.offsetBytes)" : ""))
-            line("  used       \(bytes(fs.usedBytes)), free \(bytes(fs.freeBytes)); can shrink to about \(bytes(fs.minimumBytes))")
-            line("  state      \(fs.state == .clean ? "clean" : "needs fsck: " + fs.stateReasons.joined(separator: ", "))")
-            line("  journal    \(fs.hasJournal ? "yes" : "no"); last mounted on \(fs.lastMountPoint.isEmpty ? "(never recorded)" : fs.lastMountPoint)")
+            line(
+                "Filesystem   \(fs.type), \(bytes(fs.sizeBytes)) in \(fs.blockCount) blocks of \(fs.blockSize) bytes"
+                    + (fs.offsetBytes > 0 ? " at byte \(fs.offsetBytes)" : ""))
+            line(
+                "  used       \(bytes(fs.usedBytes)), free \(bytes(fs.freeBytes)); can shrink to about \(bytes(fs.minimumBytes))"
+            )
+            line(
+                "  state      \(fs.state == .clean ? "clean" : "needs fsck: " + fs.stateReasons.joined(separator: ", "))"
+            )
+            line(
+                "  journal    \(fs.hasJournal ? "yes" : "no"); last mounted on \(fs.lastMountPoint.isEmpty ? "(never recorded)" : fs.lastMountPoint)"
+            )
             line("  label      \(fs.label.isEmpty ? "(none)" : fs.label), UUID \(fs.uuid)")
             line("  features   \(fs.features.joined(separator: " "))")
         }
 
         if let guest = report.guest {
             line()
-            line("Guest        \(guest.distro) \(guest.version)" + (guest.prettyName.isEmpty ? "" : " (\(guest.prettyName))"))
-            line("  bootloader \(guest.bootloader.rawValue)" + (guest.bootloaderConfigs.isEmpty ? "" : ": " + guest.bootloaderConfigs.joined(separator: ", ")))
+            line(
+                "Guest        \(guest.distro) \(guest.version)"
+                    + (guest.prettyName.isEmpty ? "" : " (\(guest.prettyName))"))
+            line(
+                "  bootloader \(guest.bootloader.rawValue)"
+                    + (guest.bootloaderConfigs.isEmpty ? "" : ": " + guest.bootloaderConfigs.joined(separator: ", ")))
             if guest.kernels.isEmpty { line("  kernels    none in /boot") }
             for kernel in guest.kernels {
                 var notes = [kernel.xenOnly ? "Xen-only" : "boots on KVM", kernel.virtio ? "virtio" : "no virtio"]
-                if let has = kernel.initrdHasVirtio { notes.append(has ? "initrd has virtio" : "initrd without virtio") }
+                if let has = kernel.initrdHasVirtio {
+                    notes.append(has ? "initrd has virtio" : "initrd without virtio")
+                }
                 line("  kernel     \(kernel.version): \(notes.joined(separator: ", "))")
             }
             for entry in guest.fstab {

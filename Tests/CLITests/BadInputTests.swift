@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Every kind of bad source gives a clear message and exit 1 — never a trap or a signal.
 @Suite struct BadInputTests {

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The JSON shape scripts rely on, from the real binary.
 @Suite struct InspectJSONTests {

@@ -1,7 +1,7 @@
 import ExtFS
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Sources that are not a readable ext filesystem get a clear, typed error — never a crash.
 @Suite struct BadSourceTests {

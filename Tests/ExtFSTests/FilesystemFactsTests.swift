@@ -1,7 +1,7 @@
 import ExtFS
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Superblock facts and the used-block map agree with e2fsprogs' own tools.
 @Suite struct FilesystemFactsTests {

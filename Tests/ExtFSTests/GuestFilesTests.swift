@@ -1,7 +1,7 @@
 import ExtFS
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Guest paths are untrusted: lookups must stay inside the guest filesystem.
 @Suite struct GuestFilesTests {

@@ -1,7 +1,7 @@
 import Foundation
 import Inspection
-import Testing
 import TestSupport
+import Testing
 
 /// Golden facts for every fixture guest, read from a real ext image built with `mke2fs -d`.
 /// The expected values are the ones Fixtures/README.md documents.
@@ -108,7 +108,8 @@ import TestSupport
         #expect(guest.fstab.map(\.device) == expected.fstabDevices)
         let codes = Set(report.findings.map(\.code))
         #expect(expected.codes.subtracting(codes).isEmpty, "missing \(expected.codes.subtracting(codes))")
-        #expect(expected.absentCodes.intersection(codes).isEmpty, "unexpected \(expected.absentCodes.intersection(codes))")
+        #expect(
+            expected.absentCodes.intersection(codes).isEmpty, "unexpected \(expected.absentCodes.intersection(codes))")
         #expect(report.readiness == expected.readiness)
         #expect(try await sha256(image) == before, "inspect changed the source image")
     }

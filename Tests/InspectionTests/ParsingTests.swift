@@ -50,7 +50,10 @@ import Testing
             into: &facts)
         #expect(facts.defaultKernel == "/boot/vmlinuz-plain")
         #expect(facts.partitionlessRoot == [Location(file: "/boot/grub/grub.conf", line: 3)])
-        #expect(facts.commandLines.map(\.arguments) == ["ro root=/dev/xvda1", "ro root=/dev/xvda1 console=xvc0", "root=/dev/xvda1 ro"])
+        #expect(
+            facts.commandLines.map(\.arguments) == [
+                "ro root=/dev/xvda1", "ro root=/dev/xvda1 console=xvc0", "root=/dev/xvda1 ro",
+            ])
     }
 
     @Test func grub2LinuxLinesAndDefaults() {
@@ -64,6 +67,7 @@ import Testing
             path: "/etc/default/grub", lines: ["GRUB_CMDLINE_LINUX=\"console=hvc0 crashkernel=auto\""],
             into: &facts)
         #expect(facts.commandLines.map(\.kernel) == ["/vmlinuz-3.10", nil])
-        #expect(facts.commandLines.map(\.arguments) == ["root=/dev/xvda1 ro console=hvc0", "console=hvc0 crashkernel=auto"])
+        #expect(
+            facts.commandLines.map(\.arguments) == ["root=/dev/xvda1 ro console=hvc0", "console=hvc0 crashkernel=auto"])
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 import Inspection
-import Testing
 import TestSupport
+import Testing
 
 /// An already partitioned source is reported as such, and its Linux partition is inspected.
 @Suite struct PartitionedSourceTests {

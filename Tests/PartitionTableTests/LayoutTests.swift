@@ -186,6 +186,7 @@ import Testing
             .unsupportedSectorSize(4096), .cannotOpen(path: "/x", reason: "No such file"),
             .io(path: "/x", operation: "fsync", reason: "EIO"),
             .targetTooSmall(path: "/x", bytes: 1, neededBytes: 2),
+            .gptTargetSizeMismatch(path: "/x", bytes: 1, layoutBytes: 2),
         ]
         for error in errors {
             #expect(error.description.count > 20, "\(error)")

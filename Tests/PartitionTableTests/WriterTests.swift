@@ -79,6 +79,29 @@ import Testing
         #expect(try readFile(path, offset: 0, count: 1024).allSatisfy { $0 == 0xA5 })
     }
 
+    @Test func gptNeedsTheTargetSizeItWasPlannedFor() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("disk.img")
+        try PartitionTableWriter.prepareSparseFile(at: path, bytes: 8 * mebibyte)
+        let small = try DiskLayout.forFilesystem(bytes: mebibyte, table: .gpt)
+        #expect(
+            throws: PartitionTableError.gptTargetSizeMismatch(
+                path: path, bytes: 8 * mebibyte, layoutBytes: small.diskBytes)
+        ) {
+            try PartitionTableWriter.write(small, to: path, identity: fixedIdentity)
+        }
+        // The same partition on the whole target: the backup lands in its last sector.
+        let planned = try DiskLayout(
+            table: .gpt, partitionStart: small.partitionStart,
+            partitionSectors: small.partitionSectors, diskSectors: 8 * mebibyte / 512)
+        try PartitionTableWriter.write(planned, to: path, identity: fixedIdentity)
+        let detected = try #require(try PartitionTableReader.read(path: path))
+        #expect(detected.verify(against: planned, identity: fixedIdentity).isEmpty)
+        // MBR keeps nothing at the end, so a larger target is fine.
+        let mbr = try DiskLayout.forFilesystem(bytes: mebibyte, table: .mbr)
+        try PartitionTableWriter.write(mbr, to: path, identity: fixedIdentity)
+    }
+
     @Test func refusesAMissingTarget() throws {
         let directory = try TemporaryDirectory()
         let layout = try DiskLayout.forFilesystem(bytes: mebibyte, table: .mbr)

@@ -34,7 +34,8 @@ public enum TestEnvironment {
         guard !missing.isEmpty else { return true }
         let reason = "needs \(missing.joined(separator: "; "))"
         if isCI {
-            Issue.record("CI=true and this test \(reason): install it (README test command)", sourceLocation: sourceLocation)
+            Issue.record(
+                "CI=true and this test \(reason): install it (README test command)", sourceLocation: sourceLocation)
         } else {
             print("SKIP: \(reason)")
         }
