@@ -93,7 +93,8 @@ private struct MinimumSizeEstimator {
         // Never cut into the inode table of the last kept group: with flex_bg it sits where
         // the flex group packed it, which can be past the size reckoned so far.
         if groups - 1 < groupCount {
-            let tableEnd = UInt64(ext2fs_inode_table_loc(fs, dgrp_t(groups - 1)))
+            let tableEnd =
+                UInt64(ext2fs_inode_table_loc(fs, dgrp_t(groups - 1)))
                 + UInt64(fs.pointee.inode_blocks_per_group)
             blocks = max(blocks, tableEnd)
         }

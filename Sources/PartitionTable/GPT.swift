@@ -100,6 +100,7 @@ public enum GPT {
 
         /// Decodes at least 128 bytes (larger entry sizes carry unused tail bytes).
         public init(bytes raw: [UInt8]) {
+            precondition(raw.count >= PartitionTable.gptEntrySize, "a GPT entry is 128 bytes")
             typeGUID = GUID(diskBytes: raw[0..<16])!
             uniqueGUID = GUID(diskBytes: raw[16..<32])!
             firstLBA = raw.le(UInt64.self, at: 32)

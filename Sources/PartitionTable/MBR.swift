@@ -21,6 +21,7 @@ public enum MBR {
 
         /// Decodes 16 bytes; the CHS fields are ignored (every reader today uses the LBAs).
         public init(bytes: [UInt8]) {
+            precondition(bytes.count >= PartitionTable.mbrEntrySize, "an MBR entry is 16 bytes")
             bootIndicator = bytes[0]
             type = bytes[4]
             firstLBA = bytes.le(UInt32.self, at: 8)
@@ -84,7 +85,8 @@ public enum MBR {
 
     /// The four entries of a boot sector (512 bytes).
     public static func entries(of sector: [UInt8]) -> [Entry] {
-        (0..<4).map { slot in
+        precondition(sector.count >= 512, "a boot sector is 512 bytes")
+        return (0..<4).map { slot in
             let offset = PartitionTable.mbrEntriesOffset + slot * PartitionTable.mbrEntrySize
             return Entry(bytes: Array(sector[offset..<offset + PartitionTable.mbrEntrySize]))
         }

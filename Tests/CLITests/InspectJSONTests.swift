@@ -68,3 +68,19 @@ import Testing
         #expect(try await sha256(image) == before)
     }
 }
+
+/// Inspecting an image file needs no privileges beyond reading it.
+@Suite struct UnprivilegedInspectTests {
+    @Test func inspectsAsNobody() async throws {
+        guard TestEnvironment.require(root: true, tools: ["mke2fs", "setpriv"]) else { return }
+        let dir = try TemporaryDirectory()
+        #expect(chmod(dir.path, 0o755) == 0)
+        let image = dir.file("centos7.img")
+        try await Fixtures.makeImage(from: Fixtures.tree("centos7"), at: image)
+        #expect(chmod(image, 0o444) == 0)
+        let result = try await Command.run(
+            "setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", Xen2KVMBinary.path, "inspect", image])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("centos 7.9.2009"))
+    }
+}

@@ -1,7 +1,7 @@
 import ExtFS
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The shrink estimate agrees with `resize2fs -P` block for block.
 @Suite struct MinimumSizeTests {
