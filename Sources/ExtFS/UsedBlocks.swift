@@ -12,8 +12,10 @@ extension ExtFilesystem {
             throw .corrupt(path: path, detail: "cannot read the block bitmaps: \(ExtFSError.message(for: Int(code)))")
         }
         guard let bitmap = fs.pointee.block_map else { return [] }
-        let first = UInt64(ext2fs_get_block_bitmap_start2(bitmap))
-        let last = UInt64(ext2fs_get_block_bitmap_end2(bitmap))
+        // Bounds in blocks from the superblock: with bigalloc the bitmap itself counts
+        // clusters, but its search functions take and return block numbers.
+        let first = UInt64(fs.pointee.super.pointee.s_first_data_block)
+        let last = blockCount - 1
         var runs: [Range<UInt64>] = []
         // Block 0 (boot block + superblock when the block size is 1024, superblock otherwise)
         // lies before the bitmap's first block when first_data_block is 1; it is always used.
@@ -24,12 +26,9 @@ extension ExtFilesystem {
             guard ext2fs_find_first_set_block_bitmap2(bitmap, blk64_t(cursor), blk64_t(last), &start) == 0
             else { break }
             var end: blk64_t = 0
-            let stop: UInt64
-            if ext2fs_find_first_zero_block_bitmap2(bitmap, start, blk64_t(last), &end) == 0 {
-                stop = UInt64(end)
-            } else {
-                stop = last + 1
-            }
+            let found = ext2fs_find_first_zero_block_bitmap2(bitmap, start, blk64_t(last), &end) == 0
+            // With bigalloc the answer is cluster-aligned and may pass the last block.
+            let stop = min(found ? UInt64(end) : last + 1, blockCount)
             if let previous = runs.last, previous.upperBound == UInt64(start) {
                 runs[runs.count - 1] = previous.lowerBound..<stop
             } else {

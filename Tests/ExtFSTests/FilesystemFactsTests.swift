@@ -44,8 +44,11 @@ import Testing
         #expect(facts.usedBytes > 3 << 20)
     }
 
-    @Test(arguments: ["1024", "4096"])
-    func usedRunsCoverExactlyTheUsedBlocks(blockSize: String) async throws {
+    @Test(arguments: [
+        ["-b", "1024"], ["-b", "4096"], ["-O", "bigalloc", "-C", "65536"], ["-O", "^flex_bg,meta_bg,^resize_inode"],
+        ["-O", "inline_data"], ["-O", "uninit_bg,^metadata_csum"],
+    ])
+    func usedRunsCoverExactlyTheUsedBlocks(options: [String]) async throws {
         guard TestEnvironment.require(tools: ["mke2fs"]) else { return }
         let dir = try TemporaryDirectory()
         let tree = dir.file("tree")
@@ -55,7 +58,7 @@ import Testing
                 .write(to: URL(fileURLWithPath: "\(tree)/file\(index)"))
         }
         let image = dir.file("fs.img")
-        try await Fixtures.makeImage(from: tree, at: image, size: "64M", extraOptions: ["-b", blockSize])
+        try await Fixtures.makeImage(from: tree, at: image, size: "64M", extraOptions: options)
         let fs = try ExtFilesystem(path: image)
         let runs = try fs.usedBlockRuns()
         let total = runs.reduce(0) { $0 + UInt64($1.count) }
