@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "ExtFS", targets: ["ExtFS"]),
         .library(name: "BlockProbe", targets: ["BlockProbe"]),
         .library(name: "Inspection", targets: ["Inspection"]),
+        .library(name: "Conversion", targets: ["Conversion"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -28,6 +29,9 @@ let package = Package(
         .systemLibrary(
             name: "CDecompress",
             providers: [.apt(["zlib1g-dev", "liblzma-dev", "libzstd-dev"])]),
+
+        // Linux I/O calls glibc hides behind _GNU_SOURCE (copy_file_range, SEEK_DATA).
+        .target(name: "CLinuxIO"),
 
         // Pure Swift: MBR and GPT writer/reader and the disk geometry.
         .target(
@@ -51,11 +55,19 @@ let package = Package(
         .target(
             name: "Inspection",
             dependencies: ["ExtFS", "BlockProbe", "PartitionTable", "CDecompress"]),
+        // Plan → copy → verify → partition table last.
+        .target(
+            name: "Conversion",
+            dependencies: [
+                "Inspection", "ExtFS", "BlockProbe", "PartitionTable", "CLinuxIO",
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ]),
         // The CLI: parsing and printing only.
         .executableTarget(
             name: "xen2kvm",
             dependencies: [
-                "Inspection",
+                "Inspection", "Conversion",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -70,6 +82,7 @@ let package = Package(
         .testTarget(name: "PartitionTableTests", dependencies: ["PartitionTable", "TestSupport"]),
         .testTarget(name: "ExtFSTests", dependencies: ["ExtFS", "TestSupport"]),
         .testTarget(name: "InspectionTests", dependencies: ["Inspection", "TestSupport"]),
+        .testTarget(name: "ConversionTests", dependencies: ["Conversion", "PartitionTable", "ExtFS", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["xen2kvm", "TestSupport"]),
     ]
 )

@@ -1,7 +1,7 @@
 import ArgumentParser
 
 @main
-struct Xen2KVM: ParsableCommand {
+struct Xen2KVM: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "xen2kvm",
         abstract: "Move powered-off Xen PV Linux guests to KVM, offline.",
@@ -16,5 +16,5 @@ struct Xen2KVM: ParsableCommand {
             Exit status: 0 done; 1 the source could not be read or is not a Linux disk;
             64 bad command-line usage.
             """,
-        subcommands: [InspectCommand.self])
+        subcommands: [InspectCommand.self, ConvertCommand.self])
 }

@@ -1,0 +1,11 @@
+#ifndef XEN2KVM_CLINUXIO_H
+#define XEN2KVM_CLINUXIO_H
+#include <sys/types.h>
+#include <stdint.h>
+
+/* Linux calls that glibc declares only under _GNU_SOURCE, which Swift's Glibc module does
+   not define; the .c file does, and these wrappers carry them over. */
+ssize_t xen2kvm_copy_file_range(int fd_in, int64_t *off_in, int fd_out, int64_t *off_out, size_t len);
+int64_t xen2kvm_seek_data(int fd, int64_t offset);
+int64_t xen2kvm_seek_hole(int fd, int64_t offset);
+#endif

@@ -1,0 +1,59 @@
+import PartitionTable
+
+/// Everything `convert` will do, decided before a byte is written. `--dry-run` prints it,
+/// `--json` embeds it, and the converter follows it.
+public struct ConversionPlan: Sendable, Codable {
+    public struct Source: Sendable, Codable {
+        public var path: String
+        public var kind: DiskIdentity.Kind
+        public var sizeBytes: UInt64
+        /// What libblkid found: "ext4", "ntfs", "partition table dos" …
+        public var holds: String
+        public var filesystemType: String?
+        public var filesystemBytes: UInt64?
+        public var usedBytes: UInt64?
+        public var clean: Bool?
+        public var distro: String?
+        public var bootloader: String?
+    }
+
+    public struct Target: Sendable, Codable {
+        public var path: String
+        /// "new file", "existing file" or "block device".
+        public var kind: String
+        /// Size before the run (0 for a new file).
+        public var existingBytes: UInt64
+        /// What libblkid found on it before the run.
+        public var holds: String
+        /// The size it will have.
+        public var sizeBytes: UInt64
+        /// True when convert creates (and on failure removes) the file.
+        public var created: Bool
+    }
+
+    /// One safety check; a failed one refuses the run.
+    public struct Check: Sendable, Codable {
+        public var name: String
+        public var passed: Bool
+        public var detail: String
+    }
+
+    public var source: Source
+    public var target: Target
+    public var method: CopyMethod
+    public var methodReason: String
+    /// The new partition table; nil for a clone (the source's own table is copied).
+    public var layout: DiskLayout?
+    public var identity: TableIdentity?
+    /// Bytes read from the source and written to the target.
+    public var bytesToCopy: UInt64
+    /// Scratch space needed besides the target.
+    public var temporaryBytes: UInt64
+    /// The source is not clean and --force was given: e2fsck -fy repairs the copy.
+    public var repairCopy: Bool
+    public var checks: [Check]
+    public var notes: [String]
+
+    /// The first failed check, which refuses the run.
+    public var refusal: Check? { checks.first { !$0.passed } }
+}

@@ -1,0 +1,30 @@
+import PartitionTable
+
+/// How the filesystem gets into the new disk.
+public enum CopyMethod: String, Sendable, Codable, CaseIterable {
+    /// Pick: clone for partitioned or non-ext sources, blocks when the target is big enough.
+    case auto
+    /// Copy only the blocks the ext bitmaps mark as used, to the partition's offset.
+    case blocks
+    /// Copy the whole disk as it is, sparse-aware (already partitioned or non-Linux disks).
+    case clone
+}
+
+/// What the operator asked `convert` to do.
+public struct ConvertOptions: Sendable {
+    public var source: String
+    public var target: String
+    public var method: CopyMethod = .auto
+    public var table: TableKind = .mbr
+    /// First sector of partition 1: 2048, or 32 for the "DOS compatible" layout.
+    public var start: UInt64 = PartitionTable.defaultStart
+    /// Size of a new file target; nil: just big enough.
+    public var targetSize: UInt64?
+    /// Write over a target that holds data, and copy an unclean source (repairing the copy).
+    public var force = false
+
+    public init(source: String, target: String) {
+        self.source = source
+        self.target = target
+    }
+}

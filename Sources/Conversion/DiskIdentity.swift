@@ -1,0 +1,156 @@
+import SystemPackage
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// What a path is on the host: a file or block device, identified by device and inode, so
+/// that two names for the same data (symlinks, loop devices) are recognised as one.
+public struct DiskIdentity: Sendable, Equatable {
+    public enum Kind: String, Sendable, Codable {
+        case missing, file, blockDevice, other
+    }
+
+    public var path: String
+    public var kind: Kind
+    /// st_dev/st_ino of the file, or st_rdev of the block device.
+    public var device: UInt64
+    public var inode: UInt64
+    public var rdev: UInt64
+    public var sizeBytes: UInt64
+
+    public static func of(_ path: String) -> DiskIdentity {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            return DiskIdentity(path: path, kind: .missing, device: 0, inode: 0, rdev: 0, sizeBytes: 0)
+        }
+        let type = info.st_mode & S_IFMT
+        let kind: Kind = type == S_IFREG ? .file : type == S_IFBLK ? .blockDevice : .other
+        var size = UInt64(info.st_size)
+        if kind == .blockDevice, let fd = try? FileDescriptor.open(FilePath(path), .readOnly) {
+            size = UInt64((try? fd.seek(offset: 0, from: .end)) ?? 0)
+            try? fd.close()
+        }
+        return DiskIdentity(
+            path: path, kind: kind, device: UInt64(info.st_dev), inode: UInt64(info.st_ino),
+            rdev: UInt64(info.st_rdev), sizeBytes: size)
+    }
+
+    /// True when both names reach the same bytes: same file, same block device, or a loop
+    /// device backed by the other file.
+    public func isSameData(as other: DiskIdentity) -> Bool {
+        if kind == .file && other.kind == .file { return device == other.device && inode == other.inode }
+        if kind == .blockDevice && other.kind == .blockDevice { return rdev == other.rdev }
+        let (file, block) = kind == .file ? (self, other) : (other, self)
+        guard file.kind == .file, block.kind == .blockDevice else { return false }
+        return LoopDevices.backingFile(of: block.rdev).map { $0.device == file.device && $0.inode == file.inode }
+            ?? false
+    }
+}
+
+/// Loop devices and what backs them, read from /sys/block/loopN.
+enum LoopDevices {
+    /// (major:minor, backing st_dev, st_ino) for every attached loop device.
+    static func attached() -> [(rdev: UInt64, device: UInt64, inode: UInt64)] {
+        guard let dir = opendir("/sys/block") else { return [] }
+        defer { closedir(dir) }
+        var result: [(UInt64, UInt64, UInt64)] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            guard name.hasPrefix("loop") else { continue }
+            guard let devText = readSmallFile("/sys/block/\(name)/dev"),
+                let backing = readSmallFile("/sys/block/\(name)/loop/backing_file")
+            else { continue }
+            var info = stat()
+            guard stat(backing, &info) == 0, let rdev = parseDevNumber(devText) else { continue }
+            result.append((rdev, UInt64(info.st_dev), UInt64(info.st_ino)))
+        }
+        return result
+    }
+
+    static func backingFile(of rdev: UInt64) -> (device: UInt64, inode: UInt64)? {
+        attached().first { $0.rdev == rdev }.map { ($0.device, $0.inode) }
+    }
+
+    /// "7:0" → makedev(7, 0).
+    static func parseDevNumber(_ text: String) -> UInt64? {
+        let parts = text.split(separator: ":").compactMap { UInt32($0) }
+        guard parts.count == 2 else { return nil }
+        // glibc's makedev(): the encoding st_dev and st_rdev use.
+        let (major, minor) = (UInt64(parts[0]), UInt64(parts[1]))
+        return ((major & 0xFFFF_F000) << 32) | ((major & 0xFFF) << 8) | ((minor & 0xFFFF_FF00) << 12) | (minor & 0xFF)
+    }
+
+    static func readSmallFile(_ path: String) -> String? {
+        guard let fd = try? FileDescriptor.open(FilePath(path), .readOnly) else { return nil }
+        defer { try? fd.close() }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let count = (try? buffer.withUnsafeMutableBytes { try fd.read(into: $0) }) ?? 0
+        let text = String(decoding: buffer.prefix(count), as: UTF8.self)
+        return text.trimmingCharacters(in: " \n")
+    }
+}
+
+/// Mounts from /proc/self/mountinfo, to refuse a source that is in use read-write.
+enum Mounts {
+    struct Mount {
+        var rdev: UInt64
+        var mountPoint: String
+        var readWrite: Bool
+    }
+
+    static func all() -> [Mount] {
+        guard let text = LoopDevices.readSmallFileLarge("/proc/self/mountinfo") else { return [] }
+        return text.split(separator: "\n").compactMap { line in
+            let fields = line.split(separator: " ")
+            guard fields.count > 5, let rdev = LoopDevices.parseDevNumber(String(fields[2])) else { return nil }
+            let options = fields[5].split(separator: ",")
+            return Mount(rdev: rdev, mountPoint: String(fields[4]), readWrite: options.contains("rw"))
+        }
+    }
+
+    /// Mounts of the block device `rdev`, or of a loop device backed by the file (dev, ino).
+    static func using(_ identity: DiskIdentity) -> [Mount] {
+        var devices: Set<UInt64> = []
+        switch identity.kind {
+        case .blockDevice:
+            devices.insert(identity.rdev)
+            // Partitions of the device: same major, minor just above (sdX1…, loopNpM differ; best effort).
+            for loop in LoopDevices.attached() where loop.rdev == identity.rdev { devices.insert(loop.rdev) }
+        case .file:
+            for loop in LoopDevices.attached() where loop.device == identity.device && loop.inode == identity.inode {
+                devices.insert(loop.rdev)
+            }
+        default:
+            break
+        }
+        return all().filter { devices.contains($0.rdev) }
+    }
+}
+
+extension LoopDevices {
+    /// Like readSmallFile, for files that may exceed 4 KiB (mountinfo).
+    static func readSmallFileLarge(_ path: String) -> String? {
+        guard let fd = try? FileDescriptor.open(FilePath(path), .readOnly) else { return nil }
+        defer { try? fd.close() }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = (try? buffer.withUnsafeMutableBytes { try fd.read(into: $0) }) ?? 0
+            if count <= 0 { break }
+            bytes += buffer.prefix(count)
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+extension String {
+    fileprivate func trimmingCharacters(in set: String) -> String {
+        var text = Substring(self)
+        while let first = text.first, set.contains(first) { text = text.dropFirst() }
+        while let last = text.last, set.contains(last) { text = text.dropLast() }
+        return String(text)
+    }
+}

@@ -1,0 +1,20 @@
+/// Receives progress of long steps. The CLI draws a bar, prints lines, or stays quiet.
+public protocol ProgressReporter: Sendable {
+    /// A long step begins: `total` bytes of work.
+    func begin(step: String, total: UInt64)
+    /// `done` of the step's `total` bytes are finished.
+    func advance(done: UInt64)
+    /// The step finished.
+    func end()
+    /// A one-line note for the operator (a decision, a check passed).
+    func note(_ text: String)
+}
+
+/// Reports nothing.
+public struct SilentProgress: ProgressReporter {
+    public init() {}
+    public func begin(step: String, total: UInt64) {}
+    public func advance(done: UInt64) {}
+    public func end() {}
+    public func note(_ text: String) {}
+}

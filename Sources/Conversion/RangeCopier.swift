@@ -1,0 +1,123 @@
+import CLinuxIO
+import SystemPackage
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Copies byte ranges from a source descriptor to a target descriptor.
+///
+/// Large aligned chunks; `copy_file_range` first (the kernel copies without a round trip
+/// through user space and may share extents), plain pread/pwrite when the kernel says the
+/// pair does not support it (block devices, cross-filesystem). Zero-filled chunks are skipped
+/// so a file target stays sparse.
+final class RangeCopier {
+    let source: FileDescriptor
+    let target: FileDescriptor
+    let chunkBytes: Int
+    private var kernelCopyWorks: Bool
+    private var buffer: UnsafeMutableRawBufferPointer
+    /// Bytes handled so far (written or skipped as zeros), for progress.
+    private(set) var bytesDone: UInt64 = 0
+    /// Bytes actually written to the target.
+    private(set) var bytesWritten: UInt64 = 0
+    private let progress: any ProgressReporter
+
+    init(
+        source: FileDescriptor, target: FileDescriptor, tryKernelCopy: Bool, progress: any ProgressReporter,
+        chunkBytes: Int = 8 << 20
+    ) {
+        self.source = source
+        self.target = target
+        self.chunkBytes = chunkBytes
+        self.kernelCopyWorks = tryKernelCopy
+        self.progress = progress
+        buffer = .allocate(byteCount: chunkBytes, alignment: 4096)
+    }
+
+    deinit { buffer.deallocate() }
+
+    /// Copies `length` bytes from `sourceOffset` to `targetOffset`.
+    func copy(from sourceOffset: UInt64, to targetOffset: UInt64, length: UInt64, skipZeros: Bool)
+        throws(ConversionError)
+    {
+        var done: UInt64 = 0
+        while done < length {
+            try Cancellation.check("the copy")
+            let count = Int(min(UInt64(chunkBytes), length - done))
+            if kernelCopyWorks && !skipZeros {
+                var inOffset = Int64(sourceOffset + done)
+                var outOffset = Int64(targetOffset + done)
+                let copied = xen2kvm_copy_file_range(source.rawValue, &inOffset, target.rawValue, &outOffset, count)
+                if copied > 0 {
+                    done += UInt64(copied)
+                    account(UInt64(copied), written: true)
+                    continue
+                }
+                if copied < 0 && [EXDEV, EINVAL, EOPNOTSUPP, ENOSYS, EBADF].contains(errno) {
+                    kernelCopyWorks = false
+                } else if copied == 0 {
+                    throw .failed(
+                        "the source ended early at byte \(sourceOffset + done): it is shorter than its filesystem")
+                } else {
+                    throw .failed("copy_file_range at byte \(sourceOffset + done): \(Errno(rawValue: errno))")
+                }
+            }
+            let chunk = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<count])
+            let got = try readFully(chunk, at: sourceOffset + done)
+            guard got == count else {
+                throw .failed("the source ended early at byte \(sourceOffset + done + UInt64(got))")
+            }
+            if skipZeros && isZero(chunk) {
+                done += UInt64(count)
+                account(UInt64(count), written: false)
+                continue
+            }
+            try writeFully(UnsafeRawBufferPointer(chunk), at: targetOffset + done)
+            done += UInt64(count)
+            account(UInt64(count), written: true)
+        }
+    }
+
+    private func account(_ count: UInt64, written: Bool) {
+        bytesDone += count
+        if written { bytesWritten += count }
+        progress.advance(done: bytesDone)
+    }
+
+    private func readFully(_ chunk: UnsafeMutableRawBufferPointer, at offset: UInt64) throws(ConversionError) -> Int {
+        var got = 0
+        while got < chunk.count {
+            let result = pread(source.rawValue, chunk.baseAddress! + got, chunk.count - got, off_t(offset) + off_t(got))
+            if result < 0 {
+                if errno == EINTR { continue }
+                throw .failed("reading the source at byte \(offset + UInt64(got)): \(Errno(rawValue: errno))")
+            }
+            if result == 0 { break }
+            got += result
+        }
+        return got
+    }
+
+    private func writeFully(_ chunk: UnsafeRawBufferPointer, at offset: UInt64) throws(ConversionError) {
+        var put = 0
+        while put < chunk.count {
+            let result = pwrite(
+                target.rawValue, chunk.baseAddress! + put, chunk.count - put, off_t(offset) + off_t(put))
+            if result < 0 {
+                if errno == EINTR { continue }
+                throw .failed("writing the target at byte \(offset + UInt64(put)): \(Errno(rawValue: errno))")
+            }
+            put += result
+        }
+    }
+
+    private func isZero(_ chunk: UnsafeMutableRawBufferPointer) -> Bool {
+        var offset = 0
+        while offset + 8 <= chunk.count {
+            if chunk.loadUnaligned(fromByteOffset: offset, as: UInt64.self) != 0 { return false }
+            offset += 8
+        }
+        return chunk[offset...].allSatisfy { $0 == 0 }
+    }
+}

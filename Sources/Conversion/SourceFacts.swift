@@ -1,0 +1,92 @@
+import BlockProbe
+import ExtFS
+import Inspection
+import SystemPackage
+
+/// What the planner needs to know about the source.
+struct SourceFacts {
+    var holds: String
+    var type: String?
+    var partitionTable: String?
+    var filesystemType: String?
+    var filesystemBytes: UInt64?
+    var usedBytes: UInt64?
+    var clean: Bool?
+    var distro: String?
+    var bootloader: String?
+    /// Bytes a clone reads (the data regions of a sparse file, all of a device).
+    var dataBytes: UInt64
+
+    static func read(_ path: String, identity: DiskIdentity) throws(ConversionError) -> SourceFacts {
+        let probe: ProbeResult
+        do {
+            probe = try BlockProbe.probe(path)
+        } catch {
+            throw .refused("\(error.description). Check the path and your permissions")
+        }
+        guard probe.sizeBytes > 0 else { throw .refused("the source \(path) is empty: there is nothing to convert") }
+        var facts = SourceFacts(
+            holds: probe.summary, type: probe.type, partitionTable: probe.partitionTable, dataBytes: identity.sizeBytes)
+        if identity.kind == .file, let fd = try? FileDescriptor.open(FilePath(path), .readOnly) {
+            facts.dataBytes = SparseRegions.dataRegions(of: fd, size: identity.sizeBytes).reduce(0) {
+                $0 + UInt64($1.count)
+            }
+            try? fd.close()
+        }
+        guard probe.partitionTable == nil, let type = probe.type, type.hasPrefix("ext") else { return facts }
+
+        let report: InspectionReport
+        do {
+            report = try Inspector.inspect(path)
+        } catch {
+            throw .refused(error.description)
+        }
+        facts.filesystemType = report.filesystem?.type
+        facts.filesystemBytes = report.filesystem?.sizeBytes
+        facts.usedBytes = report.filesystem?.usedBytes
+        facts.clean = report.filesystem?.state == .clean
+        facts.distro = report.guest.map { "\($0.distro) \($0.version)" }
+        facts.bootloader = report.guest?.bootloader.rawValue
+        return facts
+    }
+}
+
+/// What the planner needs to know about the target.
+struct TargetFacts {
+    var kindName: String
+    var existingBytes: UInt64
+    var holds: String
+    var holdsData: Bool
+    /// The size cannot change (block device, non-empty existing file).
+    var fixedBytes: UInt64?
+    var willCreate: Bool
+
+    static func read(_ path: String, identity: DiskIdentity) throws(ConversionError) -> TargetFacts {
+        switch identity.kind {
+        case .missing:
+            return TargetFacts(
+                kindName: "new file", existingBytes: 0, holds: "nothing", holdsData: false, fixedBytes: nil,
+                willCreate: true)
+        case .other:
+            throw .refused(
+                "the target \(path) is neither a file nor a block device: name a new file, an image or a disk")
+        case .file, .blockDevice:
+            var holds = "nothing recognised"
+            var holdsData = false
+            if identity.sizeBytes > 0 {
+                do {
+                    let probe = try BlockProbe.probe(path)
+                    holds = probe.summary
+                    holdsData = probe.holdsData
+                } catch {
+                    throw .refused("cannot read the target to check what it holds: \(error.description)")
+                }
+            }
+            let fixed = identity.kind == .blockDevice || identity.sizeBytes > 0 ? identity.sizeBytes : nil
+            return TargetFacts(
+                kindName: identity.kind == .blockDevice ? "block device" : "existing file",
+                existingBytes: identity.sizeBytes, holds: holds, holdsData: holdsData, fixedBytes: fixed,
+                willCreate: false)
+        }
+    }
+}

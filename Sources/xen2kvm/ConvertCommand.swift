@@ -1,0 +1,139 @@
+import ArgumentParser
+import Conversion
+import Foundation
+import PartitionTable
+
+struct ConvertCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "convert",
+        abstract: "Build a partitioned KVM disk from a Xen guest disk, without touching the source.",
+        discussion: """
+            SOURCE is an image file or a block device (an LVM volume); it is opened read-only and
+            never written. TARGET is a path that does not exist yet (a sparse file is created, just
+            big enough), an existing image file, or a block device (its size is fixed).
+
+            Methods:
+              blocks  copy only the blocks the ext bitmaps mark as used into partition 1
+              clone   copy the whole disk as it is (already partitioned or non-Linux disks)
+              auto    clone for partitioned or non-ext sources, blocks otherwise (default)
+
+            Safety: convert refuses (exit 2, nothing written) when the source is mounted read-write,
+            the target is the source, the target holds data libblkid recognises (add --force), the
+            target is too small, or the source filesystem is not clean (--force copies it and
+            repairs the copy). The copy is checked with e2fsck -fn, and the partition table is
+            written last. Ctrl-C stops cleanly and removes a target file convert created.
+
+            Guest fixes (fstab, grub, console, initrd) come in a later version: the guest is copied
+            unchanged, as with --no-fix.
+
+            Examples:
+              xen2kvm convert /dev/vg0/xen-web01 web01-kvm.img
+              xen2kvm convert /dev/vg0/xen-web01 /dev/vg1/kvm-web01 --dos-compat --force
+              xen2kvm convert web01.img web01-kvm.img --table gpt --dry-run
+
+            Exit status: 0 done; 1 failed while working; 2 refused (nothing written);
+            130 interrupted (SIGINT/SIGTERM); 64 bad usage.
+            """)
+
+    @Argument(help: "The Xen guest disk: an image file or a block device.")
+    var source: String
+
+    @Argument(help: "The KVM disk to make: a new file, an existing image, or a block device.")
+    var target: String
+
+    @Option(help: "How to copy: auto, blocks or clone.")
+    var method: CopyMethod = .auto
+
+    @Option(help: "Partition table: mbr or gpt.")
+    var table: TableKind = .mbr
+
+    @Option(help: "First sector of partition 1 (default 2048).")
+    var start: UInt64?
+
+    @Flag(help: "Start partition 1 at sector 32, the DOS-compatible layout OnApp uses (MBR only).")
+    var dosCompat = false
+
+    @Option(help: "Size of a new target file, e.g. 20G or 21474836480 (default: just big enough).")
+    var targetSize: String?
+
+    @Flag(help: "Copy the guest unchanged (the only behaviour in this version).")
+    var noFix = false
+
+    @Flag(help: "Print the plan and write nothing.")
+    var dryRun = false
+
+    @Flag(help: "Overwrite a target that holds data; copy an unclean source and repair the copy.")
+    var force = false
+
+    @Flag(help: "Print the plan and the result as one JSON object.")
+    var json = false
+
+    @Flag(help: "Print nothing but errors.")
+    var quiet = false
+
+    func validate() throws {
+        if dosCompat && start != nil { throw ValidationError("--dos-compat and --start exclude each other") }
+        if let targetSize, SizeParser.bytes(targetSize) == nil {
+            throw ValidationError("--target-size \(targetSize): write a number of bytes or use K, M, G, T (1024-based)")
+        }
+    }
+
+    func run() async throws {
+        var options = ConvertOptions(source: source, target: target)
+        options.method = method
+        options.table = table
+        options.start = dosCompat ? PartitionTable.dosCompatibleStart : (start ?? PartitionTable.defaultStart)
+        options.targetSize = targetSize.flatMap(SizeParser.bytes)
+        options.force = force
+
+        let output = ConvertOutput(json: json, quiet: quiet)
+        let plan: ConversionPlan
+        do {
+            plan = try Planner.plan(options)
+        } catch {
+            output.failure(error, plan: nil)
+            throw ExitCode(error.exitCode)
+        }
+        if dryRun {
+            output.plan(plan, dryRun: true)
+            if let refusal = plan.refusal {
+                if !json { output.error("would refuse: \(refusal.detail)") }
+                throw ExitCode(2)
+            }
+            return
+        }
+        if let refusal = plan.refusal {
+            output.failure(.refused(refusal.detail), plan: plan)
+            throw ExitCode(2)
+        }
+        output.plan(plan, dryRun: false)
+        Cancellation.install()
+        do {
+            let result = try await Converter.run(plan, progress: output.progress)
+            output.success(plan: plan, result: result)
+        } catch {
+            output.failure(error, plan: plan)
+            throw ExitCode(error.exitCode)
+        }
+    }
+}
+
+extension CopyMethod: ExpressibleByArgument {}
+extension TableKind: ExpressibleByArgument {}
+
+/// "20G", "512M", "1048576" → bytes (1024-based suffixes).
+enum SizeParser {
+    static func bytes(_ text: String) -> UInt64? {
+        let units: [Character: UInt64] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40]
+        var digits = text.uppercased()
+        if digits.hasSuffix("IB") { digits.removeLast(2) } else if digits.hasSuffix("B") { digits.removeLast() }
+        var factor: UInt64 = 1
+        if let last = digits.last, let unit = units[last] {
+            factor = unit
+            digits.removeLast()
+        }
+        guard let value = UInt64(digits) else { return nil }
+        let (product, overflow) = value.multipliedReportingOverflow(by: factor)
+        return overflow ? nil : product
+    }
+}

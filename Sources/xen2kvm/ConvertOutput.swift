@@ -1,0 +1,109 @@
+import Conversion
+import Foundation
+
+/// Everything `convert` prints: the plan, progress, the summary, errors; JSON or text.
+struct ConvertOutput {
+    let json: Bool
+    let quiet: Bool
+
+    var progress: any ProgressReporter { json || quiet ? SilentProgress() : ProgressDisplay() }
+
+    func plan(_ plan: ConversionPlan, dryRun: Bool) {
+        if json {
+            if dryRun { printJSON(["plan": AnyEncodable(plan)]) }
+            return
+        }
+        if quiet && !dryRun { return }
+        print(ConvertText.plan(plan, dryRun: dryRun), terminator: "")
+    }
+
+    func success(plan: ConversionPlan, result: ConversionResult) {
+        if json {
+            printJSON(["plan": AnyEncodable(plan), "result": AnyEncodable(result)])
+        } else if !quiet {
+            print(ConvertText.summary(plan: plan, result: result), terminator: "")
+        }
+    }
+
+    func failure(_ error: ConversionError, plan: ConversionPlan?) {
+        if json {
+            var object: [String: AnyEncodable] = [
+                "error": AnyEncodable(["kind": kind(error), "message": error.description])
+            ]
+            if let plan { object["plan"] = AnyEncodable(plan) }
+            printJSON(object)
+        }
+        self.error(error.description)
+    }
+
+    func error(_ text: String) {
+        FileHandle.standardError.write(Data("xen2kvm: \(text)\n".utf8))
+    }
+
+    private func kind(_ error: ConversionError) -> String {
+        switch error {
+        case .refused: return "refused"
+        case .failed: return "failed"
+        case .interrupted: return "interrupted"
+        }
+    }
+
+    private func printJSON(_ object: [String: AnyEncodable]) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        if let data = try? encoder.encode(object) { print(String(decoding: data, as: UTF8.self)) }
+    }
+}
+
+/// Lets one JSON object hold values of different types.
+struct AnyEncodable: Encodable {
+    private let encodeValue: (any Encoder) throws -> Void
+    init(_ value: some Encodable) { encodeValue = value.encode }
+    func encode(to encoder: any Encoder) throws { try encodeValue(encoder) }
+}
+
+/// The human-readable plan and summary.
+enum ConvertText {
+    static func plan(_ plan: ConversionPlan, dryRun: Bool) -> String {
+        var out = dryRun ? "Plan (dry run: nothing is written)\n" : "Plan\n"
+        out +=
+            "  source   \(plan.source.path) (\(plan.source.kind.rawValue), \(size(plan.source.sizeBytes))): \(plan.source.holds)"
+        if let distro = plan.source.distro { out += ", guest \(distro)" }
+        out += "\n"
+        out += "  target   \(plan.target.path) (\(plan.target.kind), \(size(plan.target.sizeBytes)))"
+        out += plan.target.existingBytes > 0 ? ", holds \(plan.target.holds)\n" : "\n"
+        out += "  method   \(plan.method.rawValue): \(plan.methodReason)\n"
+        if let layout = plan.layout {
+            out +=
+                "  layout   \(layout.table), partition 1 at sector \(layout.partitionStart), "
+                + "\(layout.partitionSectors) sectors (\(size(layout.partitionBytes))), disk \(size(layout.diskBytes))\n"
+        } else {
+            out += "  layout   the source's own (copied as it is)\n"
+        }
+        out += "  copy     \(size(plan.bytesToCopy)); temporary space \(size(plan.temporaryBytes))\n"
+        for check in plan.checks {
+            out += "  \(check.passed ? "ok  " : "FAIL") \(check.name): \(check.detail)\n"
+        }
+        for note in plan.notes { out += "  note     \(note)\n" }
+        return out
+    }
+
+    static func summary(plan: ConversionPlan, result: ConversionResult) -> String {
+        var out = "Done\n"
+        out += "  method   \(result.method.rawValue)\n"
+        if let layout = result.layout {
+            out +=
+                "  layout   \(layout.table), partition 1 at sector \(layout.partitionStart) "
+                + "(\(size(layout.partitionBytes))), disk \(size(layout.diskBytes))\n"
+        }
+        out +=
+            "  copied   \(size(result.bytesCopied)) (\(size(result.bytesWritten)) written) in "
+            + String(format: "%.1f s, %@/s", result.seconds, size(UInt64(result.bytesPerSecond))) + "\n"
+        if let repair = result.repair { out += "  repair   e2fsck -fy exit \(repair.exitStatus)\n" }
+        if let fsck = result.fsck { out += "  fsck     e2fsck -fn: \(fsck.clean ? "clean" : "problems")\n" }
+        out += "  target   \(plan.target.path)\n"
+        return out
+    }
+
+    static func size(_ bytes: UInt64) -> String { ProgressDisplay.size(bytes) }
+}
