@@ -7,14 +7,17 @@ struct Xen2KVM: AsyncParsableCommand {
         abstract: "Move powered-off Xen PV Linux guests to KVM, offline.",
         discussion: """
             xen2kvm reads a Xen guest's disk (an image file or a block device such as an LVM volume)
-            without mounting or writing it. The source is always opened read-only.
+            without mounting it and never writes it: the source is always opened read-only.
+            `inspect` tells what the guest needs; `convert` builds the partitioned KVM disk.
 
             Examples:
               xen2kvm inspect /dev/vg0/xen-web01-disk
               xen2kvm inspect web01.img --json | jq .findings
+              xen2kvm convert /dev/vg0/xen-web01-disk web01-kvm.img --dry-run
+              xen2kvm convert /dev/vg0/xen-web01-disk /dev/vg1/kvm-web01 --dos-compat
 
-            Exit status: 0 done; 1 the source could not be read or is not a Linux disk;
-            64 bad command-line usage.
+            Exit status: 0 done; 1 failed (inspect: the source cannot be read or is not a
+            Linux disk); 2 convert refused, nothing written; 130 interrupted; 64 bad usage.
             """,
         subcommands: [InspectCommand.self, ConvertCommand.self])
 }

@@ -6,9 +6,10 @@ import Testing
         let result = try await Xen2KVMBinary.run(["--help"])
         #expect(result.status == 0)
         #expect(result.stdout.contains("inspect"))
+        #expect(result.stdout.contains("convert"))
         #expect(result.stdout.contains("Examples:"))
         // Subcommands arrive with their own issues; no placeholders before then.
-        for missing in ["convert", "boot-check", "  fix"] {
+        for missing in ["boot-check", "  fix "] {
             #expect(!result.stdout.contains(missing), "help mentions \(missing)")
         }
     }
@@ -18,6 +19,14 @@ import Testing
         #expect(result.status == 0)
         for word in ["blocker", "warning", "info", "--json", "Examples:"] {
             #expect(result.stdout.contains(word))
+        }
+    }
+
+    @Test func convertHelpDocumentsSafetyAndExitCodes() async throws {
+        let result = try await Xen2KVMBinary.run(["convert", "--help"])
+        #expect(result.status == 0)
+        for word in ["--dos-compat", "--table", "--force", "--dry-run", "Exit status", "Examples:", "read-only"] {
+            #expect(result.stdout.contains(word), "\(word)")
         }
     }
 

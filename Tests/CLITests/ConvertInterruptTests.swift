@@ -1,0 +1,65 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// Ctrl-C and kill -9 in the middle of a copy: nothing is lost, nothing is left behind, and
+/// a second run works.
+@Suite(.serialized) struct ConvertInterruptTests {
+    /// A source whose copy takes long enough to be interrupted: ~400 MiB of random data.
+    static func bigSource(_ dir: TemporaryDirectory) async throws -> String {
+        let tree = dir.file("tree")
+        try FileManager.default.createDirectory(atPath: "\(tree)/data", withIntermediateDirectories: true)
+        try await Command.check(
+            "sh",
+            ["-c", "head -c 400M /dev/urandom > \(tree)/data/blob && cp -r \(Fixtures.tree("centos6"))/etc \(tree)/"])
+        let image = dir.file("source.img")
+        try await Fixtures.makeImage(from: tree, at: image, size: "512M")
+        try FileManager.default.removeItem(atPath: tree)
+        return image
+    }
+
+    /// Reading from disk rather than the page cache keeps the copy slow enough to interrupt.
+    static func dropCaches() async {
+        _ = try? await Command.run("sh", ["-c", "sync; echo 3 > /proc/sys/vm/drop_caches"])
+    }
+
+    @Test(arguments: [SIGINT, SIGTERM])
+    func signalMidCopyStopsCleanly(signal: Int32) async throws {
+        guard TestEnvironment.require(root: true, tools: ["mke2fs", "e2fsck"]) else { return }
+        let dir = try TemporaryDirectory()
+        let source = try await Self.bigSource(dir)
+        let before = try await sha256(source)
+        let target = dir.file("kvm.img")
+        await Self.dropCaches()
+
+        let result = try await runXen2KVM(["convert", source, target], signal: signal, when: "copying blocks")
+        #expect(result.status == 130, "\(result.stderr)")
+        #expect(result.stderr.contains("interrupted"), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: target), "the half-made target was left behind")
+        #expect(try await sha256(source) == before)
+
+        let again = try await Xen2KVMBinary.run(["convert", "--quiet", source, target])
+        #expect(again.status == 0, "\(again.stderr)")
+    }
+
+    @Test func killNineThenRerunWorks() async throws {
+        guard TestEnvironment.require(root: true, tools: ["mke2fs", "e2fsck", "sfdisk"]) else { return }
+        let dir = try TemporaryDirectory()
+        let source = try await Self.bigSource(dir)
+        let target = dir.file("kvm.img")
+        await Self.dropCaches()
+
+        let killed = try await runXen2KVM(["convert", source, target], signal: SIGKILL, when: "copying blocks")
+        #expect(killed.status == 128 + SIGKILL)
+        // A killed run cannot clean up; what it leaves has no partition table, so it never
+        // looks like a finished disk, and a re-run takes it as its target.
+        if FileManager.default.fileExists(atPath: target) {
+            let table = try await Command.run("sfdisk", ["--json", target])
+            #expect(!table.stdout.contains("partitiontable"), "a killed run left a partition table")
+        }
+        let again = try await Xen2KVMBinary.run(["convert", "--quiet", source, target])
+        #expect(again.status == 0, "\(again.stderr)")
+        let check = try await Command.run("e2fsck", ["-fn", "\(target)?offset=1048576"])
+        #expect(check.status == 0, "\(check.stdout)")
+    }
+}

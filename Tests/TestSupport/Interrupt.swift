@@ -1,0 +1,32 @@
+import Foundation
+import Subprocess
+
+/// Runs the xen2kvm binary and sends `signal` once a line containing `trigger` appears on
+/// its standard error (progress lines go there). Returns the exit status and the output.
+public func runXen2KVM(
+    _ arguments: [String], signal: Int32, when trigger: String
+) async throws -> CommandResult {
+    let result = try await Subprocess.run(
+        .path(.init(Xen2KVMBinary.path)), arguments: Arguments(arguments), input: .none,
+        output: .string(limit: 1 << 20), error: .sequence
+    ) { execution in
+        var text = ""
+        var sent = false
+        for try await line in execution.standardError.strings() {
+            text += line
+            if !sent && line.contains(trigger) {
+                try execution.send(signal: Signal(rawValue: signal))
+                sent = true
+            }
+        }
+        return (text, sent)
+    }
+    let status: Int32
+    switch result.terminationStatus {
+    case .exited(let code): status = code
+    case .signaled(let number): status = 128 + number
+    }
+    let (stderr, sent) = result.closureResult
+    return CommandResult(
+        status: status, stdout: result.standardOutput, stderr: sent ? stderr : "SIGNAL NOT SENT\n" + stderr)
+}
