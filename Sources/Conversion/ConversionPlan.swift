@@ -47,8 +47,12 @@ public struct ConversionPlan: Sendable, Codable {
     public var identity: TableIdentity?
     /// Bytes read from the source and written to the target.
     public var bytesToCopy: UInt64
-    /// Scratch space needed besides the target.
+    /// Scratch space needed besides the target (the resize method's shrunken copy).
     public var temporaryBytes: UInt64
+    /// Where that scratch copy goes.
+    public var temporaryDirectory: String?
+    /// The resize method: the filesystem's new size in bytes (a whole number of blocks).
+    public var resizeToBytes: UInt64?
     /// The source is not clean and --force was given: e2fsck -fy repairs the copy.
     public var repairCopy: Bool
     public var checks: [Check]

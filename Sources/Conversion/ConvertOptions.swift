@@ -6,6 +6,9 @@ public enum CopyMethod: String, Sendable, Codable, CaseIterable {
     case auto
     /// Copy only the blocks the ext bitmaps mark as used, to the partition's offset.
     case blocks
+    /// Shrink a copy of the filesystem (resize2fs) to fit a smaller target, then copy its
+    /// used blocks. The source is never resized.
+    case resize
     /// Copy the whole disk as it is, sparse-aware (already partitioned or non-Linux disks).
     case clone
 }
@@ -22,6 +25,9 @@ public struct ConvertOptions: Sendable {
     public var targetSize: UInt64?
     /// Write over a target that holds data, and copy an unclean source (repairing the copy).
     public var force = false
+    /// Where the resize method keeps its shrunken copy; nil: next to a file target, else
+    /// $TMPDIR or /var/tmp.
+    public var temporaryDirectory: String?
 
     public init(source: String, target: String) {
         self.source = source

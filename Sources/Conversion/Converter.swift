@@ -50,23 +50,42 @@ public enum Converter {
 
         if !plan.target.created && plan.target.existingBytes > 0 { try target.wipeTableAreas(plan) }
 
-        let copier = RangeCopier(
+        var copier = RangeCopier(
             source: source, target: target.fd, tryKernelCopy: !target.isNew, progress: progress)
-        progress.begin(step: "copying \(plan.method.rawValue)", total: plan.bytesToCopy)
+        var scratch: ScratchCopy?
+        defer { scratch?.remove() }
         switch plan.method {
-        case .blocks: try copyUsedBlocks(plan, copier: copier)
-        case .clone: try copyWholeDisk(plan, source: source, copier: copier, skipZeros: target.isNew)
-        case .auto: fatalError("the planner resolves auto")
+        case .blocks:
+            progress.begin(step: "copying used blocks", total: plan.bytesToCopy)
+            try copyUsedBlocks(
+                of: plan.source.path, to: plan.layout!.partitionOffsetBytes, copier: copier, skipZeros: target.isNew)
+        case .resize:
+            let made = try await shrunkenCopy(plan, source: source, progress: progress)
+            scratch = made.scratch
+            defer { try? made.reader.close() }
+            // The summary counts what reached the target: the shrunken filesystem's blocks.
+            copier = RangeCopier(source: made.reader, target: target.fd, tryKernelCopy: false, progress: progress)
+            progress.begin(step: "copying the shrunken filesystem", total: made.usedBytes)
+            try copyUsedBlocks(
+                of: made.scratch.path, to: plan.layout!.partitionOffsetBytes, copier: copier,
+                skipZeros: target.isNew)
+        case .clone:
+            progress.begin(step: "cloning", total: plan.bytesToCopy)
+            try copyWholeDisk(plan, source: source, copier: copier, skipZeros: target.isNew)
+        case .auto:
+            fatalError("the planner resolves auto")
         }
         progress.end()
         try target.sync("after the copy")
         target.close()
+        scratch?.remove()
 
         var repair: FilesystemCheck.Outcome?
         var fsck: FilesystemCheck.Outcome?
         if let layout = plan.layout {
             try Cancellation.check("the filesystem check")
-            if plan.repairCopy {
+            // The resize method already repaired its scratch copy before shrinking it.
+            if plan.repairCopy && plan.method != .resize {
                 progress.note("repairing the copy with e2fsck -fy")
                 repair = try await FilesystemCheck.run(
                     plan.target.path, offset: layout.partitionOffsetBytes, repair: true)
@@ -92,22 +111,59 @@ public enum Converter {
             repair: repair, fsck: fsck, tableProblems: problems)
     }
 
-    /// Used blocks land at the same offset inside partition 1 as they had in the source.
-    static func copyUsedBlocks(_ plan: ConversionPlan, copier: RangeCopier) throws(ConversionError) {
-        guard let layout = plan.layout else { return }
+    /// Used blocks of the filesystem at `path` land at the same offset inside partition 1.
+    /// `copier` reads from `path` (the source, or the resize method's scratch copy).
+    static func copyUsedBlocks(
+        of path: String, to offset: UInt64, copier: RangeCopier, skipZeros: Bool
+    ) throws(ConversionError) {
         let runs: [Range<UInt64>]
         let blockSize: UInt64
         do {
-            let fs = try ExtFilesystem(path: plan.source.path)
+            let fs = try ExtFilesystem(path: path)
             runs = try fs.usedBlockRuns()
             blockSize = UInt64(fs.blockSize)
         } catch {
-            throw .failed("reading the source's block bitmaps: \(error.description)")
+            throw .failed("reading the block bitmaps of \(path): \(error.description)")
         }
         for run in runs {
             try copier.copy(
-                from: run.lowerBound * blockSize, to: layout.partitionOffsetBytes + run.lowerBound * blockSize,
-                length: UInt64(run.count) * blockSize, skipZeros: plan.target.created)
+                from: run.lowerBound * blockSize, to: offset + run.lowerBound * blockSize,
+                length: UInt64(run.count) * blockSize, skipZeros: skipZeros)
+        }
+    }
+
+    /// The resize method's first half: used blocks into a sparse scratch file, repaired and
+    /// shrunk there. Returns the scratch file opened for reading, and its used bytes.
+    static func shrunkenCopy(
+        _ plan: ConversionPlan, source: FileDescriptor, progress: any ProgressReporter
+    ) async throws(ConversionError) -> (scratch: ScratchCopy, reader: FileDescriptor, usedBytes: UInt64) {
+        guard let directory = plan.temporaryDirectory, let newBytes = plan.resizeToBytes,
+            let fsBytes = plan.source.filesystemBytes
+        else { throw .failed("the plan lacks the resize parameters") }
+        let (scratch, writer) = try ScratchCopy.create(in: directory, sizeBytes: fsBytes)
+        do {
+            defer { try? writer.close() }
+            let toScratch = RangeCopier(source: source, target: writer, tryKernelCopy: false, progress: progress)
+            progress.begin(step: "copying used blocks to a scratch copy", total: plan.bytesToCopy)
+            try copyUsedBlocks(of: plan.source.path, to: 0, copier: toScratch, skipZeros: true)
+            progress.end()
+        } catch {
+            scratch.remove()
+            throw error
+        }
+        do {
+            let blockSize = UInt64(try ExtFilesystem(path: scratch.path).blockSize)
+            try await scratch.shrink(toBytes: newBytes, blockSize: blockSize, progress: progress)
+            let shrunk = try ExtFilesystem(path: scratch.path)
+            let used = (shrunk.blockCount - shrunk.freeBlockCount) * UInt64(shrunk.blockSize)
+            let reader = try FileDescriptor.open(FilePath(scratch.path), .readOnly, options: [.closeOnExec])
+            return (scratch, reader, used)
+        } catch let error as ConversionError {
+            scratch.remove()
+            throw error
+        } catch {
+            scratch.remove()
+            throw .failed("reading the shrunken scratch copy: \(error)")
         }
     }
 

@@ -11,6 +11,9 @@ struct SourceFacts {
     var filesystemType: String?
     var filesystemBytes: UInt64?
     var usedBytes: UInt64?
+    var blockSize: UInt64?
+    /// What resize2fs -P estimates the filesystem can shrink to.
+    var minimumBytes: UInt64?
     var clean: Bool?
     var distro: String?
     var bootloader: String?
@@ -44,6 +47,8 @@ struct SourceFacts {
         facts.filesystemType = report.filesystem?.type
         facts.filesystemBytes = report.filesystem?.sizeBytes
         facts.usedBytes = report.filesystem?.usedBytes
+        facts.blockSize = report.filesystem.map { UInt64($0.blockSize) }
+        facts.minimumBytes = report.filesystem?.minimumBytes
         facts.clean = report.filesystem?.state == .clean
         facts.distro = report.guest.map { "\($0.distro) \($0.version)" }
         facts.bootloader = report.guest?.bootloader.rawValue

@@ -14,8 +14,12 @@ struct ConvertCommand: AsyncParsableCommand {
 
             Methods:
               blocks  copy only the blocks the ext bitmaps mark as used into partition 1
+              resize  for a target smaller than the filesystem plus the partition start (e.g. a
+                      shell VM's disk of the source's own size): shrink a scratch copy with
+                      resize2fs, then copy its used blocks; the source is never resized
               clone   copy the whole disk as it is (already partitioned or non-Linux disks)
-              auto    clone for partitioned or non-ext sources, blocks otherwise (default)
+              auto    clone for partitioned or non-ext sources; blocks when the target is big
+                      enough; resize otherwise (default)
 
             Safety: convert refuses (exit 2, nothing written) when the source is mounted read-write,
             the target is the source, the target holds data libblkid recognises (add --force), the
@@ -30,6 +34,7 @@ struct ConvertCommand: AsyncParsableCommand {
               xen2kvm convert /dev/vg0/xen-web01 web01-kvm.img
               xen2kvm convert /dev/vg0/xen-web01 /dev/vg1/kvm-web01 --dos-compat --force
               xen2kvm convert web01.img web01-kvm.img --table gpt --dry-run
+              xen2kvm convert /dev/vg0/xen-web01 /dev/vg1/kvm-web01 --method resize
 
             Exit status: 0 done; 1 failed while working; 2 refused (nothing written);
             130 interrupted (SIGINT/SIGTERM); 64 bad usage.
@@ -41,7 +46,7 @@ struct ConvertCommand: AsyncParsableCommand {
     @Argument(help: "The KVM disk to make: a new file, an existing image, or a block device.")
     var target: String
 
-    @Option(help: "How to copy: auto, blocks or clone.")
+    @Option(help: "How to copy: auto, blocks, resize or clone.")
     var method: CopyMethod = .auto
 
     @Option(help: "Partition table: mbr or gpt.")
@@ -55,6 +60,9 @@ struct ConvertCommand: AsyncParsableCommand {
 
     @Option(help: "Size of a new target file, e.g. 20G or 21474836480 (default: just big enough).")
     var targetSize: String?
+
+    @Option(help: "Directory for the resize method's shrunken copy (default: next to a file target, else /var/tmp).")
+    var tempDir: String?
 
     @Flag(help: "Copy the guest unchanged (the only behaviour in this version).")
     var noFix = false
@@ -85,6 +93,7 @@ struct ConvertCommand: AsyncParsableCommand {
         options.start = dosCompat ? PartitionTable.dosCompatibleStart : (start ?? PartitionTable.defaultStart)
         options.targetSize = targetSize.flatMap(SizeParser.bytes)
         options.force = force
+        options.temporaryDirectory = tempDir
 
         let output = ConvertOutput(json: json, quiet: quiet)
         let plan: ConversionPlan

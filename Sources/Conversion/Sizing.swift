@@ -1,0 +1,140 @@
+import PartitionTable
+import SystemPackage
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Per-method geometry: the layout, the target size, what is copied, scratch space, and the
+/// size checks that go with them.
+struct Sizing {
+    var layout: DiskLayout?
+    var targetBytes: UInt64
+    var bytesToCopy: UInt64
+    var temporaryBytes: UInt64 = 0
+    var temporaryDirectory: String?
+    var resizeToBytes: UInt64?
+    var checks: [ConversionPlan.Check] = []
+    var notes: [String] = []
+
+    /// The partition covers the filesystem exactly; the target is at least that big.
+    static func blocks(
+        _ options: ConvertOptions, source: SourceFacts, target: TargetFacts, needed: UInt64
+    ) throws(ConversionError) -> Sizing {
+        let fsBytes = source.filesystemBytes!
+        let size = target.fixedBytes ?? max(options.targetSize ?? needed, needed)
+        var check = ConversionPlan.Check(name: "target size", passed: true, detail: "\(size) bytes ≥ \(needed) needed")
+        if let fixed = target.fixedBytes, fixed < needed {
+            check = .init(
+                name: "target size", passed: false,
+                detail: "\(options.target) holds \(fixed) bytes; the filesystem (\(fsBytes) bytes) at sector "
+                    + "\(options.start) with a \(options.table) table needs \(needed): use --method resize to shrink a "
+                    + "copy to fit, or a bigger target")
+        } else if let wanted = options.targetSize, target.fixedBytes == nil, wanted < needed {
+            check = .init(
+                name: "target size", passed: false,
+                detail: "--target-size \(wanted) is smaller than the \(needed) bytes the filesystem needs as it is: "
+                    + "use --method resize to shrink a copy")
+        }
+        let layout = try makeLayout(options, partitionBytes: fsBytes, diskBytes: max(size, needed))
+        return Sizing(
+            layout: layout, targetBytes: max(size, needed), bytesToCopy: source.usedBytes ?? 0, checks: [check])
+    }
+
+    /// The filesystem shrinks to the partition a fixed-size target leaves; the copy is made
+    /// in a scratch file first, so the source is never resized.
+    static func resize(
+        _ options: ConvertOptions, source: SourceFacts, target: TargetFacts, needed: UInt64
+    ) throws(ConversionError) -> Sizing {
+        let fsBytes = source.filesystemBytes!
+        let blockSize = source.blockSize ?? 4096
+        guard let room = target.fixedBytes ?? options.targetSize else {
+            throw .refused(
+                "--method resize needs a target of fixed size: a block device, an existing image, or --target-size")
+        }
+        let fitted: DiskLayout
+        do {
+            fitted = try DiskLayout.forDisk(bytes: room, table: options.table, start: options.start)
+        } catch {
+            throw .refused(error.description)
+        }
+        // Whole blocks only, and never bigger than the filesystem is now (this is a shrink).
+        let newBytes = min(fitted.partitionBytes / blockSize * blockSize, fsBytes)
+        let minimum = source.minimumBytes ?? 0
+        var checks: [ConversionPlan.Check] = []
+        if newBytes < minimum {
+            checks.append(
+                .init(
+                    name: "filesystem can shrink", passed: false,
+                    detail: "the filesystem must shrink to \(newBytes) bytes to fit \(options.target), but resize2fs "
+                        + "can shrink it to \(minimum) at best (it holds \(source.usedBytes ?? 0) bytes of data): use "
+                        + "a target of at least \(minimum + (needed - fsBytes)) bytes"))
+        } else {
+            checks.append(
+                .init(
+                    name: "filesystem can shrink", passed: true,
+                    detail: "\(fsBytes) → \(newBytes) bytes (the minimum is \(minimum))"))
+        }
+        let directory = options.temporaryDirectory ?? defaultScratchDirectory(for: options.target, target: target)
+        let scratch = source.usedBytes ?? fsBytes
+        let free = freeBytes(directory)
+        checks.append(
+            .init(
+                name: "scratch space", passed: free.map { $0 >= scratch + (64 << 20) } ?? false,
+                detail: free.map {
+                    $0 >= scratch + (64 << 20)
+                        ? "\(directory) has \($0) bytes free for the \(scratch)-byte shrunken copy"
+                        : "\(directory) has \($0) bytes free; the shrunken copy needs \(scratch) + 64 MiB: free space "
+                            + "or pick another directory with --temp-dir"
+                } ?? "cannot read the free space of \(directory): give an existing directory with --temp-dir"))
+        let layout = try makeLayout(options, partitionBytes: newBytes, diskBytes: room)
+        return Sizing(
+            layout: layout, targetBytes: room, bytesToCopy: source.usedBytes ?? 0, temporaryBytes: scratch,
+            temporaryDirectory: directory, resizeToBytes: newBytes, checks: checks,
+            notes: ["the filesystem is shrunk from \(fsBytes) to \(newBytes) bytes in a copy in \(directory)"])
+    }
+
+    static func clone(
+        _ options: ConvertOptions, source: SourceFacts, sourceID: DiskIdentity, target: TargetFacts
+    ) -> Sizing {
+        let needed = sourceID.sizeBytes
+        let size = target.fixedBytes ?? max(options.targetSize ?? needed, needed)
+        let check: ConversionPlan.Check =
+            size < needed
+            ? .init(
+                name: "target size", passed: false,
+                detail: "\(options.target) holds \(size) bytes; a clone of \(options.source) needs \(needed)")
+            : .init(name: "target size", passed: true, detail: "\(size) bytes ≥ \(needed) needed")
+        var notes: [String] = []
+        if source.partitionTable == "gpt" && size > needed {
+            notes.append("the target is larger than the source: move the backup GPT header to its end with `sgdisk -e`")
+        }
+        return Sizing(layout: nil, targetBytes: size, bytesToCopy: source.dataBytes, checks: [check], notes: notes)
+    }
+
+    static func makeLayout(_ options: ConvertOptions, partitionBytes: UInt64, diskBytes: UInt64)
+        throws(ConversionError) -> DiskLayout
+    {
+        do {
+            return try DiskLayout(
+                table: options.table, partitionStart: options.start, partitionSectors: (partitionBytes + 511) / 512,
+                diskSectors: diskBytes / 512)
+        } catch {
+            throw .refused(error.description)
+        }
+    }
+
+    static func defaultScratchDirectory(for targetPath: String, target: TargetFacts) -> String {
+        if target.kindName != "block device" {
+            let parent = FilePath(targetPath).removingLastComponent().string
+            return parent.isEmpty ? "." : parent
+        }
+        return getenv("TMPDIR").map { String(cString: $0) } ?? "/var/tmp"
+    }
+
+    static func freeBytes(_ directory: String) -> UInt64? {
+        var info = statvfs()
+        guard statvfs(directory, &info) == 0 else { return nil }
+        return UInt64(info.f_bavail) * UInt64(info.f_frsize)
+    }
+}
