@@ -75,6 +75,7 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
+                "ExtFS",
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ],

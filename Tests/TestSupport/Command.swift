@@ -41,7 +41,7 @@ public enum Command {
         case .signaled(let signal): status = 128 + signal
         }
         return CommandResult(
-            status: status, stdout: result.standardOutput ?? "", stderr: result.standardError ?? "")
+            status: status, stdout: result.standardOutput, stderr: result.standardError)
     }
 
     /// Runs a command that must succeed; throws with its output otherwise.
