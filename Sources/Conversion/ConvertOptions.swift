@@ -9,6 +9,9 @@ public enum CopyMethod: String, Sendable, Codable, CaseIterable {
     /// Shrink a copy of the filesystem (resize2fs) to fit a smaller target, then copy its
     /// used blocks. The source is never resized.
     case resize
+    /// Make a new filesystem with the source's UUID, label and features, mount both and
+    /// copy every file with rsync (defragments; any partition size that holds the data).
+    case rsync
     /// Copy the whole disk as it is, sparse-aware (already partitioned or non-Linux disks).
     case clone
 }

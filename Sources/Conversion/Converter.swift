@@ -69,6 +69,10 @@ public enum Converter {
             try copyUsedBlocks(
                 of: made.scratch.path, to: plan.layout!.partitionOffsetBytes, copier: copier,
                 skipZeros: target.isNew)
+        case .rsync:
+            // Files, not blocks: the loop device and mounts see the target by path.
+            target.close()
+            try await RsyncCopy.run(plan, progress: progress)
         case .clone:
             progress.begin(step: "cloning", total: plan.bytesToCopy)
             try copyWholeDisk(plan, source: source, copier: copier, skipZeros: target.isNew)
@@ -105,9 +109,12 @@ public enum Converter {
         let problems = try verifyTable(plan)
         finished = true
         let seconds = max((ContinuousClock.now - started).seconds, 0.000_001)
+        // rsync copies files, not through the copier: count the source's used bytes.
+        let copied = plan.method == .rsync ? plan.bytesToCopy : copier.bytesDone
+        let written = plan.method == .rsync ? plan.bytesToCopy : copier.bytesWritten
         return ConversionResult(
-            method: plan.method, layout: plan.layout, identity: plan.identity, bytesCopied: copier.bytesDone,
-            bytesWritten: copier.bytesWritten, seconds: seconds, bytesPerSecond: Double(copier.bytesDone) / seconds,
+            method: plan.method, layout: plan.layout, identity: plan.identity, bytesCopied: copied,
+            bytesWritten: written, seconds: seconds, bytesPerSecond: Double(copied) / seconds,
             repair: repair, fsck: fsck, tableProblems: problems)
     }
 

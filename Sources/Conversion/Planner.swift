@@ -25,6 +25,7 @@ public enum Planner {
         switch method {
         case .blocks: sizing = try Sizing.blocks(options, source: source, target: target, needed: needed!)
         case .resize: sizing = try Sizing.resize(options, source: source, target: target, needed: needed!)
+        case .rsync: sizing = try Sizing.rsync(options, source: source, target: target)
         case .clone: sizing = Sizing.clone(options, source: source, sourceID: sourceID, target: target)
         case .auto: fatalError("chooseMethod never returns auto")
         }
@@ -77,7 +78,7 @@ public enum Planner {
         switch options.method {
         case .clone:
             return (.clone, "asked for (--method clone): the disk is copied as it is")
-        case .blocks, .resize:
+        case .blocks, .resize, .rsync:
             guard bareExt else {
                 throw .refused(
                     "--method \(options.method.rawValue) needs a bare ext2/3/4 filesystem; \(options.source) holds "

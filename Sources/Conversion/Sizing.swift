@@ -94,6 +94,49 @@ struct Sizing {
             notes: ["the filesystem is shrunk from \(fsBytes) to \(newBytes) bytes in a copy in \(directory)"])
     }
 
+    /// A new filesystem fills the partition: as big as the source's on a new file (or
+    /// --target-size), the whole of a fixed target otherwise; it must hold the data.
+    static func rsync(_ options: ConvertOptions, source: SourceFacts, target: TargetFacts) throws(ConversionError)
+        -> Sizing
+    {
+        let fsBytes = source.filesystemBytes!
+        let layout: DiskLayout
+        do {
+            if let room = target.fixedBytes ?? options.targetSize {
+                layout = try DiskLayout.forDisk(bytes: room, table: options.table, start: options.start)
+            } else {
+                layout = try DiskLayout.forFilesystem(bytes: fsBytes, table: options.table, start: options.start)
+            }
+        } catch {
+            throw .refused(error.description)
+        }
+        let minimum = source.minimumBytes ?? 0
+        var checks: [ConversionPlan.Check] = [
+            layout.partitionBytes >= minimum
+                ? .init(
+                    name: "target size", passed: true,
+                    detail: "partition of \(layout.partitionBytes) bytes holds the data (needs about \(minimum))")
+                : .init(
+                    name: "target size", passed: false,
+                    detail: "a partition of \(layout.partitionBytes) bytes cannot hold the source's files (about "
+                        + "\(minimum) bytes with filesystem overhead): use a bigger target")
+        ]
+        let missing = ["rsync", "mount", "losetup"].filter { !toolExists($0) }
+        checks.append(
+            .init(
+                name: "rsync method prerequisites", passed: geteuid() == 0 && missing.isEmpty,
+                detail: geteuid() != 0
+                    ? "the rsync method mounts both filesystems: run as root"
+                    : missing.isEmpty ? "root, rsync and mount present" : "install \(missing.joined(separator: ", "))"))
+        return Sizing(
+            layout: layout, targetBytes: layout.diskBytes, bytesToCopy: source.usedBytes ?? 0, checks: checks,
+            notes: ["files are copied with rsync -aHAXS --numeric-ids into a new filesystem with the source's UUID"])
+    }
+
+    static func toolExists(_ name: String) -> Bool {
+        ["/usr/bin", "/bin", "/usr/sbin", "/sbin"].contains { access("\($0)/\(name)", X_OK) == 0 }
+    }
+
     static func clone(
         _ options: ConvertOptions, source: SourceFacts, sourceID: DiskIdentity, target: TargetFacts
     ) -> Sizing {

@@ -70,6 +70,7 @@ final class TargetFile {
     }
 
     func sync(_ when: String) throws(ConversionError) {
+        guard !closed else { return }
         guard fsync(fd.rawValue) == 0 else {
             throw .failed("syncing \(path) \(when): \(Errno(rawValue: errno))")
         }

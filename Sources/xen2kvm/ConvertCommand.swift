@@ -17,6 +17,9 @@ struct ConvertCommand: AsyncParsableCommand {
               resize  for a target smaller than the filesystem plus the partition start (e.g. a
                       shell VM's disk of the source's own size): shrink a scratch copy with
                       resize2fs, then copy its used blocks; the source is never resized
+              rsync   make a new filesystem with the source's UUID, label, block and inode size
+                      and features, mount both (source read-only) and copy every file with
+                      rsync -aHAXS --numeric-ids (needs root and rsync)
               clone   copy the whole disk as it is (already partitioned or non-Linux disks)
               auto    clone for partitioned or non-ext sources; blocks when the target is big
                       enough; resize otherwise (default)
@@ -46,7 +49,7 @@ struct ConvertCommand: AsyncParsableCommand {
     @Argument(help: "The KVM disk to make: a new file, an existing image, or a block device.")
     var target: String
 
-    @Option(help: "How to copy: auto, blocks, resize or clone.")
+    @Option(help: "How to copy: auto, blocks, resize, rsync or clone.")
     var method: CopyMethod = .auto
 
     @Option(help: "Partition table: mbr or gpt.")

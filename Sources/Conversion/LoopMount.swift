@@ -1,0 +1,73 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Loop devices and mounts the rsync method takes, released in reverse order on every
+/// path (success, error, SIGINT/SIGTERM) by `release()`.
+final class LoopMounts {
+    private var devices: [String] = []
+    private var mountPoints: [String] = []
+    private var directories: [String] = []
+
+    /// Attaches `path` (from `offset`, `length` bytes) to a free loop device.
+    func attach(_ path: String, offset: UInt64 = 0, length: UInt64? = nil, readOnly: Bool) async throws(ConversionError)
+        -> String
+    {
+        var arguments = ["--find", "--show", "--offset", "\(offset)"]
+        if let length { arguments += ["--sizelimit", "\(length)"] }
+        if readOnly { arguments.append("--read-only") }
+        let result = try await HostTool.run("losetup", arguments + [path], package: "mount")
+        let device = result.tail.split(separator: "\n").last.map(String.init) ?? ""
+        guard result.status == 0, device.hasPrefix("/dev/loop") else {
+            throw .failed("cannot attach \(path) to a loop device (are you root?):\n\(result.tail)")
+        }
+        devices.append(device)
+        return device
+    }
+
+    /// Mounts `device` on a new temporary directory and returns it.
+    func mount(_ device: String, options: String, label: String) async throws(ConversionError) -> String {
+        var template = Array("/tmp/xen2kvm-\(label).XXXXXX".utf8CString)
+        guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
+            throw .failed("cannot create a mount point in /tmp")
+        }
+        let directory = String(cString: made)
+        directories.append(directory)
+        let result = try await HostTool.run("mount", ["-o", options, device, directory], package: "mount")
+        guard result.status == 0 else {
+            throw .failed("cannot mount \(device) on \(directory):\n\(result.tail)")
+        }
+        mountPoints.append(directory)
+        return directory
+    }
+
+    /// Unmounts, detaches and removes everything taken, newest first. Never throws: each
+    /// step is tried, and what could not be released is returned for the message.
+    @discardableResult
+    func release() -> [String] {
+        var leftovers: [String] = []
+        for point in mountPoints.reversed() where umount2(point, 0) != 0 && umount2(point, Int32(MNT_DETACH)) != 0 {
+            leftovers.append("mount \(point)")
+        }
+        mountPoints.removeAll()
+        for device in devices.reversed() where !LoopMounts.detach(device) {
+            leftovers.append("loop device \(device)")
+        }
+        devices.removeAll()
+        for directory in directories.reversed() { _ = rmdir(directory) }
+        directories.removeAll()
+        return leftovers
+    }
+
+    /// LOOP_CLR_FD through losetup's own ioctl number, without an async hop (used on
+    /// cleanup paths).
+    private static func detach(_ device: String) -> Bool {
+        let fd = open(device, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        let loopClearFD: UInt = 0x4C01
+        return ioctl(fd, loopClearFD, 0) == 0
+    }
+
+    deinit { release() }
+}
