@@ -46,7 +46,7 @@ final class LoopMounts {
     @discardableResult
     func release() -> [String] {
         var leftovers: [String] = []
-        for point in mountPoints.reversed() where umount2(point, 0) != 0 && umount2(point, Int32(MNT_DETACH)) != 0 {
+        for point in mountPoints.reversed() where !LoopMounts.unmount(point) {
             leftovers.append("mount \(point)")
         }
         mountPoints.removeAll()
@@ -57,6 +57,17 @@ final class LoopMounts {
         for directory in directories.reversed() { _ = rmdir(directory) }
         directories.removeAll()
         return leftovers
+    }
+
+    /// Unmounts, waiting up to 10 s for processes that are still closing files there (a
+    /// killed rsync's children); a lazy unmount would leave the loop device busy.
+    private static func unmount(_ point: String) -> Bool {
+        for _ in 0..<100 {
+            if umount2(point, 0) == 0 { return true }
+            guard errno == EBUSY else { return false }
+            usleep(100_000)
+        }
+        return umount2(point, Int32(MNT_DETACH)) == 0
     }
 
     /// LOOP_CLR_FD through losetup's own ioctl number, without an async hop (used on

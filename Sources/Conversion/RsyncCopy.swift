@@ -28,7 +28,8 @@ enum RsyncCopy {
             plan.target.path, offset: layout.partitionOffsetBytes, length: layout.partitionBytes, readOnly: false)
         progress.note("making an \(facts.type) filesystem with the source's UUID, label and features")
         let blocks = layout.partitionBytes / UInt64(facts.blockSize)
-        let made = try await HostTool.run("mke2fs", mkfsArguments(facts, device: targetDevice, blocks: blocks), package: "e2fsprogs")
+        let made = try await HostTool.run(
+            "mke2fs", mkfsArguments(facts, device: targetDevice, blocks: blocks), package: "e2fsprogs")
         guard made.status == 0 else { throw .failed("mke2fs failed (exit \(made.status)):\n\(made.tail)") }
 
         let sourceDevice = try await mounts.attach(plan.source.path, readOnly: true)
@@ -57,7 +58,8 @@ enum RsyncCopy {
 
     /// rsync with everything a guest needs: numeric owners, hard links, ACLs, xattrs (incl.
     /// security.selinux), devices, sparse files. Killed on SIGINT/SIGTERM.
-    static func rsync(from source: String, to target: String, progress: any ProgressReporter) async throws(ConversionError)
+    static func rsync(from source: String, to target: String, progress: any ProgressReporter)
+        async throws(ConversionError)
     {
         let arguments = [
             "-aHAXS", "--numeric-ids", "--exclude=/lost+found", "--info=progress2", "--no-inc-recursive",
@@ -65,17 +67,23 @@ enum RsyncCopy {
         ]
         let status: Int32
         let tail: String
+        // rsync forks a receiver and a generator: give them a process group of their own, so
+        // one signal stops all three and the target mount is free again.
+        var platform = PlatformOptions()
+        platform.processGroupID = 0
         do {
             let result = try await Subprocess.run(
                 .name("rsync"), arguments: Arguments(arguments),
                 environment: .inherit.updating(["PATH": "/usr/bin:/bin", "LC_ALL": "C"]),
-                input: .none, output: .sequence, error: .string(limit: 1 << 20)
+                platformOptions: platform, input: .none, output: .sequence, error: .string(limit: 1 << 20)
             ) { execution in
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask {
                         while !Task.isCancelled {
                             try await Task.sleep(for: .milliseconds(100))
-                            if Cancellation.signal != nil { try? execution.send(signal: .terminate) }
+                            if Cancellation.signal != nil {
+                                try? execution.send(signal: .terminate, toProcessGroup: true)
+                            }
                         }
                     }
                     for try await line in execution.standardOutput.strings() {
@@ -94,7 +102,8 @@ enum RsyncCopy {
         }
         try Cancellation.check("rsync")
         guard status == 0 else {
-            throw .failed("rsync failed (exit \(status)):\n\(tail.split(separator: "\n").suffix(12).joined(separator: "\n"))")
+            throw .failed(
+                "rsync failed (exit \(status)):\n\(tail.split(separator: "\n").suffix(12).joined(separator: "\n"))")
         }
     }
 

@@ -42,6 +42,23 @@ import Testing
         #expect(again.status == 0, "\(again.stderr)")
     }
 
+    /// Interrupting the rsync method releases its mounts and loop devices.
+    @Test func signalDuringRsyncReleasesMountsAndLoops() async throws {
+        guard TestEnvironment.require(root: true, tools: ["mke2fs", "rsync", "losetup"]) else { return }
+        let dir = try TemporaryDirectory()
+        let source = try await Self.bigSource(dir)
+        let target = dir.file("kvm.img")
+        await Self.dropCaches()
+        let result = try await runXen2KVM(
+            ["convert", "--method", "rsync", source, target], signal: SIGINT, when: "copying files with rsync")
+        #expect(result.status == 130, "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: target))
+        let loops = try await Command.check("losetup", ["-a"]).stdout
+        #expect(!loops.contains(dir.path), "loop devices left: \(loops)")
+        let mounts = try String(contentsOfFile: "/proc/mounts", encoding: .utf8)
+        #expect(!mounts.contains("xen2kvm-"), "mounts left: \(mounts)")
+    }
+
     @Test func killNineThenRerunWorks() async throws {
         guard TestEnvironment.require(root: true, tools: ["mke2fs", "e2fsck", "sfdisk"]) else { return }
         let dir = try TemporaryDirectory()
