@@ -68,9 +68,12 @@ final class RangeCopier {
             guard got == count else {
                 throw .failed("the source ended early at byte \(sourceOffset + done + UInt64(got))")
             }
-            if skipZeros && isZero(chunk) {
+            if skipZeros {
+                let written = try writeNonZero(chunk, at: targetOffset + done)
                 done += UInt64(count)
-                account(UInt64(count), written: false)
+                bytesDone += UInt64(count)
+                bytesWritten += written
+                progress.advance(done: bytesDone)
                 continue
             }
             try writeFully(UnsafeRawBufferPointer(chunk), at: targetOffset + done)
@@ -110,6 +113,36 @@ final class RangeCopier {
             }
             put += result
         }
+    }
+
+    /// Writes only the 64 KiB pieces of `chunk` that hold a non-zero byte (neighbours
+    /// coalesced into one write); the target is known to be zero there already.
+    private func writeNonZero(_ chunk: UnsafeMutableRawBufferPointer, at offset: UInt64) throws(ConversionError)
+        -> UInt64
+    {
+        let piece = 64 << 10
+        var written: UInt64 = 0
+        var pending: Range<Int>?
+        var start = 0
+        while start < chunk.count {
+            let end = min(start + piece, chunk.count)
+            let slice = UnsafeMutableRawBufferPointer(rebasing: chunk[start..<end])
+            if isZero(slice) {
+                if let range = pending {
+                    try writeFully(UnsafeRawBufferPointer(rebasing: chunk[range]), at: offset + UInt64(range.lowerBound))
+                    written += UInt64(range.count)
+                    pending = nil
+                }
+            } else {
+                pending = (pending?.lowerBound ?? start)..<end
+            }
+            start = end
+        }
+        if let range = pending {
+            try writeFully(UnsafeRawBufferPointer(rebasing: chunk[range]), at: offset + UInt64(range.lowerBound))
+            written += UInt64(range.count)
+        }
+        return written
     }
 
     private func isZero(_ chunk: UnsafeMutableRawBufferPointer) -> Bool {

@@ -40,7 +40,7 @@ struct SourceFacts {
 
         let report: InspectionReport
         do {
-            report = try Inspector.inspect(path)
+            report = try Inspector.inspect(path, readInitrds: false)
         } catch {
             throw .refused(error.description)
         }

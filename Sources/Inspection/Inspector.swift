@@ -22,7 +22,8 @@ public enum InspectionError: Error, CustomStringConvertible {
 
 /// Reads a source disk without mounting or writing it and reports what conversion needs to know.
 public enum Inspector {
-    public static func inspect(_ path: String) throws(InspectionError) -> InspectionReport {
+    /// `readInitrds: false` skips looking inside initrds (memory and time on big ones).
+    public static func inspect(_ path: String, readInitrds: Bool = true) throws(InspectionError) -> InspectionReport {
         let probe: ProbeResult
         do {
             probe = try BlockProbe.probe(path)
@@ -68,7 +69,7 @@ public enum Inspector {
                     "the filesystem is not clean (\(filesystem.stateReasons.joined(separator: ", "))): convert "
                         + "refuses it unless --force, and then repairs the copy, never the source"))
         }
-        let guest = GuestInspector.inspect(fs)
+        let guest = GuestInspector.inspect(fs, readInitrds: readInitrds)
         findings += GuestChecks.findings(for: guest)
         if let start = source.partitions.first?.startSector, start < 2048, guest.bootloader == .grub2 {
             findings.append(
@@ -109,13 +110,13 @@ public enum Inspector {
 
 /// Gathers the guest facts from its files.
 public enum GuestInspector {
-    public static func inspect(_ guest: some GuestFileSource) -> GuestReport {
+    public static func inspect(_ guest: some GuestFileSource, readInitrds: Bool = true) -> GuestReport {
         let distro = DistroDetector.detect(guest)
         let boot = BootloaderScanner.scan(guest)
         return GuestReport(
             distro: distro.id, version: distro.version, prettyName: distro.prettyName, bootloader: boot.kind,
             bootloaderConfigs: boot.configFiles, defaultKernel: boot.defaultKernel,
-            partitionlessRoot: boot.partitionlessRoot, kernels: KernelScanner.scan(guest),
+            partitionlessRoot: boot.partitionlessRoot, kernels: KernelScanner.scan(guest, readInitrds: readInitrds),
             fstab: FstabReader.read(guest), commandLines: boot.commandLines, config: GuestConfigScanner.scan(guest))
     }
 }

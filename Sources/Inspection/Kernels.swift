@@ -22,20 +22,24 @@ enum KernelScanner {
     static let imagePrefixes = ["vmlinuz-", "vmlinux-", "kernel-"]
     static let moduleRoots = ["/lib/modules", "/usr/lib/modules"]
 
-    static func scan(_ guest: some GuestFileSource) -> [KernelFacts] {
+    /// `readInitrds: false` skips opening initrds (they can be large): `convert` plans with
+    /// that, keeping its memory small; `initrdHasVirtio` then stays nil.
+    static func scan(_ guest: some GuestFileSource, readInitrds: Bool = true) -> [KernelFacts] {
         let bootNames = guest.names(in: "/boot")
         var kernels: [KernelFacts] = []
         for name in bootNames {
             guard let prefix = imagePrefixes.first(where: { name.hasPrefix($0) }) else { continue }
             let version = String(name.dropFirst(prefix.count))
             guard !version.isEmpty, guest.isFile("/boot/\(name)") else { continue }
-            kernels.append(facts(for: version, image: "/boot/\(name)", bootNames: bootNames, guest))
+            kernels.append(
+                facts(for: version, image: "/boot/\(name)", bootNames: bootNames, readInitrd: readInitrds, guest))
         }
         return kernels.sorted { $0.version < $1.version }
     }
 
     static func facts(
-        for version: String, image: String, bootNames: [String], _ guest: some GuestFileSource
+        for version: String, image: String, bootNames: [String], readInitrd: Bool = true,
+        _ guest: some GuestFileSource
     ) -> KernelFacts {
         let config = guest.lines("/boot/config-\(version)")
         let settings = Set(config.filter { $0.hasPrefix("CONFIG_") })
@@ -58,6 +62,7 @@ enum KernelScanner {
         let initrdNames = ["initrd-\(version).img", "initramfs-\(version).img", "initrd.img-\(version)"]
         if let initrd = initrdNames.first(where: { bootNames.contains($0) }) {
             kernel.initrd = "/boot/\(initrd)"
+            guard readInitrd else { return kernel }
             do {
                 let contents = try InitrdContents.read(
                     guest.readFile("/boot/\(initrd)", limit: 512 << 20))
