@@ -32,7 +32,7 @@ import Testing
         let target = dir.file("kvm.img")
         await Self.dropCaches()
 
-        let result = try await runXen2KVM(["convert", source, target], signal: signal, when: "copying blocks")
+        let result = try await runXen2KVM(["convert", source, target], signal: signal, when: "copying used blocks")
         #expect(result.status == 130, "\(result.stderr)")
         #expect(result.stderr.contains("interrupted"), "\(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: target), "the half-made target was left behind")
@@ -66,7 +66,7 @@ import Testing
         let target = dir.file("kvm.img")
         await Self.dropCaches()
 
-        let killed = try await runXen2KVM(["convert", source, target], signal: SIGKILL, when: "copying blocks")
+        let killed = try await runXen2KVM(["convert", source, target], signal: SIGKILL, when: "copying used blocks")
         #expect(killed.status == 128 + SIGKILL)
         // A killed run cannot clean up; what it leaves has no partition table, so it never
         // looks like a finished disk, and a re-run takes it as its target.
