@@ -129,7 +129,8 @@ final class RangeCopier {
             let slice = UnsafeMutableRawBufferPointer(rebasing: chunk[start..<end])
             if isZero(slice) {
                 if let range = pending {
-                    try writeFully(UnsafeRawBufferPointer(rebasing: chunk[range]), at: offset + UInt64(range.lowerBound))
+                    try writeFully(
+                        UnsafeRawBufferPointer(rebasing: chunk[range]), at: offset + UInt64(range.lowerBound))
                     written += UInt64(range.count)
                     pending = nil
                 }

@@ -74,19 +74,7 @@ enum InspectionText {
         return out
     }
 
-    /// "1.5 GiB (1610612736 bytes)" style sizes.
-    static func bytes(_ value: UInt64) -> String {
-        let units = ["bytes", "KiB", "MiB", "GiB", "TiB"]
-        var size = Double(value)
-        var unit = 0
-        while size >= 1024 && unit < units.count - 1 {
-            size /= 1024
-            unit += 1
-        }
-        if unit == 0 { return "\(value) bytes" }
-        let rounded = (size * 10).rounded() / 10
-        return "\(rounded) \(units[unit])"
-    }
+    static func bytes(_ value: UInt64) -> String { ByteCount.text(value) }
 }
 
 extension String {

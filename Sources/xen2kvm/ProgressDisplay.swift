@@ -53,16 +53,7 @@ final class ProgressDisplay: ProgressReporter {
             + "\(size(UInt64(rate)))/s ETA \(Int(remaining.rounded()))s"
     }
 
-    static func size(_ bytes: UInt64) -> String {
-        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
-        var value = Double(bytes)
-        var unit = 0
-        while value >= 1024 && unit < units.count - 1 {
-            value /= 1024
-            unit += 1
-        }
-        return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
-    }
+    static func size(_ bytes: UInt64) -> String { ByteCount.text(bytes) }
 
     private func emit(_ text: String) {
         FileHandle.standardError.write(Data(text.utf8))
