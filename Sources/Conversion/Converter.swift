@@ -132,11 +132,12 @@ public enum Converter {
         } catch {
             throw .failed("reading the block bitmaps of \(path): \(error.description)")
         }
-        for run in runs {
-            try copier.copy(
-                from: run.lowerBound * blockSize, to: offset + run.lowerBound * blockSize,
-                length: UInt64(run.count) * blockSize, skipZeros: skipZeros)
+        let segments = runs.map { run in
+            RangeCopier.Segment(
+                source: run.lowerBound * blockSize, target: offset + run.lowerBound * blockSize,
+                length: UInt64(run.count) * blockSize)
         }
+        try copier.copyAll(segments, skipZeros: skipZeros)
     }
 
     /// The resize method's first half: used blocks into a sparse scratch file, repaired and
@@ -183,10 +184,10 @@ public enum Converter {
             plan.source.kind == .file && skipZeros
             ? SparseRegions.dataRegions(of: source, size: plan.source.sizeBytes)
             : [0..<plan.source.sizeBytes]
-        for region in regions {
-            try copier.copy(
-                from: region.lowerBound, to: region.lowerBound, length: UInt64(region.count), skipZeros: skipZeros)
+        let segments = regions.map {
+            RangeCopier.Segment(source: $0.lowerBound, target: $0.lowerBound, length: UInt64($0.count))
         }
+        try copier.copyAll(segments, skipZeros: skipZeros)
     }
 
     static func writeTable(_ plan: ConversionPlan, layout: DiskLayout) throws(ConversionError) {

@@ -37,6 +37,30 @@ final class RangeCopier {
 
     deinit { buffer.deallocate() }
 
+    /// One piece of work: `length` bytes from `source` to `target` offsets.
+    struct Segment {
+        var source: UInt64
+        var target: UInt64
+        var length: UInt64
+    }
+
+    /// Copies every segment in order, asking the kernel to read ahead of the copy (posix_fadvise
+    /// WILLNEED over the next `readAhead` bytes of segments), so reading the next pieces
+    /// overlaps writing the current one — also across the gaps between used-block runs.
+    func copyAll(_ segments: [Segment], skipZeros: Bool, readAhead: UInt64 = 64 << 20) throws(ConversionError) {
+        var ahead = ReadAhead(segments: segments, fd: source.rawValue)
+        for segment in segments {
+            var done: UInt64 = 0
+            while done < segment.length {
+                let count = min(UInt64(chunkBytes), segment.length - done)
+                ahead.issue(through: segment.source + done + readAhead)
+                try copy(
+                    from: segment.source + done, to: segment.target + done, length: count, skipZeros: skipZeros)
+                done += count
+            }
+        }
+    }
+
     /// Copies `length` bytes from `sourceOffset` to `targetOffset`.
     func copy(from sourceOffset: UInt64, to targetOffset: UInt64, length: UInt64, skipZeros: Bool)
         throws(ConversionError)
@@ -153,5 +177,33 @@ final class RangeCopier {
             offset += 8
         }
         return chunk[offset...].allSatisfy { $0 == 0 }
+    }
+}
+
+/// Issues posix_fadvise(WILLNEED) over the segments ahead of the copy, once each.
+private struct ReadAhead {
+    let segments: [RangeCopier.Segment]
+    let fd: Int32
+    private var index = 0
+    private var issuedUpTo: UInt64 = 0
+
+    init(segments: [RangeCopier.Segment], fd: Int32) {
+        self.segments = segments
+        self.fd = fd
+    }
+
+    /// Advises every segment byte below `limit` (source offsets grow with the index).
+    mutating func issue(through limit: UInt64) {
+        while index < segments.count {
+            let segment = segments[index]
+            let start = max(segment.source, issuedUpTo)
+            let end = min(segment.source + segment.length, limit)
+            if start < end {
+                posix_fadvise(fd, off_t(start), off_t(end - start), POSIX_FADV_WILLNEED)
+                issuedUpTo = end
+            }
+            if segment.source + segment.length > limit { return }
+            index += 1
+        }
     }
 }
