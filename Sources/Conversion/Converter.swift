@@ -92,10 +92,11 @@ public enum Converter {
             if plan.repairCopy && plan.method != .resize {
                 progress.note("repairing the copy with e2fsck -fy")
                 repair = try await FilesystemCheck.run(
-                    plan.target.path, offset: layout.partitionOffsetBytes, repair: true)
+                    plan.target.path, offset: layout.partitionOffsetBytes, length: layout.partitionBytes, repair: true)
             }
             progress.note("checking the copy with e2fsck -fn")
-            let check = try await FilesystemCheck.run(plan.target.path, offset: layout.partitionOffsetBytes)
+            let check = try await FilesystemCheck.run(
+                plan.target.path, offset: layout.partitionOffsetBytes, length: layout.partitionBytes)
             fsck = check
             guard check.clean else {
                 throw .failed(

@@ -1,5 +1,11 @@
-/// Runs e2fsck on the filesystem inside the target (at its partition offset; e2fsprogs
-/// accept `PATH?offset=N`), read-only (`-fn`) to verify, or `-fy` to repair a copy.
+import ExtFS
+
+/// Runs e2fsck on the filesystem inside the target at its partition offset, read-only
+/// (`-fn`) to verify, or `-fy` to repair a copy.
+///
+/// e2fsprogs accept `PATH?offset=N`, except for one thing: with the mmp feature, e2fsck reads
+/// the MMP block through a descriptor of its own that ignores the offset, and reports a bad
+/// MMP magic on a perfect copy. Such filesystems are checked through an offset loop device.
 public enum FilesystemCheck {
     public struct Outcome: Sendable, Codable, Equatable {
         public var clean: Bool
@@ -8,10 +14,21 @@ public enum FilesystemCheck {
         public var output: String
     }
 
-    public static func run(_ path: String, offset: UInt64, repair: Bool = false) async throws(ConversionError)
-        -> Outcome
+    public static func run(_ path: String, offset: UInt64, length: UInt64? = nil, repair: Bool = false)
+        async throws(ConversionError) -> Outcome
     {
-        let device = offset > 0 ? "\(path)?offset=\(offset)" : path
+        let mmp =
+            offset > 0 && ((try? ExtFilesystem(path: path, offset: offset).facts().features.contains("mmp")) ?? false)
+        guard mmp else {
+            return try await check(offset > 0 ? "\(path)?offset=\(offset)" : path, repair: repair)
+        }
+        let loops = LoopMounts()
+        defer { loops.release() }
+        let device = try await loops.attach(path, offset: offset, length: length, readOnly: !repair)
+        return try await check(device, repair: repair)
+    }
+
+    private static func check(_ device: String, repair: Bool) async throws(ConversionError) -> Outcome {
         let result = try await HostTool.run("e2fsck", [repair ? "-fy" : "-fn", device], package: "e2fsprogs")
         // -fn: 0 is clean. -fy: 0 clean, 1 errors corrected — the copy is then repaired.
         let clean = result.status == 0 || (repair && result.status == 1)
