@@ -83,7 +83,8 @@ let package = Package(
         .testTarget(name: "PartitionTableTests", dependencies: ["PartitionTable", "TestSupport"]),
         .testTarget(name: "ExtFSTests", dependencies: ["ExtFS", "TestSupport"]),
         .testTarget(name: "InspectionTests", dependencies: ["Inspection", "TestSupport"]),
-        .testTarget(name: "ConversionTests", dependencies: ["Conversion", "PartitionTable", "ExtFS", "TestSupport"]),
+        .testTarget(
+            name: "ConversionTests", dependencies: ["Conversion", "PartitionTable", "ExtFS", "TestSupport", "xen2kvm"]),
         .testTarget(name: "CLITests", dependencies: ["xen2kvm", "TestSupport"]),
     ]
 )
