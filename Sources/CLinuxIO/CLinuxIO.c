@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "CLinuxIO.h"
+#include <fcntl.h>
 #include <unistd.h>
 
 ssize_t xen2kvm_copy_file_range(int fd_in, int64_t *off_in, int fd_out, int64_t *off_out, size_t len) {
@@ -12,3 +13,7 @@ ssize_t xen2kvm_copy_file_range(int fd_in, int64_t *off_in, int fd_out, int64_t 
 
 int64_t xen2kvm_seek_data(int fd, int64_t offset) { return lseek(fd, offset, SEEK_DATA); }
 int64_t xen2kvm_seek_hole(int fd, int64_t offset) { return lseek(fd, offset, SEEK_HOLE); }
+
+int xen2kvm_start_writeback(int fd, int64_t offset, int64_t length) {
+    return sync_file_range(fd, offset, length, SYNC_FILE_RANGE_WRITE);
+}

@@ -126,7 +126,26 @@ final class RangeCopier {
         return got
     }
 
+    /// Bytes written since writeback was last started.
+    private var unflushed: UInt64 = 0
+    private var unflushedStart: UInt64 = .max
+    private var unflushedEnd: UInt64 = 0
+
+    /// Starts the kernel writing back what was written so far, every 32 MiB, so disk writes
+    /// overlap the reads instead of all waiting for the final fsync.
+    private func noteWritten(_ count: Int, at offset: UInt64) {
+        unflushed += UInt64(count)
+        unflushedStart = min(unflushedStart, offset)
+        unflushedEnd = max(unflushedEnd, offset + UInt64(count))
+        guard unflushed >= 32 << 20 else { return }
+        _ = xen2kvm_start_writeback(target.rawValue, Int64(unflushedStart), Int64(unflushedEnd - unflushedStart))
+        unflushed = 0
+        unflushedStart = .max
+        unflushedEnd = 0
+    }
+
     private func writeFully(_ chunk: UnsafeRawBufferPointer, at offset: UInt64) throws(ConversionError) {
+        defer { noteWritten(chunk.count, at: offset) }
         var put = 0
         while put < chunk.count {
             let result = pwrite(

@@ -8,4 +8,7 @@
 ssize_t xen2kvm_copy_file_range(int fd_in, int64_t *off_in, int fd_out, int64_t *off_out, size_t len);
 int64_t xen2kvm_seek_data(int fd, int64_t offset);
 int64_t xen2kvm_seek_hole(int fd, int64_t offset);
+/* Starts writeback of a written range without waiting (SYNC_FILE_RANGE_WRITE), so the
+   final fsync has little left to do. */
+int xen2kvm_start_writeback(int fd, int64_t offset, int64_t length);
 #endif
