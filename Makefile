@@ -1,5 +1,5 @@
 # The two commands a new user needs. Each installs what is missing first (apt-get, as root).
-.PHONY: demo test deps
+.PHONY: demo test deps bench
 
 deps:
 	./scripts/install-deps
@@ -11,3 +11,6 @@ demo: deps
 
 test: deps
 	./scripts/test
+
+bench: deps
+	./scripts/bench
