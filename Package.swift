@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "BlockProbe", targets: ["BlockProbe"]),
         .library(name: "Inspection", targets: ["Inspection"]),
         .library(name: "Conversion", targets: ["Conversion"]),
+        .library(name: "GuestFixes", targets: ["GuestFixes"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -63,6 +64,14 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
             ]),
+        // Guest edits (fstab, grub, console, …), each a small named unit, on a guest root
+        // opened with openat2(RESOLVE_IN_ROOT).
+        .target(
+            name: "GuestFixes",
+            dependencies: [
+                "Inspection", "ExtFS", "CLinuxIO",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]),
         // The CLI: parsing and printing only.
         .executableTarget(
             name: "xen2kvm",
@@ -85,6 +94,7 @@ let package = Package(
         .testTarget(name: "InspectionTests", dependencies: ["Inspection", "TestSupport"]),
         .testTarget(
             name: "ConversionTests", dependencies: ["Conversion", "PartitionTable", "ExtFS", "TestSupport", "xen2kvm"]),
+        .testTarget(name: "GuestFixesTests", dependencies: ["GuestFixes", "Inspection", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["xen2kvm", "TestSupport"]),
     ]
 )

@@ -11,4 +11,7 @@ int64_t xen2kvm_seek_hole(int fd, int64_t offset);
 /* Starts writeback of a written range without waiting (SYNC_FILE_RANGE_WRITE), so the
    final fsync has little left to do. */
 int xen2kvm_start_writeback(int fd, int64_t offset, int64_t length);
+/* openat2(2) with RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS: `path` is resolved as if `root_fd`
+   were "/" — absolute symlinks and ".." never leave it. Returns a descriptor or -1 (errno). */
+int xen2kvm_open_in_root(int root_fd, const char *path, int flags, unsigned int mode);
 #endif
