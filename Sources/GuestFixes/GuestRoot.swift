@@ -18,6 +18,9 @@ import SystemPackage
 public final class GuestRoot: @unchecked Sendable {
     public let path: String
     private let fd: FileDescriptor
+    /// Planned contents that reads see before they are written (nil value: removed). Filled
+    /// while `GuestEdits.plan` runs, so later edits build on earlier ones.
+    var overlay: [String: String?] = [:]
 
     public init(path: String) throws(GuestFixError) {
         self.path = path
@@ -37,7 +40,8 @@ public final class GuestRoot: @unchecked Sendable {
 
     /// The text of a guest file, or nil when it does not exist (or is not a regular file).
     public func read(_ guestPath: String) throws(GuestFixError) -> String? {
-        try readBytes(guestPath).map { String(decoding: $0, as: UTF8.self) }
+        if let planned = overlay[guestPath] { return planned }
+        return try readBytes(guestPath).map { String(decoding: $0, as: UTF8.self) }
     }
 
     /// The bytes of a guest file, or nil when it does not exist (or is not a regular file).

@@ -1,0 +1,59 @@
+import Inspection
+
+/// What every edit may know: the inspection facts and the operator's choices.
+public struct FixContext: Sendable {
+    /// Guest facts from inspection (distro, version, kernels, bootloader, fstab …).
+    public var guest: GuestReport
+    /// Xen device name → KVM device name, for disks other than the root disk, e.g.
+    /// "xvdb" → "vdb" (the default for xvdb). Partition numbers are kept: xvdb1 → vdb1.
+    public var deviceMap: [String: String]
+    /// The profile the edits serve: "centos5", "centos6", "centos7", "debian", "none".
+    public var profile: String
+
+    public init(guest: GuestReport, deviceMap: [String: String] = ["xvdb": "vdb"], profile: String) {
+        self.guest = guest
+        self.deviceMap = deviceMap
+        self.profile = profile
+    }
+}
+
+/// One file an edit changes: the text before and after (nil after = the file is removed;
+/// nil before = it is created), and one line per change for the report.
+public struct FileChange: Sendable, Equatable, Codable {
+    public var path: String
+    public var before: String?
+    public var after: String?
+    /// Which edit made it ("fstab", "grub-legacy", …).
+    public var edit: String
+    public var summary: [String]
+
+    public init(path: String, before: String?, after: String?, edit: String, summary: [String]) {
+        self.path = path
+        self.before = before
+        self.after = after
+        self.edit = edit
+        self.summary = summary
+    }
+}
+
+/// A small named unit of guest conversion: reads what it needs through the guest root and
+/// says which files change and how. It never writes: `GuestEdits.apply` does, so `--dry-run`
+/// and the real run share one code path. Running an edit on its own output changes nothing.
+public protocol GuestEdit: Sendable {
+    /// Stable name, used in reports and tests.
+    var name: String { get }
+    func changes(in root: GuestRoot, context: FixContext) throws(GuestFixError) -> [FileChange]
+}
+
+extension GuestEdit {
+    /// A change for `path` when `transform` alters its text; nothing when the file is absent
+    /// or already right.
+    public func rewrite(
+        _ path: String, in root: GuestRoot, _ transform: (String) -> (text: String, summary: [String])
+    ) throws(GuestFixError) -> [FileChange] {
+        guard let before = try root.read(path) else { return [] }
+        let (after, summary) = transform(before)
+        guard after != before else { return [] }
+        return [FileChange(path: path, before: before, after: after, edit: name, summary: summary)]
+    }
+}

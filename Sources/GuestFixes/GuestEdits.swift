@@ -1,0 +1,32 @@
+/// The built-in edits, in the order they run, and applying their changes.
+public enum GuestEdits {
+    /// Edits join this list as they are written; each lives in its own file.
+    public static var all: [any GuestEdit] { [] }
+
+    /// Every change the edits would make, computed without writing. When two edits touch the
+    /// same file, the later one sees the earlier one's result.
+    public static func plan(
+        _ root: GuestRoot, context: FixContext, edits: [any GuestEdit] = all
+    ) throws(GuestFixError) -> [FileChange] {
+        var changes: [FileChange] = []
+        defer { root.overlay = [:] }
+        for edit in edits {
+            for change in try edit.changes(in: root, context: context) {
+                root.overlay[change.path] = .some(change.after)
+                changes.append(change)
+            }
+        }
+        return changes
+    }
+
+    /// Writes the changes (in order) into the guest.
+    public static func apply(_ changes: [FileChange], to root: GuestRoot) throws(GuestFixError) {
+        for change in changes {
+            if let after = change.after {
+                try root.write(change.path, after)
+            } else {
+                try root.remove(change.path)
+            }
+        }
+    }
+}
