@@ -56,11 +56,18 @@ let package = Package(
         .target(
             name: "Inspection",
             dependencies: ["ExtFS", "BlockProbe", "PartitionTable", "CDecompress"]),
+        // The host side: tools, loop devices, mounts, device identity, signals.
+        .target(
+            name: "HostSystem",
+            dependencies: [
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ]),
         // Plan → copy → verify → partition table last.
         .target(
             name: "Conversion",
             dependencies: [
-                "Inspection", "ExtFS", "BlockProbe", "PartitionTable", "CLinuxIO",
+                "Inspection", "ExtFS", "BlockProbe", "PartitionTable", "CLinuxIO", "HostSystem",
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
             ]),
@@ -76,7 +83,7 @@ let package = Package(
         .executableTarget(
             name: "xen2kvm",
             dependencies: [
-                "Inspection", "Conversion",
+                "Inspection", "Conversion", "HostSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),

@@ -4,6 +4,8 @@
 #include <linux/openat2.h>
 #include <sys/syscall.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <linux/blkpg.h>
 #include <unistd.h>
 
 ssize_t xen2kvm_copy_file_range(int fd_in, int64_t *off_in, int fd_out, int64_t *off_out, size_t len) {
@@ -28,4 +30,26 @@ int xen2kvm_open_in_root(int root_fd, const char *path, int flags, unsigned int 
     how.mode = (flags & O_CREAT) ? mode : 0;
     how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
     return (int)syscall(SYS_openat2, root_fd, path, &how, sizeof how);
+}
+
+static int blkpg(int disk_fd, int op, int number, int64_t start, int64_t length) {
+    struct blkpg_partition part;
+    struct blkpg_ioctl_arg arg;
+    memset(&part, 0, sizeof part);
+    memset(&arg, 0, sizeof arg);
+    part.start = start;
+    part.length = length;
+    part.pno = number;
+    arg.op = op;
+    arg.datalen = sizeof part;
+    arg.data = &part;
+    return ioctl(disk_fd, BLKPG, &arg);
+}
+
+int xen2kvm_blkpg_add_partition(int disk_fd, int number, int64_t start, int64_t length) {
+    return blkpg(disk_fd, BLKPG_ADD_PARTITION, number, start, length);
+}
+
+int xen2kvm_blkpg_delete_partition(int disk_fd, int number) {
+    return blkpg(disk_fd, BLKPG_DEL_PARTITION, number, 0, 0);
 }

@@ -1,3 +1,4 @@
+import HostSystem
 import PartitionTable
 
 /// Everything `convert` will do, decided before a byte is written. `--dry-run` prints it,

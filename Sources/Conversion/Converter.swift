@@ -1,4 +1,5 @@
 import ExtFS
+import HostSystem
 import PartitionTable
 import SystemPackage
 
@@ -87,7 +88,7 @@ public enum Converter {
         var repair: FilesystemCheck.Outcome?
         var fsck: FilesystemCheck.Outcome?
         if let layout = plan.layout {
-            try Cancellation.check("the filesystem check")
+            try Host.stopIfInterrupted("the filesystem check")
             // The resize method already repaired its scratch copy before shrinking it.
             if plan.repairCopy && plan.method != .resize {
                 progress.note("repairing the copy with e2fsck -fy")
@@ -103,7 +104,7 @@ public enum Converter {
                     "e2fsck -fn found problems in the copy (exit \(check.exitStatus)); the partition table was not "
                         + "written:\n\(check.output)")
             }
-            try Cancellation.check("the filesystem check")
+            try Host.stopIfInterrupted("the filesystem check")
             progress.note("writing the \(layout.table) partition table")
             try writeTable(plan, layout: layout)
         }

@@ -1,4 +1,5 @@
 import ExtFS
+import HostSystem
 
 /// Runs e2fsck on the filesystem inside the target at its partition offset, read-only
 /// (`-fn`) to verify, or `-fy` to repair a copy.
@@ -24,12 +25,12 @@ public enum FilesystemCheck {
         }
         let loops = LoopMounts()
         defer { loops.release() }
-        let device = try await loops.attach(path, offset: offset, length: length, readOnly: !repair)
+        let device = try await Host.attach(loops, path, offset: offset, length: length, readOnly: !repair)
         return try await check(device, repair: repair)
     }
 
     private static func check(_ device: String, repair: Bool) async throws(ConversionError) -> Outcome {
-        let result = try await HostTool.run("e2fsck", [repair ? "-fy" : "-fn", device], package: "e2fsprogs")
+        let result = try await Host.run("e2fsck", [repair ? "-fy" : "-fn", device], package: "e2fsprogs")
         // -fn: 0 is clean. -fy: 0 clean, 1 errors corrected — the copy is then repaired.
         let clean = result.status == 0 || (repair && result.status == 1)
         return Outcome(clean: clean, exitStatus: result.status, output: result.tail)

@@ -1,4 +1,5 @@
 import CLinuxIO
+import HostSystem
 import SystemPackage
 
 #if canImport(Glibc)
@@ -67,7 +68,7 @@ final class RangeCopier {
     {
         var done: UInt64 = 0
         while done < length {
-            try Cancellation.check("the copy")
+            try Host.stopIfInterrupted("the copy")
             let count = Int(min(UInt64(chunkBytes), length - done))
             if kernelCopyWorks && !skipZeros {
                 var inOffset = Int64(sourceOffset + done)

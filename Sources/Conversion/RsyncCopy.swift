@@ -1,4 +1,5 @@
 import ExtFS
+import HostSystem
 import Subprocess
 
 #if canImport(Glibc)
@@ -24,19 +25,20 @@ enum RsyncCopy {
             let leftovers = mounts.release()
             if !leftovers.isEmpty { progress.note("could not release: \(leftovers.joined(separator: ", "))") }
         }
-        let targetDevice = try await mounts.attach(
+        let targetDevice = try await Host.attach(
+            mounts,
             plan.target.path, offset: layout.partitionOffsetBytes, length: layout.partitionBytes, readOnly: false)
         progress.note("making an \(facts.type) filesystem with the source's UUID, label and features")
         let blocks = layout.partitionBytes / UInt64(facts.blockSize)
-        let made = try await HostTool.run(
+        let made = try await Host.run(
             "mke2fs", mkfsArguments(facts, device: targetDevice, blocks: blocks), package: "e2fsprogs")
         guard made.status == 0 else { throw .failed("mke2fs failed (exit \(made.status)):\n\(made.tail)") }
 
-        let sourceDevice = try await mounts.attach(plan.source.path, readOnly: true)
+        let sourceDevice = try await Host.attach(mounts, plan.source.path, readOnly: true)
         // noload: never replay the journal, which would write to the source.
         let sourceOptions = facts.hasJournal ? "ro,noload" : "ro"
-        let from = try await mounts.mount(sourceDevice, options: sourceOptions, label: "source")
-        let to = try await mounts.mount(targetDevice, options: "rw", label: "target")
+        let from = try await Host.mount(mounts, sourceDevice, options: sourceOptions, label: "source")
+        let to = try await Host.mount(mounts, targetDevice, options: "rw", label: "target")
 
         progress.begin(step: "copying files with rsync", total: plan.bytesToCopy)
         try await rsync(from: from, to: to, progress: progress)
@@ -100,7 +102,7 @@ enum RsyncCopy {
         } catch {
             throw .failed("cannot run rsync (Debian package rsync): \(error)")
         }
-        try Cancellation.check("rsync")
+        try Host.stopIfInterrupted("rsync")
         guard status == 0 else {
             throw .failed(
                 "rsync failed (exit \(status)):\n\(tail.split(separator: "\n").suffix(12).joined(separator: "\n"))")

@@ -1,3 +1,5 @@
+import HostSystem
+
 /// The checks that keep data safe: the source in use, the target being the source, the
 /// target holding something, an unclean source. Each failed check says what to do.
 enum SafetyChecks {

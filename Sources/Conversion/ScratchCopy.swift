@@ -1,3 +1,4 @@
+import HostSystem
 import SystemPackage
 
 #if canImport(Glibc)
@@ -42,7 +43,7 @@ final class ScratchCopy {
             throw .failed("e2fsck could not repair the scratch copy (exit \(check.exitStatus)):\n\(check.output)")
         }
         progress.note("shrinking the scratch copy to \(bytes) bytes with resize2fs")
-        let result = try await HostTool.run("resize2fs", [path, "\(bytes / blockSize)"], package: "e2fsprogs")
+        let result = try await Host.run("resize2fs", [path, "\(bytes / blockSize)"], package: "e2fsprogs")
         guard result.status == 0 else {
             throw .failed(
                 "resize2fs could not shrink the copy to \(bytes) bytes (exit \(result.status)):\n\(result.tail)")

@@ -1,3 +1,4 @@
+import HostSystem
 import PartitionTable
 import SystemPackage
 
@@ -37,8 +38,11 @@ struct Sizing {
                     + "use --method resize to shrink a copy")
         }
         let layout = try makeLayout(options, partitionBytes: fsBytes, diskBytes: max(size, needed))
+        // A new file gets whole sectors (an odd --target-size is rounded down), so a GPT
+        // backup header lands in its last sector.
+        let targetBytes = target.fixedBytes ?? layout.diskBytes
         return Sizing(
-            layout: layout, targetBytes: max(size, needed), bytesToCopy: source.usedBytes ?? 0, checks: [check])
+            layout: layout, targetBytes: max(targetBytes, needed), bytesToCopy: source.usedBytes ?? 0, checks: [check])
     }
 
     /// The filesystem shrinks to the partition a fixed-size target leaves; the copy is made

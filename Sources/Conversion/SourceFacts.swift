@@ -1,5 +1,6 @@
 import BlockProbe
 import ExtFS
+import HostSystem
 import Inspection
 import SystemPackage
 

@@ -14,4 +14,9 @@ int xen2kvm_start_writeback(int fd, int64_t offset, int64_t length);
 /* openat2(2) with RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS: `path` is resolved as if `root_fd`
    were "/" — absolute symlinks and ".." never leave it. Returns a descriptor or -1 (errno). */
 int xen2kvm_open_in_root(int root_fd, const char *path, int flags, unsigned int mode);
+/* BLKPG_ADD_PARTITION / BLKPG_DEL_PARTITION on a whole-disk device (what `partx -a/-d` do):
+   this kernel has no partition-table parser for loop devices, so xen2kvm adds the
+   partitions it wrote itself. Offsets and lengths in bytes. 0 on success, -1 (errno). */
+int xen2kvm_blkpg_add_partition(int disk_fd, int number, int64_t start, int64_t length);
+int xen2kvm_blkpg_delete_partition(int disk_fd, int number);
 #endif

@@ -27,12 +27,12 @@ public enum Cancellation {
     }
 
     /// Throws `.interrupted` once a signal arrived.
-    static func check(_ during: String) throws(ConversionError) {
+    public static func check(_ during: String) throws(HostError) {
         if let sig = signal {
             throw .interrupted("\(sig == SIGINT ? "SIGINT" : "SIGTERM") during \(during)")
         }
     }
 
     /// For tests.
-    static func reset() { requested.store(0, ordering: .relaxed) }
+    public static func reset() { requested.store(0, ordering: .relaxed) }
 }

@@ -1,13 +1,14 @@
 import Subprocess
 
 /// Runs an e2fsprogs (or other host) tool and keeps the tail of its output for messages.
-enum HostTool {
-    struct Outcome {
-        var status: Int32
-        var tail: String
+public enum HostTool {
+    public struct Outcome: Sendable {
+        public var status: Int32
+        /// The last lines the tool printed, for messages.
+        public var tail: String
     }
 
-    static func run(_ name: String, _ arguments: [String], package: String) async throws(ConversionError) -> Outcome {
+    public static func run(_ name: String, _ arguments: [String], package: String) async throws(HostError) -> Outcome {
         let result: ExecutionRecord
         do {
             let run = try await Subprocess.run(

@@ -4,13 +4,16 @@
 
 /// Loop devices and mounts the rsync method takes, released in reverse order on every
 /// path (success, error, SIGINT/SIGTERM) by `release()`.
-final class LoopMounts {
+public final class LoopMounts {
+    public init() {}
+
     private var devices: [String] = []
     private var mountPoints: [String] = []
     private var directories: [String] = []
 
     /// Attaches `path` (from `offset`, `length` bytes) to a free loop device.
-    func attach(_ path: String, offset: UInt64 = 0, length: UInt64? = nil, readOnly: Bool) async throws(ConversionError)
+    public func attach(_ path: String, offset: UInt64 = 0, length: UInt64? = nil, readOnly: Bool)
+        async throws(HostError)
         -> String
     {
         var arguments = ["--find", "--show", "--offset", "\(offset)"]
@@ -26,7 +29,7 @@ final class LoopMounts {
     }
 
     /// Mounts `device` on a new temporary directory and returns it.
-    func mount(_ device: String, options: String, label: String) async throws(ConversionError) -> String {
+    public func mount(_ device: String, options: String, label: String) async throws(HostError) -> String {
         var template = Array("/tmp/xen2kvm-\(label).XXXXXX".utf8CString)
         guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
             throw .failed("cannot create a mount point in /tmp")
@@ -44,7 +47,7 @@ final class LoopMounts {
     /// Unmounts, detaches and removes everything taken, newest first. Never throws: each
     /// step is tried, and what could not be released is returned for the message.
     @discardableResult
-    func release() -> [String] {
+    public func release() -> [String] {
         var leftovers: [String] = []
         for point in mountPoints.reversed() where !LoopMounts.unmount(point) {
             leftovers.append("mount \(point)")
@@ -61,7 +64,7 @@ final class LoopMounts {
 
     /// Unmounts, waiting up to 10 s for processes that are still closing files there (a
     /// killed rsync's children); a lazy unmount would leave the loop device busy.
-    private static func unmount(_ point: String) -> Bool {
+    public static func unmount(_ point: String) -> Bool {
         for _ in 0..<100 {
             if umount2(point, 0) == 0 { return true }
             guard errno == EBUSY else { return false }
@@ -72,7 +75,7 @@ final class LoopMounts {
 
     /// LOOP_CLR_FD through losetup's own ioctl number, without an async hop (used on
     /// cleanup paths).
-    private static func detach(_ device: String) -> Bool {
+    public static func detach(_ device: String) -> Bool {
         let fd = open(device, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return false }
         defer { close(fd) }

@@ -49,9 +49,9 @@ public struct DiskIdentity: Sendable, Equatable {
 }
 
 /// Loop devices and what backs them, read from /sys/block/loopN.
-enum LoopDevices {
+public enum LoopDevices {
     /// (major:minor, backing st_dev, st_ino) for every attached loop device.
-    static func attached() -> [(rdev: UInt64, device: UInt64, inode: UInt64)] {
+    public static func attached() -> [(rdev: UInt64, device: UInt64, inode: UInt64)] {
         guard let dir = opendir("/sys/block") else { return [] }
         defer { closedir(dir) }
         var result: [(UInt64, UInt64, UInt64)] = []
@@ -70,12 +70,12 @@ enum LoopDevices {
         return result
     }
 
-    static func backingFile(of rdev: UInt64) -> (device: UInt64, inode: UInt64)? {
+    public static func backingFile(of rdev: UInt64) -> (device: UInt64, inode: UInt64)? {
         attached().first { $0.rdev == rdev }.map { ($0.device, $0.inode) }
     }
 
     /// "7:0" → makedev(7, 0).
-    static func parseDevNumber(_ text: String) -> UInt64? {
+    public static func parseDevNumber(_ text: String) -> UInt64? {
         let parts = text.split(separator: ":").compactMap { UInt32($0) }
         guard parts.count == 2 else { return nil }
         // glibc's makedev(): the encoding st_dev and st_rdev use.
@@ -83,7 +83,7 @@ enum LoopDevices {
         return ((major & 0xFFFF_F000) << 32) | ((major & 0xFFF) << 8) | ((minor & 0xFFFF_FF00) << 12) | (minor & 0xFF)
     }
 
-    static func readSmallFile(_ path: String) -> String? {
+    public static func readSmallFile(_ path: String) -> String? {
         guard let fd = try? FileDescriptor.open(FilePath(path), .readOnly) else { return nil }
         defer { try? fd.close() }
         var buffer = [UInt8](repeating: 0, count: 4096)
@@ -94,14 +94,14 @@ enum LoopDevices {
 }
 
 /// Mounts from /proc/self/mountinfo, to refuse a source that is in use read-write.
-enum Mounts {
-    struct Mount {
-        var rdev: UInt64
-        var mountPoint: String
-        var readWrite: Bool
+public enum Mounts {
+    public struct Mount: Sendable {
+        public var rdev: UInt64
+        public var mountPoint: String
+        public var readWrite: Bool
     }
 
-    static func all() -> [Mount] {
+    public static func all() -> [Mount] {
         guard let text = LoopDevices.readSmallFileLarge("/proc/self/mountinfo") else { return [] }
         return text.split(separator: "\n").compactMap { line in
             let fields = line.split(separator: " ")
@@ -111,20 +111,24 @@ enum Mounts {
         }
     }
 
-    /// Mounts of the block device `rdev`, or of a loop device backed by the file (dev, ino).
-    static func using(_ identity: DiskIdentity) -> [Mount] {
+    /// Mounts of the data behind `identity`: the block device itself, or any loop device over
+    /// the same file (for a loop device given as the identity: over its backing file).
+    public static func using(_ identity: DiskIdentity) -> [Mount] {
         var devices: Set<UInt64> = []
+        var backing: (device: UInt64, inode: UInt64)?
         switch identity.kind {
         case .blockDevice:
             devices.insert(identity.rdev)
-            // Partitions of the device: same major, minor just above (sdX1…, loopNpM differ; best effort).
-            for loop in LoopDevices.attached() where loop.rdev == identity.rdev { devices.insert(loop.rdev) }
+            backing = LoopDevices.backingFile(of: identity.rdev)
         case .file:
-            for loop in LoopDevices.attached() where loop.device == identity.device && loop.inode == identity.inode {
-                devices.insert(loop.rdev)
-            }
+            backing = (identity.device, identity.inode)
         default:
             break
+        }
+        if let backing {
+            for loop in LoopDevices.attached() where loop.device == backing.device && loop.inode == backing.inode {
+                devices.insert(loop.rdev)
+            }
         }
         return all().filter { devices.contains($0.rdev) }
     }
@@ -132,7 +136,7 @@ enum Mounts {
 
 extension LoopDevices {
     /// Like readSmallFile, for files that may exceed 4 KiB (mountinfo).
-    static func readSmallFileLarge(_ path: String) -> String? {
+    public static func readSmallFileLarge(_ path: String) -> String? {
         guard let fd = try? FileDescriptor.open(FilePath(path), .readOnly) else { return nil }
         defer { try? fd.close() }
         var bytes: [UInt8] = []
