@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "Inspection", targets: ["Inspection"]),
         .library(name: "Conversion", targets: ["Conversion"]),
         .library(name: "GuestFixes", targets: ["GuestFixes"]),
+        .library(name: "GuestSession", targets: ["GuestSession"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -76,14 +77,23 @@ let package = Package(
         .target(
             name: "GuestFixes",
             dependencies: [
-                "Inspection", "ExtFS", "CLinuxIO",
+                "Inspection", "ExtFS", "CLinuxIO", "GuestSession", "HostSystem",
                 .product(name: "SystemPackage", package: "swift-system"),
+            ]),
+        // A converted disk opened for guest work: loop device, BLKPG partitions, mounts,
+        // private /dev, guest programs in namespaces, teardown on every path.
+        .target(
+            name: "GuestSession",
+            dependencies: [
+                "HostSystem", "PartitionTable", "ExtFS", "CLinuxIO",
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
             ]),
         // The CLI: parsing and printing only.
         .executableTarget(
             name: "xen2kvm",
             dependencies: [
-                "Inspection", "Conversion", "HostSystem",
+                "Inspection", "Conversion", "HostSystem", "GuestFixes",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -102,6 +112,7 @@ let package = Package(
         .testTarget(
             name: "ConversionTests", dependencies: ["Conversion", "PartitionTable", "ExtFS", "TestSupport", "xen2kvm"]),
         .testTarget(name: "GuestFixesTests", dependencies: ["GuestFixes", "Inspection", "TestSupport"]),
+        .testTarget(name: "GuestSessionTests", dependencies: ["GuestSession", "TestSupport", "Conversion"]),
         .testTarget(name: "CLITests", dependencies: ["xen2kvm", "TestSupport"]),
     ]
 )

@@ -12,7 +12,7 @@ public enum HostTool {
         let result: ExecutionRecord
         do {
             let run = try await Subprocess.run(
-                .name(name), arguments: Arguments(arguments),
+                name.contains("/") ? .path(.init(name)) : .name(name), arguments: Arguments(arguments),
                 environment: .inherit.updating(["PATH": "/usr/sbin:/sbin:/usr/bin:/bin", "LC_ALL": "C"]),
                 output: .string(limit: 1 << 20), error: .string(limit: 1 << 20))
             var status: Int32 = -1

@@ -7,7 +7,7 @@
 public final class LoopMounts {
     public init() {}
 
-    private var devices: [String] = []
+    var devices: [String] = []
     private var mountPoints: [String] = []
     private var directories: [String] = []
 
@@ -25,6 +25,15 @@ public final class LoopMounts {
             throw .failed("cannot attach \(path) to a loop device (are you root?):\n\(result.tail)")
         }
         devices.append(device)
+        return device
+    }
+
+    /// Attaches without tracking: the caller detaches (a guest session records the device in
+    /// its own state so a later run can release it).
+    public static func attachUnmanaged(_ path: String, readOnly: Bool) async throws(HostError) -> String {
+        let loops = LoopMounts()
+        let device = try await loops.attach(path, readOnly: readOnly)
+        loops.devices.removeAll()
         return device
     }
 

@@ -1,7 +1,7 @@
-import HostSystem
 import ArgumentParser
 import Conversion
 import Foundation
+import HostSystem
 import PartitionTable
 
 struct ConvertCommand: AsyncParsableCommand {

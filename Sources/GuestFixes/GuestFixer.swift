@@ -1,0 +1,152 @@
+import GuestSession
+import HostSystem
+import Inspection
+
+/// What `xen2kvm fix` (and `convert` after copying) was asked to do.
+public struct FixOptions: Sendable {
+    public var disk: String
+    /// auto, centos5, centos6, centos7, debian or none.
+    public var profile = "auto"
+    /// Extra Xen → KVM device names, e.g. ["xvdc": "vdb"]; xvdb → vdb is the default.
+    public var deviceMap: [String: String] = [:]
+    /// Apply file edits only; run no guest program.
+    public var editsOnly = false
+    /// StorPool-style external helpers: run on the host with the disk's block device as the
+    /// only argument, after the built-in steps, before teardown.
+    public var helpers: [String] = []
+    public var dryRun = false
+
+    public init(disk: String) { self.disk = disk }
+}
+
+/// What the fixes did (or, with --dry-run, would do).
+public struct FixReport: Sendable, Codable {
+    public struct Edit: Sendable, Codable {
+        public var file: String
+        public var edit: String
+        public var changes: [String]
+        /// Unified diff, for --dry-run.
+        public var diff: String?
+    }
+
+    public struct NotRun: Sendable, Codable {
+        public var program: String
+        public var reason: String
+    }
+
+    public var profile: String
+    public var dryRun: Bool
+    public var edits: [Edit]
+    public var programs: [ProgramRun]
+    public var notRun: [NotRun]
+    public var warnings: [String]
+}
+
+/// Opens the disk in a guest session, applies the edits, runs the programs, tears down.
+public enum GuestFixer {
+    public static func run(_ options: FixOptions) async throws(GuestFixFailure) -> FixReport {
+        let session: GuestSession
+        do {
+            session = try await GuestSession.open(options.disk, readOnly: options.dryRun)
+        } catch {
+            throw .session(error)
+        }
+        defer { session.close() }
+        let root: GuestRoot
+        do {
+            root = try GuestRoot(path: session.root)
+        } catch {
+            throw .edit(error)
+        }
+        let guest = GuestInspector.inspect(root)
+        let profile = options.profile == "auto" ? Profile.detect(guest) : options.profile
+        if !guest.kernels.isEmpty && guest.kernels.allSatisfy(\.xenOnly) {
+            throw .refused(
+                "every kernel in the guest is Xen-only (\(guest.kernels.map(\.version).joined(separator: ", "))): "
+                    + "install the normal kernel package first (EL5: `yum install kernel`), then run fix again")
+        }
+        var map = ["xvdb": "vdb"]
+        for (xen, kvm) in options.deviceMap { map[xen] = kvm }
+        let context = FixContext(guest: guest, deviceMap: map, profile: profile)
+        let changes: [FileChange]
+        do {
+            changes = try GuestEdits.plan(root, context: context)
+            if !options.dryRun { try GuestEdits.apply(changes, to: root) }
+        } catch {
+            throw .edit(error)
+        }
+        var report = FixReport(
+            profile: profile, dryRun: options.dryRun,
+            edits: changes.map {
+                .init(
+                    file: $0.path, edit: $0.edit, changes: $0.summary,
+                    diff: options.dryRun ? UnifiedDiff.render($0) : nil)
+            },
+            programs: [], notRun: [], warnings: [])
+        let steps = ["rebuild the initrd with virtio", "regenerate the grub configuration", "install the bootloader"]
+        let reason =
+            options.editsOnly
+            ? "--edits-only" : "the per-distro guest helpers (helpers/) are not part of this version"
+        report.notRun = steps.map { .init(program: $0, reason: options.dryRun ? "--dry-run" : reason) }
+        for helper in options.helpers {
+            guard !options.dryRun else {
+                report.notRun.append(.init(program: helper, reason: "--dry-run"))
+                continue
+            }
+            report.programs.append(try await runExternalHelper(helper, device: session.loopDevice))
+        }
+        return report
+    }
+
+    /// The StorPool contract: the whole-disk block device as the only argument.
+    static func runExternalHelper(_ helper: String, device: String) async throws(GuestFixFailure) -> ProgramRun {
+        let started = ContinuousClock.now
+        let result: HostTool.Outcome
+        do {
+            result = try await HostTool.run(helper, [device], package: "your helper")
+        } catch {
+            throw .helper(path: helper, status: -1, lastLines: "\(error)")
+        }
+        let elapsed = ContinuousClock.now - started
+        let run = ProgramRun(
+            program: helper, arguments: [device], exitStatus: result.status,
+            seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
+            output: result.tail)
+        guard result.status == 0 else { throw .helper(path: helper, status: result.status, lastLines: result.tail) }
+        return run
+    }
+}
+
+/// Why fixing stopped.
+public enum GuestFixFailure: Error, CustomStringConvertible {
+    case session(GuestSessionError)
+    case edit(GuestFixError)
+    case refused(String)
+    case helper(path: String, status: Int32, lastLines: String)
+
+    public var description: String {
+        switch self {
+        case .session(let error): return error.description
+        case .edit(let error): return error.description
+        case .refused(let text): return "refused: \(text)"
+        case .helper(let path, let status, let lines): return "helper \(path) failed (exit \(status)):\n\(lines)"
+        }
+    }
+}
+
+/// Picks the profile from inspection: distro, version, bootloader present.
+public enum Profile {
+    public static let all = ["auto", "centos5", "centos6", "centos7", "debian", "none"]
+
+    public static func detect(_ guest: GuestReport) -> String {
+        let major = Int(guest.version.prefix { $0.isNumber }) ?? 0
+        switch guest.distro {
+        case "centos", "rhel", "scientific", "ol":
+            return (5...7).contains(major) ? "centos\(major)" : "none"
+        case "debian", "ubuntu":
+            return "debian"
+        default:
+            return "none"
+        }
+    }
+}

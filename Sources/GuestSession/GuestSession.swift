@@ -1,0 +1,127 @@
+import ExtFS
+import HostSystem
+import PartitionTable
+import SystemPackage
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A converted disk opened for guest work: attached to a loop device, its partitions added
+/// with BLKPG, partition 1 mounted, and (for guest programs) a private /dev, /proc and /sys.
+///
+/// What it takes is recorded under /run/xen2kvm/<pid>/ and released by `close()` on every
+/// path; a later session releases what a killed one left (`StaleSessions`).
+public final class GuestSession {
+    public static let stateDirectory = "/run/xen2kvm"
+
+    public let disk: String
+    public let loopDevice: String
+    public let readOnly: Bool
+    /// Where partition 1 (the guest's root filesystem) is mounted on the host.
+    public let root: String
+    public private(set) var partitions: [SessionPartition] = []
+    let directory: String
+    private var mounts: [String] = []
+    private var closed = false
+
+    private init(disk: String, loopDevice: String, readOnly: Bool, directory: String) {
+        self.disk = disk
+        self.loopDevice = loopDevice
+        self.readOnly = readOnly
+        self.directory = directory
+        root = "\(directory)/root"
+    }
+
+    /// Opens `disk` (an image file or block device with a table xen2kvm can read).
+    public static func open(_ disk: String, readOnly: Bool) async throws(GuestSessionError) -> GuestSession {
+        guard geteuid() == 0 else { throw .setup("a guest session attaches and mounts the disk: run as root") }
+        StaleSessions.clean()
+        let table = try readTable(disk)
+        let directory = "\(stateDirectory)/\(getpid())"
+        _ = mkdir(stateDirectory, 0o700)
+        _ = mkdir(directory, 0o700)
+        let loop: String
+        do {
+            loop = try await LoopMounts.attachUnmanaged(disk, readOnly: readOnly)
+        } catch {
+            _ = rmdir(directory)
+            throw GuestSessionError(error)
+        }
+        // Recorded at once: if this process dies from here on, the next session cleans up.
+        StaleSessions.record(loopDevice: loop, in: directory)
+        let session = GuestSession(disk: disk, loopDevice: loop, readOnly: readOnly, directory: directory)
+        do {
+            session.partitions = try PartitionNodes.add(to: loop, table: table)
+            try await session.mountRoot()
+            return session
+        } catch {
+            session.close()
+            throw error
+        }
+    }
+
+    static func readTable(_ disk: String) throws(GuestSessionError) -> DetectedTable {
+        let found: DetectedTable?
+        do {
+            found = try PartitionTableReader.read(path: disk)
+        } catch {
+            throw .setup("cannot read the partition table of \(disk): \(error)")
+        }
+        guard let table = found, table.partition(1) != nil else {
+            throw .setup("\(disk) has no partition table with a partition 1: convert it first")
+        }
+        return table
+    }
+
+    private func mountRoot() async throws(GuestSessionError) {
+        guard let first = partitions.first(where: { $0.number == 1 }) else { throw .setup("no partition 1") }
+        _ = mkdir(root, 0o755)
+        let facts = try? ExtFilesystem(path: first.device).facts()
+        // noload on a read-only session: replaying a journal would write to the disk.
+        let options = readOnly ? (facts?.hasJournal == true ? "ro,noload" : "ro") : "rw"
+        let result: HostTool.Outcome
+        do {
+            result = try await HostTool.run("mount", ["-o", options, first.device, root], package: "mount")
+        } catch {
+            throw GuestSessionError(error)
+        }
+        guard result.status == 0 else { throw .setup("cannot mount \(first.device):\n\(result.tail)") }
+        mounts.append(root)
+    }
+
+    /// Makes the mounted guest ready for its own programs: private /dev with the KVM names,
+    /// /proc and /sys. Idempotent.
+    public func prepareForPrograms() throws(GuestSessionError) {
+        guard !mounts.contains("\(root)/dev") else { return }
+        let uuid = partitions.first { $0.number == 1 }.flatMap { try? ExtFilesystem(path: $0.device).facts().uuid }
+        let diskRdev = LoopDevices.readSmallFile("/sys/class/block/\(loopName)/dev").flatMap(LoopDevices.parseDevNumber)
+        guard let diskRdev else { throw .setup("the kernel shows no \(loopName)") }
+        try PrivateDev.build(
+            in: root, diskRdev: diskRdev, partitions: partitions, filesystemUUID: uuid, mounts: &mounts)
+        for (type, point) in [("proc", "proc"), ("sysfs", "sys")] {
+            _ = mkdir("\(root)/\(point)", 0o555)
+            try PrivateDev.mountOrThrow(type, "\(root)/\(point)", type: type, options: "nosuid,nodev,noexec")
+            mounts.append("\(root)/\(point)")
+        }
+    }
+
+    var loopName: String { loopDevice.split(separator: "/").last.map(String.init) ?? loopDevice }
+
+    /// Releases everything, newest first: mounts, partitions, the loop device, the state
+    /// directory. Never throws; returns what could not be released.
+    @discardableResult
+    public func close() -> [String] {
+        guard !closed else { return [] }
+        closed = true
+        var leftovers: [String] = []
+        for point in mounts.reversed() where !LoopMounts.unmount(point) { leftovers.append("mount \(point)") }
+        mounts.removeAll()
+        PartitionNodes.remove(from: loopDevice, numbers: partitions.map(\.number))
+        if !LoopMounts.detach(loopDevice) { leftovers.append("loop device \(loopDevice)") }
+        StaleSessions.forget(directory)
+        return leftovers
+    }
+
+    deinit { close() }
+}

@@ -1,0 +1,65 @@
+import HostSystem
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The /dev a chrooted guest program sees: a tmpfs with the basic character devices, devpts,
+/// shm, and the disk under the name it will have under KVM (vda, vda1 …, plus
+/// /dev/disk/by-uuid links) — so grub-probe, grub-mkconfig and grub legacy see sane device
+/// names and no /dev/loopNpM ever lands in a guest file.
+enum PrivateDev {
+    static let characterDevices: [(name: String, major: UInt32, minor: UInt32, mode: mode_t)] = [
+        ("null", 1, 3, 0o666), ("zero", 1, 5, 0o666), ("full", 1, 7, 0o666), ("random", 1, 8, 0o666),
+        ("urandom", 1, 9, 0o666), ("tty", 5, 0, 0o666), ("console", 5, 1, 0o600),
+    ]
+
+    /// Mounts and fills `root`/dev. The mounts are recorded in `mounts` for teardown.
+    static func build(
+        in root: String, diskRdev: UInt64, partitions: [SessionPartition], filesystemUUID: String?,
+        mounts: inout [String]
+    ) throws(GuestSessionError) {
+        let dev = "\(root)/dev"
+        _ = mkdir(dev, 0o755)
+        try mountOrThrow("tmpfs", dev, type: "tmpfs", options: "mode=0755,size=16m,nosuid,noexec")
+        mounts.append(dev)
+        for node in characterDevices {
+            try makeNode("\(dev)/\(node.name)", S_IFCHR | node.mode, makedev(node.major, node.minor))
+        }
+        _ = mkdir("\(dev)/pts", 0o755)
+        try mountOrThrow("devpts", "\(dev)/pts", type: "devpts", options: "newinstance,ptmxmode=0666,mode=0620")
+        mounts.append("\(dev)/pts")
+        _ = symlink("pts/ptmx", "\(dev)/ptmx")
+        _ = mkdir("\(dev)/shm", 0o1777)
+        try makeNode("\(dev)/vda", S_IFBLK | 0o660, dev_t(diskRdev))
+        for partition in partitions {
+            try makeNode("\(dev)/vda\(partition.number)", S_IFBLK | 0o660, dev_t(partition.rdev))
+        }
+        if let uuid = filesystemUUID, !uuid.isEmpty, partitions.contains(where: { $0.number == 1 }) {
+            _ = mkdir("\(dev)/disk", 0o755)
+            _ = mkdir("\(dev)/disk/by-uuid", 0o755)
+            _ = symlink("../../vda1", "\(dev)/disk/by-uuid/\(uuid)")
+        }
+        _ = symlink("/proc/self/fd", "\(dev)/fd")
+    }
+
+    static func makeNode(_ path: String, _ mode: mode_t, _ device: dev_t) throws(GuestSessionError) {
+        guard mknod(path, mode, device) == 0 else {
+            throw .setup("cannot create \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    static func mountOrThrow(_ source: String, _ target: String, type: String, options: String)
+        throws(GuestSessionError)
+    {
+        guard Glibc.mount(source, target, type, 0, options) == 0 else {
+            throw .setup("cannot mount \(type) on \(target): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    static func makedev(_ major: UInt32, _ minor: UInt32) -> dev_t {
+        let (major, minor) = (UInt64(major), UInt64(minor))
+        return dev_t(
+            ((major & 0xFFFF_F000) << 32) | ((major & 0xFFF) << 8) | ((minor & 0xFFFF_FF00) << 12) | (minor & 0xFF))
+    }
+}
