@@ -112,7 +112,7 @@ let package = Package(
         .testTarget(
             name: "ConversionTests", dependencies: ["Conversion", "PartitionTable", "ExtFS", "TestSupport", "xen2kvm"]),
         .testTarget(name: "GuestFixesTests", dependencies: ["GuestFixes", "Inspection", "TestSupport"]),
-        .testTarget(name: "GuestSessionTests", dependencies: ["GuestSession", "TestSupport", "Conversion"]),
+        .testTarget(name: "GuestSessionTests", dependencies: ["GuestSession", "TestSupport", "Conversion", "xen2kvm"]),
         .testTarget(name: "CLITests", dependencies: ["xen2kvm", "TestSupport"]),
     ]
 )

@@ -93,7 +93,8 @@ struct Sizing {
                 } ?? "cannot read the free space of \(directory): give an existing directory with --temp-dir"))
         let layout = try makeLayout(options, partitionBytes: newBytes, diskBytes: room)
         return Sizing(
-            layout: layout, targetBytes: room, bytesToCopy: source.usedBytes ?? 0, temporaryBytes: scratch,
+            layout: layout, targetBytes: target.fixedBytes ?? layout.diskBytes, bytesToCopy: source.usedBytes ?? 0,
+            temporaryBytes: scratch,
             temporaryDirectory: directory, resizeToBytes: newBytes, checks: checks,
             notes: ["the filesystem is shrunk from \(fsBytes) to \(newBytes) bytes in a copy in \(directory)"])
     }
@@ -145,7 +146,8 @@ struct Sizing {
         _ options: ConvertOptions, source: SourceFacts, sourceID: DiskIdentity, target: TargetFacts
     ) -> Sizing {
         let needed = sourceID.sizeBytes
-        let size = target.fixedBytes ?? max(options.targetSize ?? needed, needed)
+        // A new file gets whole sectors from --target-size, never less than the source.
+        let size = target.fixedBytes ?? max((options.targetSize ?? needed) / 512 * 512, needed)
         let check: ConversionPlan.Check =
             size < needed
             ? .init(

@@ -1,4 +1,7 @@
 import GuestSession
+#if canImport(Glibc)
+    import Glibc
+#endif
 import HostSystem
 import Inspection
 
@@ -52,6 +55,7 @@ public enum GuestFixer {
             throw .session(error)
         }
         defer { session.close() }
+        await pauseForTests()
         let root: GuestRoot
         do {
             root = try GuestRoot(path: session.root)
@@ -96,6 +100,15 @@ public enum GuestFixer {
             report.programs.append(try await runExternalHelper(helper, device: session.loopDevice))
         }
         return report
+    }
+
+    /// Tests that kill a run while its session is open set XEN2KVM_TEST_PAUSE_IN_SESSION: the run
+    /// says so on stderr and waits there.
+    static func pauseForTests() async {
+        guard getenv("XEN2KVM_TEST_PAUSE_IN_SESSION") != nil else { return }
+        let line = "xen2kvm: test pause: session open\n"
+        _ = line.withCString { write(2, $0, strlen($0)) }
+        try? await Task.sleep(for: .seconds(60))
     }
 
     /// The StorPool contract: the whole-disk block device as the only argument.

@@ -34,9 +34,14 @@ extension GuestSession {
         ]
         for (key, value) in extra { environment[Environment.Key(stringLiteral: key)] = value }
         let started = ContinuousClock.now
+        // Inside the new namespaces: /proc for the new pid namespace, /sys for the new network
+        // namespace, then the chroot. The mounts vanish with the namespace.
+        let inside = "mount -t sysfs -o nosuid,nodev,noexec sysfs \"$0/sys\" && exec chroot \"$0\" \"$@\""
         let command =
-            ["--mount", "--pid", "--fork", "--net", "--ipc", "--uts", "--kill-child", "chroot", root, program]
-            + arguments
+            [
+                "--mount", "--pid", "--fork", "--net", "--ipc", "--uts", "--kill-child", "--mount-proc=\(root)/proc",
+                "/bin/sh", "-c", inside, root, program,
+            ] + arguments
         let status: Int32
         let output: String
         do {

@@ -99,11 +99,10 @@ public final class GuestSession {
         guard let diskRdev else { throw .setup("the kernel shows no \(loopName)") }
         try PrivateDev.build(
             in: root, diskRdev: diskRdev, partitions: partitions, filesystemUUID: uuid, mounts: &mounts)
-        for (type, point) in [("proc", "proc"), ("sysfs", "sys")] {
-            _ = mkdir("\(root)/\(point)", 0o555)
-            try PrivateDev.mountOrThrow(type, "\(root)/\(point)", type: type, options: "nosuid,nodev,noexec")
-            mounts.append("\(root)/\(point)")
-        }
+        // /proc and /sys are mounted inside each program's namespaces (see `run`), so they show
+        // the program's own pids and network, not the host's.
+        _ = mkdir("\(root)/proc", 0o555)
+        _ = mkdir("\(root)/sys", 0o555)
     }
 
     var loopName: String { loopDevice.split(separator: "/").last.map(String.init) ?? loopDevice }

@@ -21,7 +21,7 @@ enum PrivateDev {
     ) throws(GuestSessionError) {
         let dev = "\(root)/dev"
         _ = mkdir(dev, 0o755)
-        try mountOrThrow("tmpfs", dev, type: "tmpfs", options: "mode=0755,size=16m,nosuid,noexec")
+        try mountOrThrow("tmpfs", dev, type: "tmpfs", options: "mode=0755,size=16m", flags: UInt(MS_NOSUID | MS_NOEXEC))
         mounts.append(dev)
         for node in characterDevices {
             try makeNode("\(dev)/\(node.name)", S_IFCHR | node.mode, makedev(node.major, node.minor))
@@ -49,10 +49,10 @@ enum PrivateDev {
         }
     }
 
-    static func mountOrThrow(_ source: String, _ target: String, type: String, options: String)
+    static func mountOrThrow(_ source: String, _ target: String, type: String, options: String?, flags: UInt = 0)
         throws(GuestSessionError)
     {
-        guard Glibc.mount(source, target, type, 0, options) == 0 else {
+        guard Glibc.mount(source, target, type, flags, options) == 0 else {
             throw .setup("cannot mount \(type) on \(target): \(String(cString: strerror(errno)))")
         }
     }

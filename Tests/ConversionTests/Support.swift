@@ -40,8 +40,9 @@ enum Harness {
             let text = String(repeating: "setting\(index)=value \(index)\n", count: index % 50 + 1)
             try text.write(toFile: "\(tree)/\(folder)/file\(index).conf", atomically: false, encoding: .utf8)
         }
-        for (name, size) in [("usr/lib/app/big.bin", 3 << 20), ("var/lib/db/data.db", 1 << 20), ("var/lib/db/small", 70_000)]
-        {
+        for (name, size) in [
+            ("usr/lib/app/big.bin", 3 << 20), ("var/lib/db/data.db", 1 << 20), ("var/lib/db/small", 70_000),
+        ] {
             try randomBytes(size).write(to: URL(fileURLWithPath: "\(tree)/\(name)"))
         }
         try fm.createSymbolicLink(atPath: "\(tree)/etc/link.conf", withDestinationPath: "conf.d/file1.conf")

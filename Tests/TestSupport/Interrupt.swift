@@ -4,10 +4,13 @@ import Subprocess
 /// Runs the xen2kvm binary and sends `signal` once a line containing `trigger` appears on
 /// its standard error (progress lines go there). Returns the exit status and the output.
 public func runXen2KVM(
-    _ arguments: [String], signal: Int32, when trigger: String
+    _ arguments: [String], signal: Int32, when trigger: String, environment: [String: String] = [:]
 ) async throws -> CommandResult {
+    var env: [Environment.Key: String?] = [:]
+    for (key, value) in environment { env[Environment.Key(stringLiteral: key)] = value }
     let result = try await Subprocess.run(
-        .path(.init(Xen2KVMBinary.path)), arguments: Arguments(arguments), input: .none,
+        .path(.init(Xen2KVMBinary.path)), arguments: Arguments(arguments), environment: .inherit.updating(env),
+        input: .none,
         output: .string(limit: 1 << 20), error: .sequence
     ) { execution in
         var text = ""

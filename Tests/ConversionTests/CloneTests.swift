@@ -1,0 +1,109 @@
+import Conversion
+import Foundation
+import TestSupport
+import Testing
+
+/// Disks that already have a table (an HVM guest, a disk converted before) or hold no ext
+/// filesystem are copied as they are. A clone is right only if every byte of the source's
+/// extent matches, holes included, and a new target stays as sparse as the source.
+@Suite struct CloneTests {
+    /// `cmp` of the first `bytes` bytes (all of both files when nil).
+    static func sameBytes(_ a: String, _ b: String, bytes: UInt64? = nil) async throws -> CommandResult {
+        try await Command.run("cmp", (bytes.map { ["-n", "\($0)"] } ?? []) + [a, b])
+    }
+
+    @Test(arguments: ["dos", "gpt"])
+    func partitionedSourceIsClonedByteForByte(label: String) async throws {
+        guard TestEnvironment.require(tools: ["mke2fs", "sfdisk", "cmp", "sha256sum"]) else { return }
+        let dir = try TemporaryDirectory()
+        let source = try await Harness.partitionedDisk(in: dir, label: label)
+        let before = try await sha256(source)
+        let target = dir.file("clone.img")
+
+        let (plan, result) = try await Harness.convert(source, target)
+        // auto: an existing table is kept, not wrapped in a second one.
+        #expect(plan.method == .clone)
+        #expect(plan.methodReason.contains("already partitioned"), "\(plan.methodReason)")
+        #expect(plan.layout == nil)
+        #expect(result.method == .clone)
+        #expect(result.fsck == nil)
+        #expect(result.tableProblems.isEmpty)
+        #expect(result.bytesCopied == plan.bytesToCopy)
+
+        #expect(Harness.fileSize(target) == Harness.fileSize(source))
+        let compare = try await Self.sameBytes(source, target)
+        #expect(compare.status == 0, "\(compare.stdout)\(compare.stderr)")
+        // Holes stay holes: the clone takes no more room than the source (plus a little for
+        // 64 KiB write granularity).
+        #expect(
+            Harness.allocatedBytes(target) <= Harness.allocatedBytes(source) + (1 << 20),
+            "clone allocates \(Harness.allocatedBytes(target)), source \(Harness.allocatedBytes(source))")
+        #expect(Harness.allocatedBytes(target) < Harness.fileSize(target) / 2, "the clone is not sparse")
+        #expect(try await sha256(source) == before)
+    }
+
+    /// A disk without any ext filesystem (here an MBR with a swap partition; mkfs.vfat is not on
+    /// every host, and mkswap has no offset option, so the swap area is made apart and placed
+    /// at sector 2048 with dd). auto clones it; so does the CLI.
+    @Test func nonLinuxFilesystemDiskIsCloned() async throws {
+        guard TestEnvironment.require(tools: ["sfdisk", "mkswap", "dd", "cmp"]) else { return }
+        let dir = try TemporaryDirectory()
+        let source = dir.file("swapdisk.img")
+        try Harness.sparseFile(source, bytes: 40 << 20)
+        try await Command.check("sh", ["-c", "echo 'start=2048, size=32768, type=82' | sfdisk -q \(source)"])
+        let area = dir.file("swap.part")
+        try Harness.sparseFile(area, bytes: 16 << 20)
+        try await Command.check("mkswap", ["-q", area])
+        try await Command.check(
+            "dd", ["if=\(area)", "of=\(source)", "bs=1M", "seek=1", "conv=notrunc,sparse", "status=none"])
+        let probe = try await Harness.blkid(source)
+        #expect(probe["PTTYPE"] == "dos", "\(probe)")
+
+        let target = dir.file("clone.img")
+        let (plan, _) = try await Harness.convert(source, target)
+        #expect(plan.method == .clone)
+        #expect(plan.source.filesystemType == nil)
+        let compare = try await Self.sameBytes(source, target)
+        #expect(compare.status == 0, "\(compare.stdout)\(compare.stderr)")
+        #expect(Harness.allocatedBytes(target) <= Harness.allocatedBytes(source) + (1 << 20))
+
+        let cliTarget = dir.file("clone-cli.img")
+        let run = try await Xen2KVMBinary.run(["convert", "--json", source, cliTarget])
+        #expect(run.status == 0, "\(run.stderr)")
+        let object = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+        #expect((object?["result"] as? [String: Any])?["method"] as? String == "clone")
+        #expect(try await Self.sameBytes(source, cliTarget).status == 0)
+    }
+
+    /// Into an existing, bigger file full of old data (0xAA): the source's holes are not
+    /// skipped there, since the target is not known to be zero. Every byte within the source's
+    /// size equals the source; what lies past its end may stay.
+    @Test func cloneOverOldDataZeroFillsTheHoles() async throws {
+        guard TestEnvironment.require(tools: ["mke2fs", "sfdisk", "cmp"]) else { return }
+        let dir = try TemporaryDirectory()
+        let source = try await Harness.partitionedDisk(in: dir)
+        let sourceBytes = Harness.fileSize(source)
+        let target = dir.file("old.img")
+        try Harness.filledFile(target, bytes: 96 << 20, value: 0xAA)
+
+        let (plan, result) = try await Harness.convert(source, target) {
+            $0.method = .clone
+            $0.force = true
+        }
+        #expect(plan.target.kind == "existing file")
+        #expect(plan.target.sizeBytes == 96 << 20)
+        #expect(result.method == .clone)
+        #expect(Harness.fileSize(target) == 96 << 20, "the existing file changed size")
+        let compare = try await Self.sameBytes(source, target, bytes: sourceBytes)
+        #expect(compare.status == 0, "\(compare.stdout)\(compare.stderr)")
+
+        // The gap between the MBR and partition 1 is a hole in the source: zeros now.
+        let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: target))
+        try handle.seek(toOffset: 64 << 10)
+        let gap = try handle.read(upToCount: 64 << 10) ?? Data()
+        try handle.close()
+        #expect(gap.count == 64 << 10 && gap.allSatisfy { $0 == 0 }, "old data survived in a hole of the source")
+        let table = try await Harness.sfdiskTable(target)
+        #expect(table["label"] as? String == "dos")
+    }
+}

@@ -1,0 +1,421 @@
+import Conversion
+import ExtFS
+import Foundation
+import TestSupport
+import Testing
+
+/// Every refusal happens before a byte is written, names what to do, and holds in both
+/// places an operator meets it: the library (a failed plan check, or a `.refused` the planner
+/// throws; the converter refuses such a plan too) and the CLI (exit 2, the reason on stderr,
+/// an existing target unchanged, a new target never created).
+@Suite struct RefusalTests {
+    /// `xen2kvm convert ARGUMENTS`.
+    static func cli(_ arguments: [String]) async throws -> CommandResult {
+        try await Xen2KVMBinary.run(["convert"] + arguments)
+    }
+
+    /// Expects the CLI to have refused: exit 2 and every phrase on stderr.
+    static func expectRefused(
+        _ run: CommandResult, saying phrases: [String], sourceLocation: SourceLocation = #_sourceLocation
+    ) {
+        #expect(run.status == 2, "exit \(run.status): \(run.stderr)", sourceLocation: sourceLocation)
+        for phrase in phrases {
+            #expect(
+                run.stderr.contains(phrase), "stderr lacks \"\(phrase)\": \(run.stderr)", sourceLocation: sourceLocation
+            )
+        }
+    }
+
+    // MARK: The target is the source
+
+    @Test func targetIsTheSourceByPathLinkOrHardLink() async throws {
+        guard TestEnvironment.require(tools: ["mke2fs", "sha256sum"]) else { return }
+        let dir = try TemporaryDirectory()
+        let source = try await Harness.fixtureImage(in: dir)
+        let before = try await sha256(source)
+        let link = dir.file("link.img")
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: source)
+        let hard = dir.file("hard.img")
+        try FileManager.default.linkItem(atPath: source, toPath: hard)
+
+        for target in [source, link, hard] {
+            // --force overrides "holds data", never "is the source".
+            for force in [false, true] {
+                let refusal = Harness.refusal(source, target) { $0.force = force }
+                #expect(
+                    refusal?.check == "target is not the source",
+                    "\(target) force \(force): \(refusal?.description ?? "none")")
+                #expect(refusal?.detail.contains("name a different target") == true)
+            }
+            let plan = try Planner.plan(Harness.options(source, target) { $0.force = true })
+            #expect(await Harness.converterRefuses(plan))
+
+            Self.expectRefused(try await Self.cli(["--force", source, target]), saying: ["is the source itself"])
+        }
+        #expect(try await sha256(source) == before, "a refused run wrote to the source")
+    }
+
+    /// Two names for the same bytes: a loop device over the source file, either way round.
+    /// The device is writable, so nothing but the check stands between the run and the source.
+    @Test func loopDeviceOverTheSourceIsTheSource() async throws {
+        guard TestEnvironment.require(root: true, tools: ["mke2fs", "losetup", "sha256sum"]) else { return }
+        let dir = try TemporaryDirectory()
+        let source = try await Harness.fixtureImage(in: dir)
+        let before = try await sha256(source)
+        try await Harness.withLoopDevice(source) { device in
+            let asTarget = Harness.refusal(source, device) { $0.force = true }
+            #expect(asTarget?.check == "target is not the source", "\(asTarget?.description ?? "none")")
+            let asSource = Harness.refusal(device, source) { $0.force = true }
+            #expect(asSource?.check == "target is not the source", "\(asSource?.description ?? "none")")
+            Self.expectRefused(try await Self.cli(["--force", source, device]), saying: ["is the source itself"])
+        }
+        #expect(try await sha256(source) == before)
+    }
+
+    // MARK: The target holds data
+
+    /// Data libblkid recognises (a filesystem, a bare partition table, swap) is refused
+    /// without --force; with it, the run replaces it and leaves no old signature behind.
+    @Test(arguments: ["ext4", "mbr", "swap"])
+    func targetHoldingDataNeedsForce(content: String) async throws {
+        guard TestEnvironment.require(tools: ["mke2fs", "sfdisk", "mkswap", "blkid", "e2fsck"]) else { return }
+        let dir = try TemporaryDirectory()
+        let source = try await Harness.fixtureImage(in: dir)
+        let target = dir.file("target.img")
+        try Harness.sparseFile(target, bytes: 80 << 20)
+        let holds: String
+        switch content {
+        case "ext4":
+            try await Command.check("mke2fs", ["-q", "-F", "-t", "ext4", target])
+            holds = "ext4"
+        case "mbr":
+            try await Command.check("sh", ["-c", "echo 'start=2048, type=83' | sfdisk -q \(target)"])
+            holds = "partition table dos"
+        default:
+            try await Command.check("mkswap", ["-q", target])
+            holds = "swap"
+        }
+        let before = try await sha256(target)
+
+        let refusal = Harness.refusal(source, target)
+        #expect(refusal?.check == "target holds no data", "\(refusal?.description ?? "none")")
+        #expect(refusal?.detail.contains(holds) == true, "\(refusal?.detail ?? "")")
+        #expect(refusal?.detail.contains("--force") == true)
+        let refusedPlan = try Planner.plan(Harness.options(source, target))
+        #expect(await Harness.converterRefuses(refusedPlan))
+        Self.expectRefused(try await Self.cli([source, target]), saying: ["--force", holds])
+        #expect(try await sha256(target) == before, "a refused run wrote to the target")
+
+        let (plan, result) = try await Harness.convert(source, target) { $0.force = true }
+        #expect(plan.method == .blocks)
+        #expect(result.fsck?.clean == true)
+        #expect(Harness.fileSize(target) == 80 << 20)
+        let probe = try await Harness.blkid(target)
+        #expect(probe["PTTYPE"] == "dos" && probe["TYPE"] == nil, "old signature left: \(probe)")
+        let offset = try #require(plan.layout?.partitionOffsetBytes)
+        let fsck = try await Command.run("e2fsck", ["-fn", "\(target)?offset=\(offset)"])
+        #expect(fsck.status == 0, "\(fsck.stdout)")
+        #expect(try Harness.usedData(image: target, offset: offset) == Harness.usedData(image: source))
+    }
+
+    // MARK: Too small
+
+    /// A 10 MiB file for a 64 MiB filesystem: blocks says how to fit it (resize), auto picks
+    /// resize and refuses because even the smallest filesystem would not fit.
+    @Test func existingTargetTooSmall() async throws {
+        guard TestEnvironment.require(tools: ["mke2fs", "sha256sum"]) else { return }
+        let dir = try TemporaryDirectory()
+        let source = try await Harness.fixtureImage(in: dir, size: "64M")
+        let small = dir.file("small.img")
+        try Harness.sparseFile(small, bytes: 10 << 20)
+        let before = try await sha256(small)
+
+        let blocks = Harness.refusal(source, small) { $0.method = .blocks }
+        #expect(blocks?.check == "target size", "\(blocks?.description ?? "none")")
+        #expect(blocks?.detail.contains("--method resize") == true)
+        let auto = Harness.refusal(source, small)
+        #expect(auto?.check == "filesystem can shrink", "\(auto?.description ?? "none")")
+        #expect(auto?.detail.contains("use a target of at least") == true)
+        let plan = try Planner.plan(Harness.options(source, small) { $0.method = .blocks })
+        #expect(await Harness.converterRefuses(plan))
+
+        Self.expectRefused(try await Self.cli(["--method", "blocks", source, small]), saying: ["--method resize"])
+        Self.expectRefused(try await Self.cli([source, small]), saying: ["use a target of at least"])
+        #expect(try await sha256(small) == before)
+        #expect(Harness.fileSize(small) == 10 << 20)
+    }
+
+    @Test func targetSizeTooSmall() async throws {
+        guard TestEnvironment.require(tools: ["mke2fs"]) else { return }
+        let dir = try TemporaryDirectory()
+        let source = try await Harness.fixtureImage(in: dir, size: "64M")
+        let target = dir.file("kvm.img")
+
+        let blocks = Harness.refusal(source, target) {
+            $0.method = .blocks
+            $0.targetSize = 32 << 20
+        }
+        #expect(blocks?.check == "target size", "\(blocks?.description ?? "none")")
+        #expect(blocks?.detail.contains("--target-size") == true && blocks?.detail.contains("--method resize") == true)
+        // auto shrinks a copy to fit, but not below what resize2fs can reach.
+        let auto = Harness.refusal(source, target) { $0.targetSize = 8 << 20 }
+        #expect(auto?.check == "filesystem can shrink", "\(auto?.description ?? "none")")
+
+        Self.expectRefused(
+            try await Self.cli(["--method", "blocks", "--target-size", "32M", source, target]),
+            saying: ["--target-size"])
+        Self.expectRefused(
+            try await Self.cli(["--target-size", "8M", source, target]), saying: ["use a target of at least"])
+        #expect(!Harness.exists(target), "a refused run created the target")
+    }
+
+    // MARK: The source
+
+    /// An unclean filesystem is refused; with --force the COPY is repaired and the source keeps
+    /// its state, byte for byte.
+    @Test func uncleanSourceNeedsForceAndOnlyTheCopyIsRepaired() async throws {
+        guard TestEnvironment.require(tools: ["mke2fs", "debugfs", "e2fsck", "sha256sum"]) else { return }
+        let dir = try TemporaryDirectory()
+        let source = try await Harness.fixtureImage(in: dir)
+        try await Command.check("debugfs", ["-w", "-R", "ssv state 0", source])
+        let before = try await sha256(source)
+        let target = dir.file("kvm.img")
+
+        let refusal = Harness.refusal(source, target)
+        #expect(refusal?.check == "source filesystem clean", "\(refusal?.description ?? "none")")
+        #expect(refusal?.detail.contains("--force") == true)
+        Self.expectRefused(try await Self.cli([source, target]), saying: ["not clean", "--force"])
+        #expect(!Harness.exists(target))
+
+        let (plan, result) = try await Harness.convert(source, target) { $0.force = true }
+        #expect(plan.repairCopy)
+        #expect(result.repair != nil)
+        #expect(result.repair?.clean == true, "\(result.repair?.output ?? "")")
+        #expect(result.fsck?.clean == true)
+        let offset = try #require(plan.layout?.partitionOffsetBytes)
+        let fsck = try await Command.run("e2fsck", ["-fn", "\(target)?offset=\(offset)"])
+        #expect(fsck.status == 0, "\(fsck.stdout)")
+        #expect(try ExtFilesystem(path: target, offset: offset).facts().state == .clean)
+
+        let sourceFacts = try ExtFilesystem(path: source).facts()
+        #expect(sourceFacts.state == .needsFsck)
+        #expect(sourceFacts.stateReasons.contains("not cleanly unmounted"))
+        let state = try await Command.check("dumpe2fs", ["-h", source]).stdout
+        #expect(state.contains("Filesystem state:         not clean"), "\(state)")
+        #expect(try await sha256(source) == before, "the source was repaired")
+    }
+
+    /// A live guest's filesystem is refused, --force or not: its copy would not be consistent.
+    @Test func sourceMountedReadWriteIsRefused() async throws {
+        guard TestEnvironment.require(root: true, tools: ["mke2fs", "mount", "umount"]) else { return }
+        let dir = try TemporaryDirectory()
+        let source = try await Harness.fixtureImage(in: dir)
+        let target = dir.file("kvm.img")
+        try await Harness.withMount(source, options: "loop", in: dir) { point in
+            for force in [false, true] {
+                let refusal = Harness.refusal(source, target) { $0.force = force }
+                #expect(refusal?.check == "source not in use", "force \(force): \(refusal?.description ?? "none")")
+                #expect(refusal?.detail.contains(point) == true)
+            }
+            Self.expectRefused(
+                try await Self.cli(["--force", source, target]), saying: ["mounted read-write", "unmount"])
+        }
+        #expect(!Harness.exists(target))
+    }
+
+    /// Mounted read-only (someone looking at the files) is safe to copy: allowed, and the run
+    /// works while the mount stays.
+    @Test func sourceMountedReadOnlyIsAllowed() async throws {
+        guard TestEnvironment.require(root: true, tools: ["mke2fs", "mount", "umount", "sha256sum"]) else { return }
+        let dir = try TemporaryDirectory()
+        let source = try await Harness.fixtureImage(in: dir)
+        let before = try await sha256(source)
+        let target = dir.file("kvm.img")
+        try await Harness.withMount(source, options: "ro,loop", in: dir) { _ in
+            let plan = try Planner.plan(Harness.options(source, target))
+            #expect(plan.refusal == nil, "\(plan.refusal?.detail ?? "")")
+            #expect(plan.checks.first { $0.name == "source not in use" }?.passed == true)
+            let result = try await Converter.run(plan, progress: SilentProgress())
+            #expect(result.fsck?.clean == true)
+        }
+        #expect(try await sha256(source) == before)
+    }
+
+    /// The source named through a loop device while the same file is mounted read-write
+    /// through another loop device: the filesystem is live all the same. --force (meant for an
+    /// unclean source) must not let that through, since a mounted ext4 also reads as unclean.
+    /// (Regression: Mounts.using once looked only at the named device itself.)
+    @Test func sourceLoopDeviceWhoseFileIsMountedElsewhereIsRefused() async throws {
+        guard TestEnvironment.require(root: true, tools: ["mke2fs", "mount", "umount", "losetup"]) else { return }
+        let dir = try TemporaryDirectory()
+        let source = try await Harness.fixtureImage(in: dir)
+        try await Harness.withLoopDevice(source, readOnly: true) { named in
+            try await Harness.withLoopDevice(source) { live in
+                try await Harness.withMount(live, options: "rw", in: dir) { point in
+                    for force in [false, true] {
+                        let refusal = Harness.refusal(named, dir.file("kvm.img")) { $0.force = force }
+                        #expect(
+                            refusal?.check == "source not in use", "force \(force): \(refusal?.description ?? "none")")
+                        #expect(refusal?.detail.contains(point) == true)
+                    }
+                    // And the reverse: the file named, mounted through a loop device.
+                    let byFile = Harness.refusal(source, dir.file("kvm.img")) { $0.force = true }
+                    #expect(byFile?.check == "source not in use", "\(byFile?.description ?? "none")")
+                }
+            }
+        }
+        #expect(!Harness.exists(dir.file("kvm.img")))
+    }
+
+    /// grub2's core.img does not fit before sector 32: --dos-compat would make an unbootable
+    /// disk. The message names both sectors so the operator knows the fix.
+    @Test func grub2GuestWithDosCompatIsRefused() async throws {
+        guard TestEnvironment.require(tools: ["mke2fs"]) else { return }
+        let dir = try TemporaryDirectory()
+        let source = try await Harness.fixtureImage("centos7", in: dir)
+        let target = dir.file("kvm.img")
+        for force in [false, true] {
+            let refusal = Harness.refusal(source, target) {
+                $0.start = 32
+                $0.force = force
+            }
+            #expect(refusal?.check == "bootloader fits", "\(refusal?.description ?? "none")")
+            #expect(refusal?.detail.contains("sector 32") == true && refusal?.detail.contains("2048") == true)
+        }
+        #expect(Harness.refusal(source, target) == nil, "the default start must be fine for grub2")
+        Self.expectRefused(try await Self.cli(["--dos-compat", source, target]), saying: ["sector 32", "2048"])
+        #expect(!Harness.exists(target))
+    }
+
+    /// GPT needs sectors 34-2047 for the BIOS boot partition: start 32 cannot be planned.
+    @Test func gptWithStart32IsRefused() async throws {
+        guard TestEnvironment.require(tools: ["mke2fs"]) else { return }
+        let dir = try TemporaryDirectory()
+        let source = try await Harness.fixtureImage(in: dir)
+        let target = dir.file("kvm.img")
+        let refusal = Harness.refusal(source, target) {
+            $0.table = .gpt
+            $0.start = 32
+        }
+        #expect(
+            refusal != nil && refusal?.check == nil, "expected the planner to throw: \(refusal?.description ?? "none")")
+        #expect(refusal?.detail.contains("2048") == true, "\(refusal?.detail ?? "")")
+        Self.expectRefused(try await Self.cli(["--table", "gpt", "--dos-compat", source, target]), saying: ["2048"])
+        Self.expectRefused(try await Self.cli(["--table", "gpt", "--start", "32", source, target]), saying: ["2048"])
+        #expect(!Harness.exists(target))
+    }
+
+    /// The methods that write a new table need a bare filesystem; a partitioned disk is cloned.
+    @Test func fileSystemMethodsOnAPartitionedSourceSuggestClone() async throws {
+        guard TestEnvironment.require(tools: ["mke2fs", "sfdisk"]) else { return }
+        let dir = try TemporaryDirectory()
+        let source = try await Harness.partitionedDisk(in: dir)
+        let target = dir.file("kvm.img")
+        for method in [CopyMethod.blocks, .resize, .rsync] {
+            let refusal = Harness.refusal(source, target) { $0.method = method }
+            #expect(
+                refusal?.check == nil && refusal?.detail.contains("--method clone") == true,
+                "\(method): \(refusal?.description ?? "none")")
+        }
+        Self.expectRefused(try await Self.cli(["--method", "blocks", source, target]), saying: ["--method clone"])
+        #expect(!Harness.exists(target))
+    }
+
+    @Test func missingSourceIsRefused() async throws {
+        let dir = try TemporaryDirectory()
+        let target = dir.file("kvm.img")
+        let refusal = Harness.refusal(dir.file("missing.img"), target)
+        #expect(
+            refusal?.check == nil && refusal?.detail.contains("does not exist") == true,
+            "\(refusal?.description ?? "none")")
+        Self.expectRefused(try await Self.cli([dir.file("missing.img"), target]), saying: ["does not exist"])
+        #expect(!Harness.exists(target))
+    }
+
+    /// libblkid finds nothing on random bytes: auto will not guess, and says --method clone
+    /// copies such a disk as it is (which then plans fine).
+    @Test func unrecognisedSourceSuggestsClone() async throws {
+        let dir = try TemporaryDirectory()
+        let source = dir.file("random.img")
+        try Harness.randomBytes(4 << 20).write(to: URL(fileURLWithPath: source))
+        let target = dir.file("kvm.img")
+        let refusal = Harness.refusal(source, target)
+        #expect(
+            refusal?.check == nil && refusal?.detail.contains("--method clone") == true,
+            "\(refusal?.description ?? "none")")
+        Self.expectRefused(try await Self.cli([source, target]), saying: ["--method clone"])
+        #expect(!Harness.exists(target))
+        #expect(Harness.refusal(source, target) { $0.method = .clone } == nil)
+    }
+
+    /// A source that is not an image at all: empty, or a directory.
+    @Test func emptyOrDirectorySourceIsRefused() async throws {
+        let dir = try TemporaryDirectory()
+        let empty = dir.file("empty.img")
+        try Harness.sparseFile(empty, bytes: 0)
+        let target = dir.file("kvm.img")
+        let nothing = Harness.refusal(empty, target)
+        #expect(nothing?.check == nil && nothing?.detail.contains("empty") == true, "\(nothing?.description ?? "none")")
+        let folder = Harness.refusal(dir.path, target)
+        #expect(
+            folder?.check == nil && folder?.detail.contains("neither an image file nor a block device") == true,
+            "\(folder?.description ?? "none")")
+        Self.expectRefused(try await Self.cli([empty, target]), saying: ["empty"])
+        #expect(!Harness.exists(target))
+    }
+
+    /// The target mounted (here an image mounted through a loop device, named by its file and
+    /// by the device): writing under a mounted filesystem corrupts it, --force or not.
+    @Test func mountedTargetIsRefused() async throws {
+        guard TestEnvironment.require(root: true, tools: ["mke2fs", "mount", "umount", "losetup"]) else { return }
+        let dir = try TemporaryDirectory()
+        let source = try await Harness.fixtureImage(in: dir)
+        let target = try await Harness.fixtureImage("centos5", in: dir, name: "busy.img", size: "80M")
+        try await Harness.withLoopDevice(target) { device in
+            try await Harness.withMount(device, options: "ro", in: dir) { point in
+                for name in [target, device] {
+                    let refusal = Harness.refusal(source, name) { $0.force = true }
+                    #expect(refusal?.check == "target not mounted", "\(name): \(refusal?.description ?? "none")")
+                    #expect(refusal?.detail.contains(point) == true)
+                }
+                Self.expectRefused(try await Self.cli(["--force", source, device]), saying: ["unmount"])
+            }
+        }
+    }
+
+    /// The resize method's own refusals: it needs a fixed size to shrink to, and room for its
+    /// scratch copy in an existing directory.
+    @Test func resizeRefusals() async throws {
+        guard TestEnvironment.require(tools: ["mke2fs"]) else { return }
+        let dir = try TemporaryDirectory()
+        let source = try await Harness.fixtureImage(in: dir)
+        let target = dir.file("kvm.img")
+        let unsized = Harness.refusal(source, target) { $0.method = .resize }
+        #expect(
+            unsized?.check == nil && unsized?.detail.contains("--target-size") == true,
+            "\(unsized?.description ?? "none")")
+        let scratch = Harness.refusal(source, target) {
+            $0.method = .resize
+            $0.targetSize = 48 << 20
+            $0.temporaryDirectory = dir.file("no-such-directory")
+        }
+        #expect(scratch?.check == "scratch space", "\(scratch?.description ?? "none")")
+        #expect(scratch?.detail.contains("--temp-dir") == true)
+        #expect(!Harness.exists(target))
+    }
+
+    @Test func directoryTargetIsRefused() async throws {
+        guard TestEnvironment.require(tools: ["mke2fs"]) else { return }
+        let dir = try TemporaryDirectory()
+        let source = try await Harness.fixtureImage(in: dir)
+        let folder = dir.file("folder")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let refusal = Harness.refusal(source, folder) { $0.force = true }
+        #expect(
+            refusal?.check == nil && refusal?.detail.contains("neither a file nor a block device") == true,
+            "\(refusal?.description ?? "none")")
+        Self.expectRefused(
+            try await Self.cli(["--force", source, folder]), saying: ["neither a file nor a block device"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).isEmpty)
+    }
+}
