@@ -16,6 +16,8 @@ public struct ConversionPlan: Sendable, Codable {
         public var clean: Bool?
         public var distro: String?
         public var bootloader: String?
+        /// Every kernel in the guest is Xen-only (EL5 kernel-xen): it cannot boot under KVM.
+        public var onlyXenKernels: [String]?
     }
 
     public struct Target: Sendable, Codable {
@@ -37,6 +39,12 @@ public struct ConversionPlan: Sendable, Codable {
         public var name: String
         public var passed: Bool
         public var detail: String
+
+        public init(name: String, passed: Bool, detail: String) {
+            self.name = name
+            self.passed = passed
+            self.detail = detail
+        }
     }
 
     public var source: Source

@@ -42,7 +42,7 @@ public enum Planner {
                         + "sector 32: drop --dos-compat (the default start 2048 leaves room)"))
         }
         let repair = source.clean == false && options.force
-        var notes = ["guest fixes are not part of this version: the guest is copied unchanged (as with --no-fix)"]
+        var notes: [String] = []
         if repair { notes.append("the source filesystem is not clean: e2fsck -fy repairs the copy (never the source)") }
         notes += sizing.notes
 
@@ -51,7 +51,7 @@ public enum Planner {
                 path: options.source, kind: sourceID.kind, sizeBytes: sourceID.sizeBytes, holds: source.holds,
                 filesystemType: source.filesystemType, filesystemBytes: source.filesystemBytes,
                 usedBytes: source.usedBytes, clean: source.clean, distro: source.distro,
-                bootloader: source.bootloader),
+                bootloader: source.bootloader, onlyXenKernels: source.onlyXenKernels),
             target: .init(
                 path: options.target, kind: target.kindName, existingBytes: target.existingBytes, holds: target.holds,
                 sizeBytes: sizing.targetBytes, created: target.willCreate),

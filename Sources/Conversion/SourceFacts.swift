@@ -18,6 +18,8 @@ struct SourceFacts {
     var clean: Bool?
     var distro: String?
     var bootloader: String?
+    /// The kernel versions, when every one of them is Xen-only.
+    var onlyXenKernels: [String]?
     /// Bytes a clone reads (the data regions of a sparse file, all of a device).
     var dataBytes: UInt64
 
@@ -53,6 +55,9 @@ struct SourceFacts {
         facts.clean = report.filesystem?.state == .clean
         facts.distro = report.guest.map { "\($0.distro) \($0.version)" }
         facts.bootloader = report.guest?.bootloader.rawValue
+        if let kernels = report.guest?.kernels, !kernels.isEmpty, kernels.allSatisfy(\.xenOnly) {
+            facts.onlyXenKernels = kernels.map(\.version)
+        }
         return facts
     }
 }

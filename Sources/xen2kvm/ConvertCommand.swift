@@ -1,6 +1,7 @@
 import ArgumentParser
 import Conversion
 import Foundation
+import GuestFixes
 import HostSystem
 import PartitionTable
 
@@ -31,8 +32,10 @@ struct ConvertCommand: AsyncParsableCommand {
             repairs the copy). The copy is checked with e2fsck -fn, and the partition table is
             written last. Ctrl-C stops cleanly and removes a target file convert created.
 
-            Guest fixes (fstab, grub, console, initrd) come in a later version: the guest is copied
-            unchanged, as with --no-fix.
+            After the copy, the guest fixes run on the new disk as `xen2kvm fix` does (needs root):
+            device names, grub, console, drivers; --no-fix copies the guest unchanged, --edits-only
+            runs no guest program. A guest whose kernels are all Xen-only is refused before
+            anything is written.
 
             Examples:
               xen2kvm convert /dev/vg0/xen-web01 web01-kvm.img
@@ -68,8 +71,10 @@ struct ConvertCommand: AsyncParsableCommand {
     @Option(help: "Directory for the resize method's shrunken copy (default: next to a file target, else /var/tmp).")
     var tempDir: String?
 
-    @Flag(help: "Copy the guest unchanged (the only behaviour in this version).")
+    @Flag(help: "Copy the guest unchanged: no guest fixes.")
     var noFix = false
+
+    @OptionGroup var fix: FixFlags
 
     @Flag(help: "Print the plan and write nothing.")
     var dryRun = false
@@ -84,6 +89,9 @@ struct ConvertCommand: AsyncParsableCommand {
     var quiet = false
 
     func validate() throws {
+        if noFix && (fix.editsOnly || !fix.helpers.isEmpty || fix.profile != "auto" || !fix.maps.isEmpty) {
+            throw ValidationError("--no-fix excludes --edits-only, --helper, --profile and --map")
+        }
         if dosCompat && start != nil { throw ValidationError("--dos-compat and --start exclude each other") }
         if let targetSize, SizeParser.bytes(targetSize) == nil {
             throw ValidationError("--target-size \(targetSize): write a number of bytes or use K, M, G, T (1024-based)")
@@ -100,13 +108,14 @@ struct ConvertCommand: AsyncParsableCommand {
         options.temporaryDirectory = tempDir
 
         let output = ConvertOutput(json: json, quiet: quiet)
-        let plan: ConversionPlan
+        var plan: ConversionPlan
         do {
             plan = try Planner.plan(options)
         } catch {
             output.failure(error, plan: nil)
             throw ExitCode(error.exitCode)
         }
+        GuestFixPlanning.addChecks(to: &plan, noFix: noFix, editsOnly: fix.editsOnly)
         if dryRun {
             output.plan(plan, dryRun: true)
             if let refusal = plan.refusal {
@@ -121,13 +130,25 @@ struct ConvertCommand: AsyncParsableCommand {
         }
         output.plan(plan, dryRun: false)
         Cancellation.install()
+        let result: ConversionResult
         do {
-            let result = try await Converter.run(plan, progress: output.progress)
-            output.success(plan: plan, result: result)
+            result = try await Converter.run(plan, progress: output.progress)
         } catch {
             output.failure(error, plan: plan)
             throw ExitCode(error.exitCode)
         }
+        var fixes: FixReport?
+        if !noFix && plan.layout != nil {
+            output.progress.note("fixing the guest on the new disk")
+            do {
+                fixes = try await GuestFixer.run(fix.options(for: target, dryRun: false))
+            } catch {
+                output.failure(
+                    .failed("the disk was copied but the guest fixes failed: \(error.description)"), plan: plan)
+                throw ExitCode(FixText.exitCode(error) == 130 ? 130 : 1)
+            }
+        }
+        output.success(plan: plan, result: result, fixes: fixes)
     }
 }
 

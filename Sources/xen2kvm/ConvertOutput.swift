@@ -1,5 +1,6 @@
 import Conversion
 import Foundation
+import GuestFixes
 
 /// Everything `convert` prints: the plan, progress, the summary, errors; JSON or text.
 struct ConvertOutput {
@@ -17,11 +18,14 @@ struct ConvertOutput {
         print(ConvertText.plan(plan, dryRun: dryRun), terminator: "")
     }
 
-    func success(plan: ConversionPlan, result: ConversionResult) {
+    func success(plan: ConversionPlan, result: ConversionResult, fixes: FixReport?) {
         if json {
-            printJSON(["plan": AnyEncodable(plan), "result": AnyEncodable(result)])
+            var object = ["plan": AnyEncodable(plan), "result": AnyEncodable(result)]
+            if let fixes { object["fixes"] = AnyEncodable(fixes) }
+            printJSON(object)
         } else if !quiet {
             print(ConvertText.summary(plan: plan, result: result), terminator: "")
+            if let fixes { print(FixText.render(fixes), terminator: "") }
         }
     }
 

@@ -1,0 +1,35 @@
+import Conversion
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The checks convert adds to its plan when guest fixes follow the copy.
+enum GuestFixPlanning {
+    static func addChecks(to plan: inout ConversionPlan, noFix: Bool, editsOnly: Bool) {
+        guard !noFix else {
+            plan.notes.append("--no-fix: the guest is copied unchanged")
+            return
+        }
+        guard plan.layout != nil else {
+            plan.notes.append("the disk is cloned as it is: no guest fixes (run `xen2kvm fix` on it if it is Linux)")
+            return
+        }
+        plan.checks.append(
+            .init(
+                name: "guest fixes can run", passed: geteuid() == 0,
+                detail: geteuid() == 0
+                    ? "root: the new disk is attached and mounted for the fixes"
+                    : "the guest fixes attach and mount the new disk: run as root, or pass --no-fix to copy only"))
+        if let kernels = plan.source.onlyXenKernels {
+            plan.checks.append(
+                .init(
+                    name: "a kernel that boots on KVM", passed: false,
+                    detail: "every kernel in the guest is Xen-only (\(kernels.joined(separator: ", "))): install the "
+                        + "normal kernel package in the guest first (EL5: `yum install kernel`, 2.6.18-128.el5 or newer "
+                        + "for virtio), or pass --no-fix to copy it anyway"))
+        }
+        plan.notes.append(
+            "guest fixes run on the new disk after the copy" + (editsOnly ? " (--edits-only: file edits only)" : ""))
+    }
+}

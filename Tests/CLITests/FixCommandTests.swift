@@ -1,0 +1,69 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// `fix`, and the guest fixes `convert` runs after copying.
+@Suite struct FixCommandTests {
+    static func image(_ fixture: String, _ dir: TemporaryDirectory, removing: [String] = []) async throws -> String {
+        let tree = dir.file("tree")
+        try FileManager.default.copyItem(atPath: Fixtures.tree(fixture), toPath: tree)
+        for path in removing { try FileManager.default.removeItem(atPath: tree + path) }
+        let image = dir.file("source.img")
+        try await Fixtures.makeImage(from: tree, at: image, type: "ext3", size: "64M")
+        return image
+    }
+
+    @Test func onlyXenKernelsIsRefusedBeforeWriting() async throws {
+        guard TestEnvironment.require(root: true, tools: ["mke2fs"]) else { return }
+        let dir = try TemporaryDirectory()
+        let source = try await Self.image(
+            "centos5", dir,
+            removing: [
+                "/boot/vmlinuz-2.6.18-419.el5", "/boot/config-2.6.18-419.el5", "/boot/initrd-2.6.18-419.el5.img",
+            ])
+        let target = dir.file("kvm.img")
+        let refused = try await Xen2KVMBinary.run(["convert", source, target])
+        #expect(refused.status == 2, "\(refused.stderr)")
+        #expect(refused.stderr.contains("yum install kernel"), "\(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: target))
+        let copied = try await Xen2KVMBinary.run(["convert", "--no-fix", "--quiet", source, target])
+        #expect(copied.status == 0, "\(copied.stderr)")
+    }
+
+    @Test func convertRunsTheFixesAndFixChangesNothingAfterwards() async throws {
+        guard TestEnvironment.require(root: true, tools: ["mke2fs", "losetup"]) else { return }
+        let dir = try TemporaryDirectory()
+        let source = try await Self.image("centos6", dir)
+        let before = try await sha256(source)
+        let target = dir.file("kvm.img")
+        let converted = try await Xen2KVMBinary.run(["convert", "--json", source, target])
+        #expect(converted.status == 0, "\(converted.stderr)")
+        let object = try JSONSerialization.jsonObject(with: Data(converted.stdout.utf8)) as? [String: Any]
+        let fixes = try #require(object?["fixes"] as? [String: Any])
+        #expect(fixes["profile"] as? String == "centos6")
+        #expect((fixes["edits"] as? [Any])?.isEmpty == false)
+        #expect(try await sha256(source) == before)
+
+        let again = try await Xen2KVMBinary.run(["fix", "--dry-run", "--edits-only", target])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stdout.contains("no file needs a change"), "\(again.stdout)")
+        let loops = try await Command.check("losetup", ["-a"]).stdout
+        #expect(!loops.contains(target))
+    }
+
+    @Test func fixDryRunShowsDiffsAndWritesNothing() async throws {
+        guard TestEnvironment.require(root: true, tools: ["mke2fs", "losetup"]) else { return }
+        let dir = try TemporaryDirectory()
+        let source = try await Self.image("centos5", dir)
+        let target = dir.file("kvm.img")
+        let copied = try await Xen2KVMBinary.run(["convert", "--no-fix", "--quiet", source, target])
+        #expect(copied.status == 0, "\(copied.stderr)")
+        let before = try await sha256(target)
+        let dry = try await Xen2KVMBinary.run(["fix", "--dry-run", target])
+        #expect(dry.status == 0, "\(dry.stderr)")
+        #expect(dry.stdout.contains("--- a/etc/fstab") || dry.stdout.contains("--- a//etc/fstab"), "\(dry.stdout)")
+        #expect(dry.stdout.contains("+/dev/vda1"), "\(dry.stdout)")
+        #expect(dry.stdout.contains("not run: install the bootloader (--dry-run)"))
+        #expect(try await sha256(target) == before, "a dry run wrote to the disk")
+    }
+}
