@@ -1,7 +1,18 @@
 /// The built-in edits, in the order they run, and applying their changes.
 public enum GuestEdits {
     /// Edits join this list as they are written; each lives in its own file.
-    public static var all: [any GuestEdit] { [] }
+    public static var all: [any GuestEdit] {
+        [
+            // Device names first: the bootloader edits share their mapping.
+            FstabEdit(), CrypttabEdit(), ResumeEdit(),
+            // Bootloader and kernel command line.
+            GrubLegacyEdit(), Grub2DefaultEdit(), Grub2ConfigEdit(),
+            // Console, drivers, default kernel, network.
+            ConsoleEdit(), ModprobeEdit(), SysconfigKernelEdit(), InitrdModulesEdit(), NetworkEdit(),
+            // Cleanup, then the relabel marker, after every file is written.
+            StaleCacheEdit(), SELinuxRelabelEdit(),
+        ]
+    }
 
     /// Every change the edits would make, computed without writing. When two edits touch the
     /// same file, the later one sees the earlier one's result.

@@ -1,0 +1,92 @@
+/// The login console, for sysvinit guests (CentOS 5, Debian 7 and older).
+///
+/// Xen's console (`xvc0` on EL5 kernels, `hvc0` on pvops kernels) does not exist under KVM,
+/// where the console to watch is the first serial port.
+///
+/// - /etc/inittab: a getty on xvc0/hvc0 (`co:2345:respawn:/sbin/agetty xvc0 9600 vt100-nav`,
+///   `hvc0:2345:respawn:/sbin/getty 38400 hvc0`) runs on ttyS0 at 115200 baud instead, with the
+///   same program and options (`S0:2345:respawn:/sbin/agetty ttyS0 115200 vt100-nav`). When the
+///   inittab already runs a getty on ttyS0, the Xen one is commented out (`# xen2kvm: …`).
+/// - /etc/securetty gains `ttyS0` if it lacks it, so root may log in there; the hvc0/xvc0 lines
+///   stay (harmless, and right again should the guest go back to Xen).
+///
+/// Upstart (CentOS 6) and systemd (CentOS 7, Debian 8+) guests need nothing here: they start a
+/// getty on the console the kernel names, and the bootloader edits set `console=ttyS0,115200`.
+/// A leftover `serial-getty@hvc0.service` link only waits for a device that never appears.
+public struct ConsoleEdit: GuestEdit {
+    public let name = "console"
+    public init() {}
+
+    static let inittab = "/etc/inittab"
+    static let securetty = "/etc/securetty"
+    static let xenConsoles: Set<String> = ["xvc0", "hvc0", "/dev/xvc0", "/dev/hvc0"]
+
+    public func changes(in root: GuestRoot, context: FixContext) throws(GuestFixError) -> [FileChange] {
+        try rewrite(Self.inittab, in: root, Self.editInittab) + rewrite(Self.securetty, in: root, Self.editSecuretty)
+    }
+
+    /// An inittab entry, `id:runlevels:action:process`.
+    struct Entry {
+        var id: String
+        var rest: String
+        var process: String
+
+        init?(_ line: String) {
+            guard !TextLines.isCommentOrBlank(line) else { return nil }
+            let fields = line.split(separator: ":", maxSplits: 3, omittingEmptySubsequences: false)
+            guard fields.count == 4 else { return nil }
+            id = String(fields[0])
+            rest = fields[1] + ":" + fields[2]
+            process = String(fields[3])
+        }
+
+        /// The program's words when it is a getty (agetty, mingetty, getty, …).
+        var gettyWords: Words? {
+            let words = Words(process)
+            guard let program = words.tokens.first?.word, program.split(separator: "/").last?.contains("getty") == true
+            else { return nil }
+            return words
+        }
+
+        var isSerialGetty: Bool {
+            gettyWords?.words.contains { $0 == "ttyS0" || $0 == "/dev/ttyS0" } ?? false
+        }
+    }
+
+    static func editInittab(_ text: String) -> (text: String, summary: [String]) {
+        var lines = TextLines.split(text)
+        var summary: [String] = []
+        let entries = lines.map(Entry.init)
+        var ids = Set(entries.compactMap { $0?.id })
+        let hasSerialGetty = entries.contains { $0?.isSerialGetty == true }
+        for index in lines.indices {
+            guard let entry = entries[index], var words = entry.gettyWords,
+                let device = words.tokens.indices.first(where: { xenConsoles.contains(words.tokens[$0].word) })
+            else { continue }
+            let xenDevice = words.tokens[device].word
+            if hasSerialGetty {
+                lines[index] = TextLines.commentedOut(lines[index])
+                summary.append("line \(index + 1): commented out the getty on \(xenDevice): one runs on ttyS0 already")
+                continue
+            }
+            words.tokens[device].word = xenDevice.hasPrefix("/dev/") ? "/dev/ttyS0" : "ttyS0"
+            // Baud rates ("9600", "38400,9600") become 115200, the speed the kernel console uses.
+            for token in words.tokens.indices.dropFirst()
+            where words.tokens[token].word.allSatisfy({ $0.isNumber || $0 == "," }) {
+                words.tokens[token].word = "115200"
+            }
+            ids.remove(entry.id)
+            let id = ["S0", "T0", "s0", "t0"].first { !ids.contains($0) } ?? entry.id
+            ids.insert(id)
+            lines[index] = id + ":" + entry.rest + ":" + words.text
+            summary.append("line \(index + 1): getty on \(xenDevice) → ttyS0 at 115200 (\(lines[index]))")
+        }
+        return (TextLines.join(lines), summary)
+    }
+
+    static func editSecuretty(_ text: String) -> (text: String, summary: [String]) {
+        let names = TextLines.split(text).map { $0.trimmingBlanks() }
+        guard !names.contains("ttyS0") else { return (text, []) }
+        return (TextLines.appending(["ttyS0"], to: text), ["added ttyS0: root may log in on the serial console"])
+    }
+}

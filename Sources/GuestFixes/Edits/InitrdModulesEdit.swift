@@ -1,0 +1,77 @@
+/// Keeps the virtio drivers in the initrds the guest builds later (kernel updates), not only in
+/// the ones the conversion rebuilds: without virtio_blk in its initrd, a KVM guest cannot find
+/// its root disk.
+///
+/// - dracut (EL6, EL7: profile centos6/centos7, or any guest with /etc/dracut.conf.d):
+///   /etc/dracut.conf.d/xen2kvm-virtio.conf with
+///   `add_drivers+=" virtio virtio_ring virtio_blk virtio_net virtio_pci "`. A host-only dracut
+///   build run on Xen would otherwise leave them out again.
+/// - initramfs-tools (Debian, Ubuntu): `virtio_pci`, `virtio_blk`, `virtio_net` appended to
+///   /etc/initramfs-tools/modules where missing.
+/// - EL5 (profile centos5): nothing. Its mkinitrd reads no drop-in configuration; the conversion
+///   passes `--with=virtio_pci --with=virtio_blk` when it rebuilds, and the
+///   `alias scsi_hostadapter virtio_blk` the modprobe edit writes makes later mkinitrd runs
+///   include virtio_blk.
+public struct InitrdModulesEdit: GuestEdit {
+    public let name = "initrd-modules"
+    public init() {}
+
+    static let dracutDirectory = "/etc/dracut.conf.d"
+    static let dracutFile = "/etc/dracut.conf.d/xen2kvm-virtio.conf"
+    static let dracutConf = "/etc/dracut.conf"
+    static let dracutSetting = "add_drivers+=\" virtio virtio_ring virtio_blk virtio_net virtio_pci \""
+    static let dracutText =
+        "# xen2kvm: the virtio drivers in every initramfs, so that the guest finds its disk under KVM\n"
+        + dracutSetting + "\n"
+    static let initramfsModules = "/etc/initramfs-tools/modules"
+    static let debianModules = ["virtio_pci", "virtio_blk", "virtio_net"]
+
+    public func changes(in root: GuestRoot, context: FixContext) throws(GuestFixError) -> [FileChange] {
+        var result: [FileChange] = []
+        if context.profile != "centos5" {
+            result += try dracut(root, context: context)
+        }
+        if context.profile == "debian" || ["debian", "ubuntu"].contains(context.guest.distro) {
+            result += try initramfsTools(root)
+        }
+        return result
+    }
+
+    func dracut(_ root: GuestRoot, context: FixContext) throws(GuestFixError) -> [FileChange] {
+        let hasDirectory = root.kind(of: Self.dracutDirectory) == .directory
+        if hasDirectory {
+            let before = try root.read(Self.dracutFile)
+            guard before != Self.dracutText else { return [] }
+            return [
+                FileChange(
+                    path: Self.dracutFile, before: before, after: Self.dracutText, edit: name,
+                    summary: ["\(Self.dracutSetting): later initramfs builds keep virtio"])
+            ]
+        }
+        // An EL6/EL7 guest without the drop-in directory: the setting goes into dracut.conf.
+        guard ["centos6", "centos7"].contains(context.profile) else { return [] }
+        return try rewrite(Self.dracutConf, in: root) { text in
+            guard !TextLines.split(text).contains(Self.dracutSetting) else { return (text, []) }
+            return (
+                TextLines.appending([Self.dracutSetting], to: text),
+                ["added \(Self.dracutSetting): later initramfs builds keep virtio"]
+            )
+        }
+    }
+
+    func initramfsTools(_ root: GuestRoot) throws(GuestFixError) -> [FileChange] {
+        let before = try root.read(Self.initramfsModules)
+        guard before != nil || root.kind(of: "/etc/initramfs-tools") == .directory else { return [] }
+        let listed = Set(
+            TextLines.split(before ?? "").filter { !TextLines.isCommentOrBlank($0) }.compactMap {
+                Words($0).tokens.first?.word
+            })
+        let missing = Self.debianModules.filter { !listed.contains($0) }
+        guard !missing.isEmpty else { return [] }
+        return [
+            FileChange(
+                path: Self.initramfsModules, before: before, after: TextLines.appending(missing, to: before ?? ""),
+                edit: name, summary: ["added \(missing.joined(separator: ", ")): later initrds keep virtio"])
+        ]
+    }
+}

@@ -1,0 +1,86 @@
+/// The kernel command-line changes every bootloader edit makes, on the arguments after the
+/// kernel image (a grub legacy `kernel` line, a grub2 `linux` line, `GRUB_CMDLINE_LINUX`, a
+/// Debian `# kopt=` comment):
+///
+/// - `root=/dev/xvd…` → `root=/dev/vda1`: the bare root filesystem becomes partition 1 of vda.
+/// - any other `key=/dev/xvd…` (`resume=`) goes through the device mapping; when no KVM device
+///   takes its place the argument is dropped, since the kernel or initrd would wait for it.
+/// - `console=hvc0` / `console=xvc0` (Xen's console, absent under KVM) → `console=tty0
+///   console=ttyS0,115200`: messages on the screen and the first serial port, the serial one
+///   last so that it is /dev/console (systemd then starts a serial getty there). Words already
+///   present are not repeated.
+/// - `xencons=…` (a Xen console driver option) is dropped.
+///
+/// Whitespace between the remaining words is kept as it was.
+enum KernelArguments {
+    static let serialConsoles = ["console=tty0", "console=ttyS0,115200"]
+
+    /// The edited arguments and one phrase per change ("root=/dev/xvda1 → root=/dev/vda1").
+    static func edit(_ arguments: String, mapping: DeviceMapping) -> (text: String, changes: [String]) {
+        var words = Words(arguments)
+        let existing = words.words
+        var changes: [String] = []
+        var kept: [(gap: String, word: String)] = []
+        var pendingGap: String?
+        var consoleWritten = false
+
+        func keep(_ gap: String, _ newWords: [String]) {
+            let leading = kept.isEmpty ? (pendingGap ?? gap) : gap
+            pendingGap = nil
+            for (index, word) in newWords.enumerated() {
+                kept.append((index == 0 ? leading : " ", word))
+            }
+        }
+        func drop(_ gap: String) {
+            if kept.isEmpty && pendingGap == nil { pendingGap = gap }
+        }
+
+        for (gap, word) in words.tokens {
+            if isXenConsole(word) {
+                let added = consoleWritten ? [] : serialConsoles.filter { wanted in !hasConsole(wanted, in: existing) }
+                consoleWritten = true
+                if added.isEmpty {
+                    drop(gap)
+                    changes.append("dropped \(word)")
+                } else {
+                    keep(gap, added)
+                    changes.append("\(word) → \(added.joined(separator: " "))")
+                }
+            } else if word.hasPrefix("xencons=") {
+                drop(gap)
+                changes.append("dropped \(word)")
+            } else if let equals = word.firstIndex(of: "="),
+                let xen = XenDeviceName(path: word[word.index(after: equals)...])
+            {
+                let key = String(word[...equals])
+                let target = key == "root=" ? "/dev/vda1" : mapping.kvmPath(for: xen)
+                if let target {
+                    keep(gap, [key + target])
+                    changes.append("\(word) → \(key)\(target)")
+                } else {
+                    drop(gap)
+                    changes.append("dropped \(word) (\(mapping.whyMissing(xen)))")
+                }
+            } else {
+                keep(gap, [word])
+            }
+        }
+        words.tokens = kept
+        return (words.text, changes)
+    }
+
+    /// `console=hvc0`, `console=xvc0`, with or without options after a comma.
+    static func isXenConsole(_ word: String) -> Bool {
+        for console in ["console=hvc0", "console=xvc0"]
+        where word == console || word.hasPrefix(console + ",") {
+            return true
+        }
+        return false
+    }
+
+    /// Whether the command line already names this console (`console=ttyS0` with any options).
+    private static func hasConsole(_ wanted: String, in words: [String]) -> Bool {
+        let device = wanted.split(separator: ",")[0]
+        return words.contains { $0 == device || $0.hasPrefix(device + ",") }
+    }
+}

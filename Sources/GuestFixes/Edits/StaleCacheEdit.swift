@@ -1,0 +1,24 @@
+/// Removes device caches written under Xen: /etc/blkid/blkid.tab (EL5), /etc/blkid.tab and
+/// /etc/lvm/cache/.cache.
+///
+/// They record the Xen device names (xvda1, xvda2, …) and their contents; under KVM those
+/// devices do not exist, and a stale cache can make blkid or LVM look for them. Both tools
+/// rebuild their cache from the devices they find.
+public struct StaleCacheEdit: GuestEdit {
+    public let name = "stale-caches"
+    public init() {}
+
+    static let caches = ["/etc/blkid/blkid.tab", "/etc/blkid.tab", "/etc/lvm/cache/.cache"]
+
+    public func changes(in root: GuestRoot, context: FixContext) throws(GuestFixError) -> [FileChange] {
+        var result: [FileChange] = []
+        for path in Self.caches {
+            guard let before = try root.read(path) else { continue }
+            result.append(
+                FileChange(
+                    path: path, before: before, after: nil, edit: name,
+                    summary: ["removed: a device cache written under Xen; rebuilt from the KVM devices"]))
+        }
+        return result
+    }
+}

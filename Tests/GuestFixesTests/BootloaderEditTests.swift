@@ -1,0 +1,252 @@
+import Foundation
+import GuestFixes
+import Testing
+
+/// grub legacy menus, /etc/default/grub and grub.cfg.
+@Suite struct BootloaderEditTests {
+    /// An EL5 guest with kernel-xen as the default and a normal kernel second.
+    static let el5Files = [
+        "/etc/fstab": "/dev/xvda1 / ext3 defaults 1 1\n/dev/xvda2 swap swap defaults 0 0\n",
+        "/boot/vmlinuz-2.6.18-419.el5xen": "stand-in\n",
+        "/boot/config-2.6.18-419.el5xen": "CONFIG_X86_64_XEN=y\n",
+        "/boot/vmlinuz-2.6.18-419.el5": "stand-in\n",
+        "/boot/config-2.6.18-419.el5": "# CONFIG_X86_64_XEN is not set\n",
+        "/boot/grub/grub.conf": """
+            # kernel /vmlinuz ro root=/dev/xvda1 console=xvc0 (a plain comment: left alone)
+            #boot=/dev/xvda
+            default=0
+            timeout=5
+            splashimage=(hd0)/boot/grub/splash.xpm.gz
+            title CentOS (2.6.18-419.el5xen)
+            \troot (hd0)
+            \tkernel /boot/vmlinuz-2.6.18-419.el5xen ro root=/dev/xvda1 console=xvc0 xencons=xvc resume=/dev/xvda2 rhgb
+            \tinitrd /boot/initrd-2.6.18-419.el5xen.img
+            title CentOS (2.6.18-419.el5)
+            \troot (hd0)
+            \tkernel /boot/vmlinuz-2.6.18-419.el5 ro root=/dev/xvda1 console=tty0 console=hvc0
+            \tinitrd /boot/initrd-2.6.18-419.el5.img
+
+            """,
+    ]
+
+    @Test func grubLegacyFixesEntriesAndPicksANonXenDefault() throws {
+        let guest = try GuestFiles(
+            Self.el5Files,
+            symlinks: ["/boot/grub/menu.lst": "./grub.conf", "/etc/grub.conf": "../boot/grub/grub.conf"])
+        let changes = try guest.run(GrubLegacyEdit())
+        // One change for the one file, under its regular name; the links stay links.
+        #expect(changes.map(\.path) == ["/boot/grub/grub.conf"])
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: guest.path + "/boot/grub/menu.lst") == "./grub.conf")
+        #expect(
+            try FileManager.default.destinationOfSymbolicLink(atPath: guest.path + "/etc/grub.conf")
+                == "../boot/grub/grub.conf")
+        #expect(
+            try guest.read("/boot/grub/grub.conf") == """
+                # kernel /vmlinuz ro root=/dev/xvda1 console=xvc0 (a plain comment: left alone)
+                #boot=/dev/vda
+                default=1
+                timeout=5
+                splashimage=(hd0,0)/boot/grub/splash.xpm.gz
+                title CentOS (2.6.18-419.el5xen)
+                \troot (hd0,0)
+                \tkernel /boot/vmlinuz-2.6.18-419.el5xen ro root=/dev/vda1 console=tty0 console=ttyS0,115200 rhgb
+                \tinitrd /boot/initrd-2.6.18-419.el5xen.img
+                title CentOS (2.6.18-419.el5)
+                \troot (hd0,0)
+                \tkernel /boot/vmlinuz-2.6.18-419.el5 ro root=/dev/vda1 console=tty0 console=ttyS0,115200
+                \tinitrd /boot/initrd-2.6.18-419.el5.img
+
+                """)
+        #expect(changes[0].summary.contains { $0.hasPrefix("default 0 → 1: entry 0 boots the Xen-only kernel") })
+        #expect(changes[0].summary.contains { $0.contains("dropped resume=/dev/xvda2") })
+    }
+
+    @Test func grubLegacyWithoutDefaultLineGetsOneWhenEntryZeroIsXenOnly() throws {
+        var files = Self.el5Files
+        files["/boot/grub/grub.conf"] =
+            "title xen\n\tkernel /boot/vmlinuz-2.6.18-419.el5xen ro\ntitle kvm\n\tkernel /boot/vmlinuz-2.6.18-419.el5 ro\n"
+        let guest = try GuestFiles(files)
+        try guest.run(GrubLegacyEdit())
+        #expect(
+            try guest.read("/boot/grub/grub.conf")
+                == "default=1\ntitle xen\n\tkernel /boot/vmlinuz-2.6.18-419.el5xen ro\ntitle kvm\n\tkernel /boot/vmlinuz-2.6.18-419.el5 ro\n")
+    }
+
+    @Test func grubLegacyKeepsADefaultThatBootsAKVMKernelOrIsSaved() throws {
+        for value in ["1", "saved"] {
+            var files = Self.el5Files
+            files["/boot/grub/grub.conf"] =
+                "default \(value)\ntitle xen\n\tkernel /boot/vmlinuz-2.6.18-419.el5xen ro\ntitle kvm\n\tkernel /boot/vmlinuz-2.6.18-419.el5 ro\n"
+            let guest = try GuestFiles(files)
+            #expect(try guest.run(GrubLegacyEdit()) == [])
+        }
+    }
+
+    /// Debian's update-grub settings live in comments and are written back into every entry.
+    @Test func grubLegacyEditsDebianOptionComments() throws {
+        let guest = try GuestFiles([
+            "/etc/fstab": "/dev/xvda1 / ext3 errors=remount-ro 0 1\n",
+            "/boot/grub/menu.lst": """
+                default\t\t0
+                ## kernel options for every entry
+                # kopt=root=/dev/xvda1 ro console=hvc0 xencons=tty
+                # defoptions=console=hvc0 quiet
+                # xenkopt=console=tty0
+                # groot=(hd0)
+                ## the disk is (hd0) with root=/dev/xvda1
+
+                title\t\tDebian
+                root\t\t(hd0)
+                kernel\t\t/boot/vmlinuz-3.2.0-6-amd64 root=/dev/xvda1 ro console=hvc0
+                """,
+        ])
+        try guest.run(GrubLegacyEdit())
+        #expect(
+            try guest.read("/boot/grub/menu.lst") == """
+                default\t\t0
+                ## kernel options for every entry
+                # kopt=root=/dev/vda1 ro console=tty0 console=ttyS0,115200
+                # defoptions=console=tty0 console=ttyS0,115200 quiet
+                # xenkopt=console=tty0
+                # groot=(hd0,0)
+                ## the disk is (hd0) with root=/dev/xvda1
+
+                title\t\tDebian
+                root\t\t(hd0,0)
+                kernel\t\t/boot/vmlinuz-3.2.0-6-amd64 root=/dev/vda1 ro console=tty0 console=ttyS0,115200
+                """)
+    }
+
+    /// menu.lst linking to a file under another name is edited through the link, once.
+    @Test func grubLegacyEditsThroughALinkToAnotherName() throws {
+        let guest = try GuestFiles(
+            ["/boot/grub/pygrub.conf": "title x\n\troot (hd0)\n\tkernel /vmlinuz root=/dev/xvda1\n"],
+            symlinks: ["/boot/grub/menu.lst": "/boot/grub/pygrub.conf", "/boot/grub/grub.conf": "pygrub.conf"])
+        let changes = try guest.run(GrubLegacyEdit())
+        #expect(changes.map(\.path) == ["/boot/grub/menu.lst"])
+        #expect(try guest.read("/boot/grub/pygrub.conf") == "title x\n\troot (hd0,0)\n\tkernel /vmlinuz root=/dev/vda1\n")
+    }
+
+    @Test func grubLegacyDeviceMapNamesTheKVMDisk() throws {
+        let guest = try GuestFiles([
+            "/etc/fstab": "/dev/xvda1 / ext3 defaults 1 1\n",
+            "/boot/grub/device.map": "# this device map was written by anaconda\n(fd0)\t/dev/fd0\n(hd0)     /dev/xvda\n(hd1) /dev/xvdb\n",
+        ])
+        let changes = try guest.run(GrubLegacyEdit())
+        #expect(
+            try guest.read("/boot/grub/device.map")
+                == "# this device map was written by anaconda\n(fd0)\t/dev/fd0\n(hd0)     /dev/vda\n(hd1) /dev/vdb\n")
+        #expect(changes.first?.summary == ["(hd0) /dev/xvda → /dev/vda", "(hd1) /dev/xvdb → /dev/vdb"])
+    }
+
+    @Test func grubLegacyAlreadyFixedIsLeftAlone() throws {
+        let guest = try GuestFiles([
+            "/boot/grub/menu.lst": "default 0\ntitle x\n\troot (hd0,0)\n\tkernel /vmlinuz ro root=/dev/vda1 console=ttyS0,115200\n"
+        ])
+        #expect(try guest.run(GrubLegacyEdit()) == [])
+    }
+
+    @Test func grub2DefaultsSetTheSerialConsole() throws {
+        let guest = try GuestFiles([
+            "/etc/fstab": "/dev/xvda1 / ext4 defaults 1 1\n",
+            "/etc/default/grub": """
+                GRUB_DEFAULT=0
+                GRUB_TERMINAL_OUTPUT="console"
+                GRUB_CMDLINE_LINUX_DEFAULT='quiet root=/dev/xvda1 xencons=tty'
+                GRUB_CMDLINE_LINUX="console=hvc0 crashkernel=auto"
+                #GRUB_TERMINAL=console
+                GRUB_TERMINAL=console
+                GRUB_DISABLE_RECOVERY="true"
+                """,
+        ])
+        let changes = try guest.run(Grub2DefaultEdit())
+        #expect(
+            try guest.read("/etc/default/grub") == """
+                GRUB_DEFAULT=0
+                GRUB_TERMINAL_OUTPUT="console"
+                GRUB_CMDLINE_LINUX_DEFAULT='quiet root=/dev/vda1'
+                GRUB_CMDLINE_LINUX="console=tty0 console=ttyS0,115200 crashkernel=auto"
+                #GRUB_TERMINAL=console
+                GRUB_TERMINAL="console serial"
+                GRUB_DISABLE_RECOVERY="true"
+                GRUB_SERIAL_COMMAND="serial --unit=0 --speed=115200"
+
+                """)
+        #expect(changes.first?.summary.count == 4)
+    }
+
+    @Test func grub2DefaultsKeepAConsoleAlreadyPresent() throws {
+        let guest = try GuestFiles([
+            "/etc/default/grub": "GRUB_CMDLINE_LINUX=\"console=tty0 console=hvc0\"\n"
+        ])
+        try guest.run(Grub2DefaultEdit())
+        #expect(
+            try guest.read("/etc/default/grub") == """
+                GRUB_CMDLINE_LINUX="console=tty0 console=ttyS0,115200"
+                GRUB_TERMINAL="console serial"
+                GRUB_SERIAL_COMMAND="serial --unit=0 --speed=115200"
+
+                """)
+    }
+
+    @Test func grub2DefaultsAlreadyFixedAreLeftAlone() throws {
+        let guest = try GuestFiles([
+            "/etc/default/grub": """
+                GRUB_CMDLINE_LINUX="console=tty0 console=ttyS0,115200"
+                GRUB_SERIAL_COMMAND="serial --unit=0 --speed=115200"
+                GRUB_TERMINAL="console serial"
+
+                """
+        ])
+        #expect(try guest.run(Grub2DefaultEdit()) == [])
+    }
+
+    static let grubCfg = """
+        # 'hd0' in a comment stays
+        set root='hd0'
+        search --no-floppy --fs-uuid --set=root --hint-bios=hd0 --hint='hd0'  6b1f
+        menuentry 'Linux' {
+        \tset root='hd0,msdos1'
+        \tlinux16 /boot/vmlinuz-3.10 root=/dev/xvda1 ro console=hvc0 crashkernel=auto
+        \tinitrd16 /boot/initramfs-3.10.img
+        }
+        menuentry 'Other' {
+        \tlinux\t(hd0)/boot/vmlinuz-6.1 root=/dev/xvda1 ro single console=xvc0
+        \tlinuxefi /boot/vmlinuz-6.1 root=UUID=9e2d ro xencons=tty quiet
+        \techo 'shd0, hd01 and hd0x stay'
+        }
+
+        """
+
+    @Test func grub2ConfigEditsLinuxLinesAndNamesThePartition() throws {
+        let guest = try GuestFiles([
+            "/etc/fstab": "/dev/xvda1 / ext4 defaults 1 1\n", "/boot/grub2/grub.cfg": Self.grubCfg,
+        ])
+        let changes = try guest.run(Grub2ConfigEdit())
+        #expect(changes.map(\.path) == ["/boot/grub2/grub.cfg"])
+        #expect(
+            try guest.read("/boot/grub2/grub.cfg") == """
+                # 'hd0' in a comment stays
+                set root='hd0,msdos1'
+                search --no-floppy --fs-uuid --set=root --hint-bios=hd0,msdos1 --hint='hd0,msdos1'  6b1f
+                menuentry 'Linux' {
+                \tset root='hd0,msdos1'
+                \tlinux16 /boot/vmlinuz-3.10 root=/dev/vda1 ro console=tty0 console=ttyS0,115200 crashkernel=auto
+                \tinitrd16 /boot/initramfs-3.10.img
+                }
+                menuentry 'Other' {
+                \tlinux\t(hd0,msdos1)/boot/vmlinuz-6.1 root=/dev/vda1 ro single console=tty0 console=ttyS0,115200
+                \tlinuxefi /boot/vmlinuz-6.1 root=UUID=9e2d ro quiet
+                \techo 'shd0, hd01 and hd0x stay'
+                }
+
+                """)
+    }
+
+    @Test func grub2ConfigUnderTwoNamesIsEditedOnce() throws {
+        let guest = try GuestFiles(
+            ["/boot/grub2/grub.cfg": Self.grubCfg], symlinks: ["/boot/grub/grub.cfg": "../grub2/grub.cfg"])
+        let changes = try guest.run(Grub2ConfigEdit())
+        #expect(changes.map(\.path) == ["/boot/grub2/grub.cfg"])
+    }
+}

@@ -1,0 +1,204 @@
+import Foundation
+import GuestFixes
+import Testing
+
+/// Console, module aliases, default kernel package, network, initrd drivers, caches, SELinux.
+@Suite struct SystemEditTests {
+    @Test func consoleMovesXenGettysToTheSerialPort() throws {
+        let guest = try GuestFiles([
+            "/etc/inittab": """
+                id:3:initdefault:
+                # co:2345:respawn:/sbin/agetty xvc0 9600 vt100-nav (a comment)
+                co:2345:respawn:/sbin/agetty xvc0 9600 vt100-nav
+                1:2345:respawn:/sbin/mingetty tty1
+                h1:2345:respawn:/sbin/agetty -L 38400,9600 /dev/hvc0 vt102
+                """,
+            "/etc/securetty": "console\ntty1\nxvc0",
+        ])
+        let changes = try guest.run(ConsoleEdit())
+        #expect(changes.map(\.path) == ["/etc/inittab", "/etc/securetty"])
+        // The second Xen getty gets the next free serial id; both keep their program and options.
+        #expect(
+            try guest.read("/etc/inittab") == """
+                id:3:initdefault:
+                # co:2345:respawn:/sbin/agetty xvc0 9600 vt100-nav (a comment)
+                S0:2345:respawn:/sbin/agetty ttyS0 115200 vt100-nav
+                1:2345:respawn:/sbin/mingetty tty1
+                T0:2345:respawn:/sbin/agetty -L 115200 /dev/ttyS0 vt102
+                """)
+        #expect(try guest.read("/etc/securetty") == "console\ntty1\nxvc0\nttyS0\n")
+    }
+
+    @Test func consoleKeepsTheDebianGettyProgram() throws {
+        let guest = try GuestFiles(["/etc/inittab": "1:2345:respawn:/sbin/getty 38400 tty1\nhvc0:2345:respawn:/sbin/getty 38400 hvc0\n"])
+        try guest.run(ConsoleEdit())
+        #expect(
+            try guest.read("/etc/inittab")
+                == "1:2345:respawn:/sbin/getty 38400 tty1\nS0:2345:respawn:/sbin/getty 115200 ttyS0\n")
+    }
+
+    /// A getty on ttyS0 already: the Xen one is only commented out, not duplicated.
+    @Test func consoleWithASerialGettyAlreadyCommentsTheXenOneOut() throws {
+        let guest = try GuestFiles([
+            "/etc/inittab": "T0:23:respawn:/sbin/getty -L ttyS0 9600 vt100\nhvc0:2345:respawn:/sbin/getty 38400 hvc0\n",
+            "/etc/securetty": "ttyS0\nhvc0\n",
+        ])
+        let changes = try guest.run(ConsoleEdit())
+        #expect(changes.map(\.path) == ["/etc/inittab"])
+        #expect(
+            try guest.read("/etc/inittab")
+                == "T0:23:respawn:/sbin/getty -L ttyS0 9600 vt100\n# xen2kvm: hvc0:2345:respawn:/sbin/getty 38400 hvc0\n")
+    }
+
+    /// systemd and upstart guests: nothing to rewrite.
+    @Test func consoleLeavesSystemdGuestsAlone() throws {
+        let guest = try GuestFiles(
+            ["/usr/lib/systemd/system/serial-getty@.service": "[Unit]\n", "/etc/inittab": "id:3:initdefault:\n"],
+            symlinks: [
+                "/etc/systemd/system/getty.target.wants/serial-getty@hvc0.service":
+                    "/usr/lib/systemd/system/serial-getty@.service"
+            ])
+        #expect(try guest.run(ConsoleEdit()) == [])
+    }
+
+    @Test func modprobeAliasesNameVirtio() throws {
+        let guest = try GuestFiles([
+            "/etc/modprobe.conf": "# alias eth0 xennet (a comment)\nalias eth0 xennet\nalias\tscsi_hostadapter\txenblk\nalias usb-controller ehci-hcd\n",
+            "/etc/modprobe.conf.local": "alias eth1 xennet\n",
+            "/etc/modprobe.d/xen.conf": "alias scsi_hostadapter xen-blkfront\nalias eth0 xen-netfront\n",
+            "/etc/modprobe.d/blacklist": "alias eth2 xen_netfront\nblacklist xennet\n",
+            "/etc/modprobe.d/other.conf": "options loop max_loop=64\n",
+        ])
+        let changes = try guest.run(ModprobeEdit())
+        #expect(
+            changes.map(\.path) == [
+                "/etc/modprobe.conf", "/etc/modprobe.conf.local", "/etc/modprobe.d/blacklist", "/etc/modprobe.d/xen.conf",
+            ])
+        #expect(
+            try guest.read("/etc/modprobe.conf")
+                == "# alias eth0 xennet (a comment)\nalias eth0 virtio_net\nalias\tscsi_hostadapter\tvirtio_blk\nalias usb-controller ehci-hcd\n"
+        )
+        #expect(try guest.read("/etc/modprobe.conf.local") == "alias eth1 virtio_net\n")
+        #expect(try guest.read("/etc/modprobe.d/xen.conf") == "alias scsi_hostadapter virtio_blk\nalias eth0 virtio_net\n")
+        #expect(try guest.read("/etc/modprobe.d/blacklist") == "alias eth2 virtio_net\nblacklist xennet\n")
+        #expect(changes[0].summary == ["alias eth0: xennet → virtio_net", "alias scsi_hostadapter: xenblk → virtio_blk"])
+    }
+
+    @Test func sysconfigKernelStopsPickingKernelXen() throws {
+        let guest = try GuestFiles(["/etc/sysconfig/kernel": "UPDATEDEFAULT=yes\n# DEFAULTKERNEL=kernel-xen\nDEFAULTKERNEL=kernel-xen\n"])
+        try guest.run(SysconfigKernelEdit())
+        #expect(try guest.read("/etc/sysconfig/kernel") == "UPDATEDEFAULT=yes\n# DEFAULTKERNEL=kernel-xen\nDEFAULTKERNEL=kernel\n")
+
+        let quoted = try GuestFiles(["/etc/sysconfig/kernel": "DEFAULTKERNEL=\"kernel-xen\"\n"])
+        try quoted.run(SysconfigKernelEdit())
+        #expect(try quoted.read("/etc/sysconfig/kernel") == "DEFAULTKERNEL=\"kernel\"\n")
+
+        for text in ["DEFAULTKERNEL=kernel\n", "DEFAULTKERNEL=kernel-PAE\n"] {
+            let right = try GuestFiles(["/etc/sysconfig/kernel": text])
+            #expect(try right.run(SysconfigKernelEdit()) == [])
+        }
+    }
+
+    @Test func networkForgetsTheXenMACAddresses() throws {
+        let rules = """
+            # Written by /lib/udev/write_net_rules
+            SUBSYSTEM=="net", ACTION=="add", DRIVERS=="vif", ATTR{address}=="00:16:3e:4b:9d:21", NAME="eth0"
+            SUBSYSTEM=="net", ACTION=="add", DRIVERS=="vif", ATTR{address}=="00:16:3e:4b:9d:22", NAME="eth1"
+
+            """
+        let guest = try GuestFiles([
+            "/etc/sysconfig/network-scripts/ifcfg-eth0": "DEVICE=eth0\nHWADDR=00:16:3E:4B:9D:21\nONBOOT=yes\n",
+            "/etc/sysconfig/network-scripts/ifcfg-eth1": "DEVICE=eth1\n  HWADDR=00:16:3E:4B:9D:22\n# HWADDR=kept in a comment\n",
+            "/etc/sysconfig/network-scripts/ifcfg-lo": "DEVICE=lo\nHWADDR=00:00:00:00:00:00\n",
+            "/etc/udev/rules.d/70-persistent-net.rules": rules,
+        ])
+        let changes = try guest.run(NetworkEdit())
+        #expect(
+            changes.map(\.path) == [
+                "/etc/sysconfig/network-scripts/ifcfg-eth0", "/etc/sysconfig/network-scripts/ifcfg-eth1",
+                "/etc/udev/rules.d/70-persistent-net.rules",
+            ])
+        #expect(try guest.read("/etc/sysconfig/network-scripts/ifcfg-eth0") == "DEVICE=eth0\nONBOOT=yes\n")
+        #expect(try guest.read("/etc/sysconfig/network-scripts/ifcfg-eth1") == "DEVICE=eth1\n# HWADDR=kept in a comment\n")
+        #expect(try guest.read("/etc/sysconfig/network-scripts/ifcfg-lo") == "DEVICE=lo\nHWADDR=00:00:00:00:00:00\n")
+        let emptied = try guest.read("/etc/udev/rules.d/70-persistent-net.rules")
+        #expect(emptied.hasPrefix("# xen2kvm emptied this file"))
+        #expect(emptied.split(separator: "\n").count == 1)
+        #expect(changes[2].summary == ["emptied (2 rules): names were tied to the Xen MAC addresses"])
+    }
+
+    @Test func initrdModulesForDracutGuests() throws {
+        let guest = try GuestFiles(["/etc/dracut.conf.d/README": "drop-ins\n"])
+        let changes = try guest.run(InitrdModulesEdit(), profile: "centos6")
+        #expect(changes.map(\.path) == ["/etc/dracut.conf.d/xen2kvm-virtio.conf"])
+        #expect(changes.first?.before == nil)
+        let text = try guest.read("/etc/dracut.conf.d/xen2kvm-virtio.conf")
+        #expect(text.hasSuffix("\nadd_drivers+=\" virtio virtio_ring virtio_blk virtio_net virtio_pci \"\n"))
+
+        // Any guest with the drop-in directory, whatever the profile (but EL5).
+        let unknown = try GuestFiles(["/etc/dracut.conf.d/README": "drop-ins\n"])
+        #expect(try unknown.run(InitrdModulesEdit(), profile: "none").count == 1)
+        let el5 = try GuestFiles(["/etc/dracut.conf.d/README": "drop-ins\n", "/etc/modprobe.conf": "\n"])
+        #expect(try el5.run(InitrdModulesEdit(), profile: "centos5") == [])
+    }
+
+    @Test func initrdModulesGoIntoDracutConfWithoutTheDropInDirectory() throws {
+        let guest = try GuestFiles(["/etc/dracut.conf": "hostonly=\"yes\""])
+        try guest.run(InitrdModulesEdit(), profile: "centos7")
+        #expect(
+            try guest.read("/etc/dracut.conf")
+                == "hostonly=\"yes\"\nadd_drivers+=\" virtio virtio_ring virtio_blk virtio_net virtio_pci \"\n")
+    }
+
+    @Test func initrdModulesForInitramfsToolsGuests() throws {
+        let guest = try GuestFiles([
+            "/etc/debian_version": "12.7\n",
+            "/etc/initramfs-tools/modules": "# modules\n# virtio_pci (a comment does not count)\nvirtio_blk\n",
+        ])
+        let changes = try guest.run(InitrdModulesEdit(), profile: "debian")
+        #expect(
+            try guest.read("/etc/initramfs-tools/modules")
+                == "# modules\n# virtio_pci (a comment does not count)\nvirtio_blk\nvirtio_pci\nvirtio_net\n")
+        #expect(changes.first?.summary == ["added virtio_pci, virtio_net: later initrds keep virtio"])
+
+        // No modules file yet: created in the initramfs-tools directory.
+        let bare = try GuestFiles(["/etc/debian_version": "7.11\n", "/etc/initramfs-tools/initramfs.conf": "MODULES=dep\n"])
+        try bare.run(InitrdModulesEdit(), profile: "debian")
+        #expect(try bare.read("/etc/initramfs-tools/modules") == "virtio_pci\nvirtio_blk\nvirtio_net\n")
+    }
+
+    @Test func staleCachesAreRemoved() throws {
+        let guest = try GuestFiles([
+            "/etc/blkid/blkid.tab": "<device>/dev/xvda1</device>\n", "/etc/blkid.tab": "<device>/dev/xvda1</device>\n",
+            "/etc/lvm/cache/.cache": "persistent_filter_cache { }\n", "/etc/lvm/lvm.conf": "devices { }\n",
+        ])
+        let changes = try guest.run(StaleCacheEdit())
+        #expect(changes.map(\.path) == ["/etc/blkid/blkid.tab", "/etc/blkid.tab", "/etc/lvm/cache/.cache"])
+        #expect(changes.allSatisfy { $0.after == nil && $0.before != nil })
+        #expect(!guest.exists("/etc/blkid/blkid.tab") && !guest.exists("/etc/blkid.tab"))
+        #expect(!guest.exists("/etc/lvm/cache/.cache"))
+        #expect(guest.exists("/etc/lvm/lvm.conf") && guest.exists("/etc/blkid"))
+    }
+
+    @Test(arguments: [
+        ("SELINUX=enforcing\n", true), ("SELINUX=permissive\n", true), ("SELINUX=\"Enforcing\"\n", true),
+        ("SELINUX=disabled\n", false), ("# SELINUX=enforcing\nSELINUX=disabled\n", false),
+        ("SELINUXTYPE=targeted\n", false),
+    ])
+    func selinuxRelabelOnlyWhenSELinuxIsOn(config: String, relabels: Bool) throws {
+        let guest = try GuestFiles(["/etc/selinux/config": config])
+        let changes = try guest.run(SELinuxRelabelEdit())
+        #expect(changes.count == (relabels ? 1 : 0))
+        #expect(guest.exists("/.autorelabel") == relabels)
+        if relabels {
+            #expect(try guest.read("/.autorelabel") == "")
+            #expect(changes[0].before == nil && changes[0].after == "")
+        }
+    }
+
+    @Test func selinuxRelabelWithoutConfigOrWithTheMarkerAlready() throws {
+        #expect(try GuestFiles(["/etc/hostname": "x\n"]).run(SELinuxRelabelEdit()) == [])
+        let marked = try GuestFiles(["/etc/selinux/config": "SELINUX=enforcing\n", "/.autorelabel": ""])
+        #expect(try marked.run(SELinuxRelabelEdit()) == [])
+    }
+}
