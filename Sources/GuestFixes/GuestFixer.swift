@@ -1,9 +1,10 @@
 import GuestSession
+import HostSystem
+import Inspection
+
 #if canImport(Glibc)
     import Glibc
 #endif
-import HostSystem
-import Inspection
 
 /// What `xen2kvm fix` (and `convert` after copying) was asked to do.
 public struct FixOptions: Sendable {
@@ -87,11 +88,17 @@ public enum GuestFixer {
                     diff: options.dryRun ? UnifiedDiff.render($0) : nil)
             },
             programs: [], notRun: [], warnings: [])
-        let steps = ["rebuild the initrd with virtio", "regenerate the grub configuration", "install the bootloader"]
-        let reason =
-            options.editsOnly
-            ? "--edits-only" : "the per-distro guest helpers (helpers/) are not part of this version"
-        report.notRun = steps.map { .init(program: $0, reason: options.dryRun ? "--dry-run" : reason) }
+        if options.dryRun || options.editsOnly || profile == "none" {
+            let reason = options.dryRun ? "--dry-run" : options.editsOnly ? "--edits-only" : "profile none"
+            report.notRun = GuestHelper.steps.map { .init(program: $0, reason: reason) }
+        } else {
+            let helper = GuestHelper(profile: profile, guest: guest, session: session)
+            report.programs.append(try await helper.run(in: root))
+            report.warnings += try HostNameCheck.leaks(in: root)
+            if !report.warnings.isEmpty {
+                throw .refused("a host device name landed in the guest: \(report.warnings.joined(separator: "; "))")
+            }
+        }
         for helper in options.helpers {
             guard !options.dryRun else {
                 report.notRun.append(.init(program: helper, reason: "--dry-run"))

@@ -38,9 +38,10 @@ public final class GuestSession {
         guard geteuid() == 0 else { throw .setup("a guest session attaches and mounts the disk: run as root") }
         StaleSessions.clean()
         let table = try readTable(disk)
-        let directory = "\(stateDirectory)/\(getpid())"
+        // <pid>-<n>: unique per session (one process may hold several), and the pid tells a
+        // later run whether the owner still lives.
         _ = mkdir(stateDirectory, 0o700)
-        _ = mkdir(directory, 0o700)
+        let directory = makeSessionDirectory()
         let loop: String
         do {
             loop = try await LoopMounts.attachUnmanaged(disk, readOnly: readOnly)
@@ -116,11 +117,21 @@ public final class GuestSession {
         var leftovers: [String] = []
         for point in mounts.reversed() where !LoopMounts.unmount(point) { leftovers.append("mount \(point)") }
         mounts.removeAll()
-        PartitionNodes.remove(from: loopDevice, numbers: partitions.map(\.number))
-        if !LoopMounts.detach(loopDevice) { leftovers.append("loop device \(loopDevice)") }
+        if !StaleSessions.releaseLoop(loopDevice, partitions: partitions.map(\.number)) {
+            leftovers.append("loop device \(loopDevice)")
+        }
         StaleSessions.forget(directory)
         return leftovers
     }
 
     deinit { close() }
+
+    private static func makeSessionDirectory() -> String {
+        var number = 0
+        while true {
+            let candidate = "\(stateDirectory)/\(getpid())-\(number)"
+            if mkdir(candidate, 0o700) == 0 || number > 10_000 { return candidate }
+            number += 1
+        }
+    }
 }

@@ -46,16 +46,14 @@ enum PartitionNodes {
         return added
     }
 
-    /// Deletes partitions 1…max from the loop device; never throws (teardown).
+    /// Deletes the numbered partitions from the loop device; never throws (teardown).
     static func remove(from loopDevice: String, numbers: [Int]) {
         let fd = open(loopDevice, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return }
         defer { close(fd) }
         for number in numbers.sorted(by: >) {
-            for _ in 0..<50 {
-                if xen2kvm_blkpg_delete_partition(fd, Int32(number)) == 0 || errno != EBUSY { break }
-                usleep(100_000)
-            }
+            // A busy partition is retried by the caller (StaleSessions.releaseLoop).
+            _ = xen2kvm_blkpg_delete_partition(fd, Int32(number))
         }
     }
 }

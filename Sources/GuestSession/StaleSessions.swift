@@ -30,7 +30,8 @@ enum StaleSessions {
             let name = withUnsafeBytes(of: entry.pointee.d_name) {
                 String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
             }
-            guard let pid = Int32(name), kill(pid, 0) != 0, errno == ESRCH else { continue }
+            guard let pid = Int32(name.split(separator: "-").first ?? ""), kill(pid, 0) != 0, errno == ESRCH
+            else { continue }
             stale.append("\(GuestSession.stateDirectory)/\(name)")
         }
         closedir(stream)
@@ -41,9 +42,21 @@ enum StaleSessions {
         let points = Mounts.all().map(\.mountPoint).filter { $0.hasPrefix(directory + "/") }
         for point in points.sorted(by: { $0.count > $1.count }) { _ = LoopMounts.unmount(point) }
         if let loop = LoopDevices.readSmallFile("\(directory)/loop"), loop.hasPrefix("/dev/loop") {
-            PartitionNodes.remove(from: loop, numbers: Array(1...8))
-            _ = LoopMounts.detach(loop)
+            _ = releaseLoop(loop, partitions: Array(1...8))
         }
         forget(directory)
+    }
+
+    /// Deletes the partitions and detaches the loop device, waiting up to 5 s for a device
+    /// that is still busy (a just-unmounted filesystem, a closing prober). True when gone.
+    static func releaseLoop(_ loop: String, partitions: [Int]) -> Bool {
+        let name = loop.split(separator: "/").last.map(String.init) ?? loop
+        for _ in 0..<50 {
+            PartitionNodes.remove(from: loop, numbers: partitions)
+            _ = LoopMounts.detach(loop)
+            if LoopDevices.readSmallFile("/sys/block/\(name)/loop/backing_file") == nil { return true }
+            usleep(100_000)
+        }
+        return false
     }
 }

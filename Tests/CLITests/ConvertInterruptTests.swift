@@ -32,13 +32,14 @@ import Testing
         let target = dir.file("kvm.img")
         await Self.dropCaches()
 
-        let result = try await runXen2KVM(["convert", source, target], signal: signal, when: "copying used blocks")
+        let result = try await runXen2KVM(
+            ["convert", "--no-fix", source, target], signal: signal, when: "copying used blocks")
         #expect(result.status == 130, "\(result.stderr)")
         #expect(result.stderr.contains("interrupted"), "\(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: target), "the half-made target was left behind")
         #expect(try await sha256(source) == before)
 
-        let again = try await Xen2KVMBinary.run(["convert", "--quiet", source, target])
+        let again = try await Xen2KVMBinary.run(["convert", "--no-fix", "--quiet", source, target])
         #expect(again.status == 0, "\(again.stderr)")
     }
 
@@ -50,7 +51,8 @@ import Testing
         let target = dir.file("kvm.img")
         await Self.dropCaches()
         let result = try await runXen2KVM(
-            ["convert", "--method", "rsync", source, target], signal: SIGINT, when: "copying files with rsync")
+            ["convert", "--no-fix", "--method", "rsync", source, target], signal: SIGINT,
+            when: "copying files with rsync")
         #expect(result.status == 130, "\(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: target))
         let loops = try await Command.check("losetup", ["-a"]).stdout
@@ -66,7 +68,8 @@ import Testing
         let target = dir.file("kvm.img")
         await Self.dropCaches()
 
-        let killed = try await runXen2KVM(["convert", source, target], signal: SIGKILL, when: "copying used blocks")
+        let killed = try await runXen2KVM(
+            ["convert", "--no-fix", source, target], signal: SIGKILL, when: "copying used blocks")
         #expect(killed.status == 128 + SIGKILL)
         // A killed run cannot clean up; what it leaves has no partition table, so it never
         // looks like a finished disk, and a re-run takes it as its target.
@@ -74,7 +77,7 @@ import Testing
             let table = try await Command.run("sfdisk", ["--json", target])
             #expect(!table.stdout.contains("partitiontable"), "a killed run left a partition table")
         }
-        let again = try await Xen2KVMBinary.run(["convert", "--quiet", source, target])
+        let again = try await Xen2KVMBinary.run(["convert", "--no-fix", "--quiet", source, target])
         #expect(again.status == 0, "\(again.stderr)")
         let check = try await Command.run("e2fsck", ["-fn", "\(target)?offset=1048576"])
         #expect(check.status == 0, "\(check.stdout)")

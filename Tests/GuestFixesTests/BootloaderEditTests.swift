@@ -12,21 +12,21 @@ import Testing
         "/boot/vmlinuz-2.6.18-419.el5": "stand-in\n",
         "/boot/config-2.6.18-419.el5": "# CONFIG_X86_64_XEN is not set\n",
         "/boot/grub/grub.conf": """
-            # kernel /vmlinuz ro root=/dev/xvda1 console=xvc0 (a plain comment: left alone)
-            #boot=/dev/xvda
-            default=0
-            timeout=5
-            splashimage=(hd0)/boot/grub/splash.xpm.gz
-            title CentOS (2.6.18-419.el5xen)
-            \troot (hd0)
-            \tkernel /boot/vmlinuz-2.6.18-419.el5xen ro root=/dev/xvda1 console=xvc0 xencons=xvc resume=/dev/xvda2 rhgb
-            \tinitrd /boot/initrd-2.6.18-419.el5xen.img
-            title CentOS (2.6.18-419.el5)
-            \troot (hd0)
-            \tkernel /boot/vmlinuz-2.6.18-419.el5 ro root=/dev/xvda1 console=tty0 console=hvc0
-            \tinitrd /boot/initrd-2.6.18-419.el5.img
+        # kernel /vmlinuz ro root=/dev/xvda1 console=xvc0 (a plain comment: left alone)
+        #boot=/dev/xvda
+        default=0
+        timeout=5
+        splashimage=(hd0)/boot/grub/splash.xpm.gz
+        title CentOS (2.6.18-419.el5xen)
+        \troot (hd0)
+        \tkernel /boot/vmlinuz-2.6.18-419.el5xen ro root=/dev/xvda1 console=xvc0 xencons=xvc resume=/dev/xvda2 rhgb
+        \tinitrd /boot/initrd-2.6.18-419.el5xen.img
+        title CentOS (2.6.18-419.el5)
+        \troot (hd0)
+        \tkernel /boot/vmlinuz-2.6.18-419.el5 ro root=/dev/xvda1 console=tty0 console=hvc0
+        \tinitrd /boot/initrd-2.6.18-419.el5.img
 
-            """,
+        """,
     ]
 
     @Test func grubLegacyFixesEntriesAndPicksANonXenDefault() throws {
@@ -36,7 +36,9 @@ import Testing
         let changes = try guest.run(GrubLegacyEdit())
         // One change for the one file, under its regular name; the links stay links.
         #expect(changes.map(\.path) == ["/boot/grub/grub.conf"])
-        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: guest.path + "/boot/grub/menu.lst") == "./grub.conf")
+        #expect(
+            try FileManager.default.destinationOfSymbolicLink(atPath: guest.path + "/boot/grub/menu.lst")
+                == "./grub.conf")
         #expect(
             try FileManager.default.destinationOfSymbolicLink(atPath: guest.path + "/etc/grub.conf")
                 == "../boot/grub/grub.conf")
@@ -61,22 +63,26 @@ import Testing
         #expect(changes[0].summary.contains { $0.contains("dropped resume=/dev/xvda2") })
     }
 
+    static let xenThenKVM =
+        "title xen\n\tkernel /boot/vmlinuz-2.6.18-419.el5xen ro\ntitle kvm\n\tkernel /boot/vmlinuz-2.6.18-419.el5 ro\n"
+
     @Test func grubLegacyWithoutDefaultLineGetsOneWhenEntryZeroIsXenOnly() throws {
         var files = Self.el5Files
         files["/boot/grub/grub.conf"] =
-            "title xen\n\tkernel /boot/vmlinuz-2.6.18-419.el5xen ro\ntitle kvm\n\tkernel /boot/vmlinuz-2.6.18-419.el5 ro\n"
+            Self.xenThenKVM
         let guest = try GuestFiles(files)
         try guest.run(GrubLegacyEdit())
         #expect(
             try guest.read("/boot/grub/grub.conf")
-                == "default=1\ntitle xen\n\tkernel /boot/vmlinuz-2.6.18-419.el5xen ro\ntitle kvm\n\tkernel /boot/vmlinuz-2.6.18-419.el5 ro\n")
+                == "default=1\n" + Self.xenThenKVM
+        )
     }
 
     @Test func grubLegacyKeepsADefaultThatBootsAKVMKernelOrIsSaved() throws {
         for value in ["1", "saved"] {
             var files = Self.el5Files
             files["/boot/grub/grub.conf"] =
-                "default \(value)\ntitle xen\n\tkernel /boot/vmlinuz-2.6.18-419.el5xen ro\ntitle kvm\n\tkernel /boot/vmlinuz-2.6.18-419.el5 ro\n"
+                "default \(value)\n" + Self.xenThenKVM
             let guest = try GuestFiles(files)
             #expect(try guest.run(GrubLegacyEdit()) == [])
         }
@@ -87,18 +93,18 @@ import Testing
         let guest = try GuestFiles([
             "/etc/fstab": "/dev/xvda1 / ext3 errors=remount-ro 0 1\n",
             "/boot/grub/menu.lst": """
-                default\t\t0
-                ## kernel options for every entry
-                # kopt=root=/dev/xvda1 ro console=hvc0 xencons=tty
-                # defoptions=console=hvc0 quiet
-                # xenkopt=console=tty0
-                # groot=(hd0)
-                ## the disk is (hd0) with root=/dev/xvda1
+            default\t\t0
+            ## kernel options for every entry
+            # kopt=root=/dev/xvda1 ro console=hvc0 xencons=tty
+            # defoptions=console=hvc0 quiet
+            # xenkopt=console=tty0
+            # groot=(hd0)
+            ## the disk is (hd0) with root=/dev/xvda1
 
-                title\t\tDebian
-                root\t\t(hd0)
-                kernel\t\t/boot/vmlinuz-3.2.0-6-amd64 root=/dev/xvda1 ro console=hvc0
-                """,
+            title\t\tDebian
+            root\t\t(hd0)
+            kernel\t\t/boot/vmlinuz-3.2.0-6-amd64 root=/dev/xvda1 ro console=hvc0
+            """,
         ])
         try guest.run(GrubLegacyEdit())
         #expect(
@@ -124,13 +130,15 @@ import Testing
             symlinks: ["/boot/grub/menu.lst": "/boot/grub/pygrub.conf", "/boot/grub/grub.conf": "pygrub.conf"])
         let changes = try guest.run(GrubLegacyEdit())
         #expect(changes.map(\.path) == ["/boot/grub/menu.lst"])
-        #expect(try guest.read("/boot/grub/pygrub.conf") == "title x\n\troot (hd0,0)\n\tkernel /vmlinuz root=/dev/vda1\n")
+        #expect(
+            try guest.read("/boot/grub/pygrub.conf") == "title x\n\troot (hd0,0)\n\tkernel /vmlinuz root=/dev/vda1\n")
     }
 
     @Test func grubLegacyDeviceMapNamesTheKVMDisk() throws {
         let guest = try GuestFiles([
             "/etc/fstab": "/dev/xvda1 / ext3 defaults 1 1\n",
-            "/boot/grub/device.map": "# this device map was written by anaconda\n(fd0)\t/dev/fd0\n(hd0)     /dev/xvda\n(hd1) /dev/xvdb\n",
+            "/boot/grub/device.map":
+                "# this device map was written by anaconda\n(fd0)\t/dev/fd0\n(hd0)     /dev/xvda\n(hd1) /dev/xvdb\n",
         ])
         let changes = try guest.run(GrubLegacyEdit())
         #expect(
@@ -141,7 +149,8 @@ import Testing
 
     @Test func grubLegacyAlreadyFixedIsLeftAlone() throws {
         let guest = try GuestFiles([
-            "/boot/grub/menu.lst": "default 0\ntitle x\n\troot (hd0,0)\n\tkernel /vmlinuz ro root=/dev/vda1 console=ttyS0,115200\n"
+            "/boot/grub/menu.lst":
+                "default 0\ntitle x\n\troot (hd0,0)\n\tkernel /vmlinuz ro root=/dev/vda1 console=ttyS0,115200\n"
         ])
         #expect(try guest.run(GrubLegacyEdit()) == [])
     }
@@ -150,14 +159,14 @@ import Testing
         let guest = try GuestFiles([
             "/etc/fstab": "/dev/xvda1 / ext4 defaults 1 1\n",
             "/etc/default/grub": """
-                GRUB_DEFAULT=0
-                GRUB_TERMINAL_OUTPUT="console"
-                GRUB_CMDLINE_LINUX_DEFAULT='quiet root=/dev/xvda1 xencons=tty'
-                GRUB_CMDLINE_LINUX="console=hvc0 crashkernel=auto"
-                #GRUB_TERMINAL=console
-                GRUB_TERMINAL=console
-                GRUB_DISABLE_RECOVERY="true"
-                """,
+            GRUB_DEFAULT=0
+            GRUB_TERMINAL_OUTPUT="console"
+            GRUB_CMDLINE_LINUX_DEFAULT='quiet root=/dev/xvda1 xencons=tty'
+            GRUB_CMDLINE_LINUX="console=hvc0 crashkernel=auto"
+            #GRUB_TERMINAL=console
+            GRUB_TERMINAL=console
+            GRUB_DISABLE_RECOVERY="true"
+            """,
         ])
         let changes = try guest.run(Grub2DefaultEdit())
         #expect(
@@ -192,11 +201,11 @@ import Testing
     @Test func grub2DefaultsAlreadyFixedAreLeftAlone() throws {
         let guest = try GuestFiles([
             "/etc/default/grub": """
-                GRUB_CMDLINE_LINUX="console=tty0 console=ttyS0,115200"
-                GRUB_SERIAL_COMMAND="serial --unit=0 --speed=115200"
-                GRUB_TERMINAL="console serial"
+            GRUB_CMDLINE_LINUX="console=tty0 console=ttyS0,115200"
+            GRUB_SERIAL_COMMAND="serial --unit=0 --speed=115200"
+            GRUB_TERMINAL="console serial"
 
-                """
+            """
         ])
         #expect(try guest.run(Grub2DefaultEdit()) == [])
     }

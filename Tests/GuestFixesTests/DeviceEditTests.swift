@@ -58,13 +58,16 @@ import Testing
     /// partitions are still recognised as separate Xen volumes.
     @Test func fstabWithRootByUUIDTakesTheRootDiskFromTheKernelCommandLine() throws {
         let guest = try GuestFiles([
-            "/etc/fstab": "UUID=6b1f0c4e-2d7a-4e39-9a51-8c3f2e7d1b90 / ext4 defaults 1 1\n/dev/xvda2 swap swap defaults 0 0\n",
+            "/etc/fstab":
+                "UUID=6b1f0c4e-2d7a-4e39-9a51-8c3f2e7d1b90 / ext4 defaults 1 1\n/dev/xvda2 swap swap defaults 0 0\n",
             "/boot/grub/menu.lst": "title Linux\n\troot (hd0)\n\tkernel /boot/vmlinuz-4.9 ro root=/dev/xvda1\n",
         ])
         try guest.run(FstabEdit())
         #expect(
             try guest.read("/etc/fstab")
-                == "UUID=6b1f0c4e-2d7a-4e39-9a51-8c3f2e7d1b90 / ext4 defaults 1 1\n# xen2kvm: /dev/xvda2 swap swap defaults 0 0\n")
+                == "UUID=6b1f0c4e-2d7a-4e39-9a51-8c3f2e7d1b90 / ext4 defaults 1 1\n"
+                + "# xen2kvm: /dev/xvda2 swap swap defaults 0 0\n"
+        )
     }
 
     @Test func fstabRootOnTheWholeXenDiskBecomesPartitionOne() throws {
@@ -74,7 +77,8 @@ import Testing
     }
 
     @Test func fstabAlreadyFixedIsLeftAlone() throws {
-        let text = "/dev/vda1 / ext4 defaults 1 1\n# xen2kvm: /dev/xvda2 swap swap defaults 0 0\nUUID=1 /x ext4 defaults 0 0\n"
+        let text =
+            "/dev/vda1 / ext4 defaults 1 1\n# xen2kvm: /dev/xvda2 swap swap defaults 0 0\nUUID=1 /x ext4 defaults 0 0\n"
         let guest = try GuestFiles(["/etc/fstab": text])
         #expect(try guest.run(FstabEdit()) == [])
         #expect(try guest.read("/etc/fstab") == text)
@@ -89,11 +93,11 @@ import Testing
         let guest = try GuestFiles([
             "/etc/fstab": "/dev/xvda1 / ext4 defaults 1 1\n",
             "/etc/crypttab": """
-                # <target name>\t<source device>\t\t<key file>\t<options>
-                data_crypt\t/dev/xvdc1\t\tnone\t\tluks,discard
-                home_crypt UUID=5c2e8f1a-0b3d-4c6e-9a7f-1d2b3c4e5f60 /dev/xvdd luks,keyscript=/bin/cat
-                swap_crypt /dev/xvda2 /dev/urandom swap
-                """,
+            # <target name>\t<source device>\t\t<key file>\t<options>
+            data_crypt\t/dev/xvdc1\t\tnone\t\tluks,discard
+            home_crypt UUID=5c2e8f1a-0b3d-4c6e-9a7f-1d2b3c4e5f60 /dev/xvdd luks,keyscript=/bin/cat
+            swap_crypt /dev/xvda2 /dev/urandom swap
+            """,
         ])
         let changes = try guest.run(CrypttabEdit())
         #expect(
@@ -115,7 +119,9 @@ import Testing
         ])
         let changes = try guest.run(ResumeEdit())
         #expect(changes.map(\.path) == ["/etc/initramfs-tools/conf.d/resume", "/etc/uswsusp.conf"])
-        #expect(try guest.read("/etc/initramfs-tools/conf.d/resume") == "# written by the installer\nRESUME=\"/dev/vdb1\"\n")
+        #expect(
+            try guest.read("/etc/initramfs-tools/conf.d/resume") == "# written by the installer\nRESUME=\"/dev/vdb1\"\n"
+        )
         #expect(try guest.read("/etc/uswsusp.conf") == "# uswsusp\nresume device = /dev/vdb1\ncompress = y\n")
         #expect(changes[0].summary == ["/dev/xvdb1 → /dev/vdb1"])
     }

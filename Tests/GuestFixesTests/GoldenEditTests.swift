@@ -82,7 +82,8 @@ import Testing
         let directory = try TemporaryDirectory()
         let (tree, root) = try Self.copy(guest, into: directory)
         let before = try treeSnapshot(tree)
-        let changes = try GuestEdits.plan(root, context: FixContext(guest: GuestInspector.inspect(root), profile: guest.profile))
+        let changes = try GuestEdits.plan(
+            root, context: FixContext(guest: GuestInspector.inspect(root), profile: guest.profile))
         #expect(!changes.isEmpty)
         #expect(try treeSnapshot(tree) == before)
     }

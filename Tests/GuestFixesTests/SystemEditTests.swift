@@ -7,12 +7,12 @@ import Testing
     @Test func consoleMovesXenGettysToTheSerialPort() throws {
         let guest = try GuestFiles([
             "/etc/inittab": """
-                id:3:initdefault:
-                # co:2345:respawn:/sbin/agetty xvc0 9600 vt100-nav (a comment)
-                co:2345:respawn:/sbin/agetty xvc0 9600 vt100-nav
-                1:2345:respawn:/sbin/mingetty tty1
-                h1:2345:respawn:/sbin/agetty -L 38400,9600 /dev/hvc0 vt102
-                """,
+            id:3:initdefault:
+            # co:2345:respawn:/sbin/agetty xvc0 9600 vt100-nav (a comment)
+            co:2345:respawn:/sbin/agetty xvc0 9600 vt100-nav
+            1:2345:respawn:/sbin/mingetty tty1
+            h1:2345:respawn:/sbin/agetty -t 60 -L 38400,9600 /dev/hvc0 vt102
+            """,
             "/etc/securetty": "console\ntty1\nxvc0",
         ])
         let changes = try guest.run(ConsoleEdit())
@@ -24,13 +24,15 @@ import Testing
                 # co:2345:respawn:/sbin/agetty xvc0 9600 vt100-nav (a comment)
                 S0:2345:respawn:/sbin/agetty ttyS0 115200 vt100-nav
                 1:2345:respawn:/sbin/mingetty tty1
-                T0:2345:respawn:/sbin/agetty -L 115200 /dev/ttyS0 vt102
+                T0:2345:respawn:/sbin/agetty -t 60 -L 115200 /dev/ttyS0 vt102
                 """)
         #expect(try guest.read("/etc/securetty") == "console\ntty1\nxvc0\nttyS0\n")
     }
 
     @Test func consoleKeepsTheDebianGettyProgram() throws {
-        let guest = try GuestFiles(["/etc/inittab": "1:2345:respawn:/sbin/getty 38400 tty1\nhvc0:2345:respawn:/sbin/getty 38400 hvc0\n"])
+        let guest = try GuestFiles([
+            "/etc/inittab": "1:2345:respawn:/sbin/getty 38400 tty1\nhvc0:2345:respawn:/sbin/getty 38400 hvc0\n"
+        ])
         try guest.run(ConsoleEdit())
         #expect(
             try guest.read("/etc/inittab")
@@ -47,7 +49,9 @@ import Testing
         #expect(changes.map(\.path) == ["/etc/inittab"])
         #expect(
             try guest.read("/etc/inittab")
-                == "T0:23:respawn:/sbin/getty -L ttyS0 9600 vt100\n# xen2kvm: hvc0:2345:respawn:/sbin/getty 38400 hvc0\n")
+                == "T0:23:respawn:/sbin/getty -L ttyS0 9600 vt100\n"
+                + "# xen2kvm: hvc0:2345:respawn:/sbin/getty 38400 hvc0\n"
+        )
     }
 
     /// systemd and upstart guests: nothing to rewrite.
@@ -63,7 +67,9 @@ import Testing
 
     @Test func modprobeAliasesNameVirtio() throws {
         let guest = try GuestFiles([
-            "/etc/modprobe.conf": "# alias eth0 xennet (a comment)\nalias eth0 xennet\nalias\tscsi_hostadapter\txenblk\nalias usb-controller ehci-hcd\n",
+            "/etc/modprobe.conf":
+                "# alias eth0 xennet (a comment)\nalias eth0 xennet\n"
+                + "alias\tscsi_hostadapter\txenblk\nalias usb-controller ehci-hcd\n",
             "/etc/modprobe.conf.local": "alias eth1 xennet\n",
             "/etc/modprobe.d/xen.conf": "alias scsi_hostadapter xen-blkfront\nalias eth0 xen-netfront\n",
             "/etc/modprobe.d/blacklist": "alias eth2 xen_netfront\nblacklist xennet\n",
@@ -72,22 +78,30 @@ import Testing
         let changes = try guest.run(ModprobeEdit())
         #expect(
             changes.map(\.path) == [
-                "/etc/modprobe.conf", "/etc/modprobe.conf.local", "/etc/modprobe.d/blacklist", "/etc/modprobe.d/xen.conf",
+                "/etc/modprobe.conf", "/etc/modprobe.conf.local", "/etc/modprobe.d/blacklist",
+                "/etc/modprobe.d/xen.conf",
             ])
         #expect(
             try guest.read("/etc/modprobe.conf")
-                == "# alias eth0 xennet (a comment)\nalias eth0 virtio_net\nalias\tscsi_hostadapter\tvirtio_blk\nalias usb-controller ehci-hcd\n"
+                == "# alias eth0 xennet (a comment)\nalias eth0 virtio_net\n"
+                + "alias\tscsi_hostadapter\tvirtio_blk\nalias usb-controller ehci-hcd\n"
         )
         #expect(try guest.read("/etc/modprobe.conf.local") == "alias eth1 virtio_net\n")
-        #expect(try guest.read("/etc/modprobe.d/xen.conf") == "alias scsi_hostadapter virtio_blk\nalias eth0 virtio_net\n")
+        #expect(
+            try guest.read("/etc/modprobe.d/xen.conf") == "alias scsi_hostadapter virtio_blk\nalias eth0 virtio_net\n")
         #expect(try guest.read("/etc/modprobe.d/blacklist") == "alias eth2 virtio_net\nblacklist xennet\n")
-        #expect(changes[0].summary == ["alias eth0: xennet → virtio_net", "alias scsi_hostadapter: xenblk → virtio_blk"])
+        #expect(
+            changes[0].summary == ["alias eth0: xennet → virtio_net", "alias scsi_hostadapter: xenblk → virtio_blk"])
     }
 
     @Test func sysconfigKernelStopsPickingKernelXen() throws {
-        let guest = try GuestFiles(["/etc/sysconfig/kernel": "UPDATEDEFAULT=yes\n# DEFAULTKERNEL=kernel-xen\nDEFAULTKERNEL=kernel-xen\n"])
+        let guest = try GuestFiles([
+            "/etc/sysconfig/kernel": "UPDATEDEFAULT=yes\n# DEFAULTKERNEL=kernel-xen\nDEFAULTKERNEL=kernel-xen\n"
+        ])
         try guest.run(SysconfigKernelEdit())
-        #expect(try guest.read("/etc/sysconfig/kernel") == "UPDATEDEFAULT=yes\n# DEFAULTKERNEL=kernel-xen\nDEFAULTKERNEL=kernel\n")
+        #expect(
+            try guest.read("/etc/sysconfig/kernel")
+                == "UPDATEDEFAULT=yes\n# DEFAULTKERNEL=kernel-xen\nDEFAULTKERNEL=kernel\n")
 
         let quoted = try GuestFiles(["/etc/sysconfig/kernel": "DEFAULTKERNEL=\"kernel-xen\"\n"])
         try quoted.run(SysconfigKernelEdit())
@@ -108,7 +122,8 @@ import Testing
             """
         let guest = try GuestFiles([
             "/etc/sysconfig/network-scripts/ifcfg-eth0": "DEVICE=eth0\nHWADDR=00:16:3E:4B:9D:21\nONBOOT=yes\n",
-            "/etc/sysconfig/network-scripts/ifcfg-eth1": "DEVICE=eth1\n  HWADDR=00:16:3E:4B:9D:22\n# HWADDR=kept in a comment\n",
+            "/etc/sysconfig/network-scripts/ifcfg-eth1":
+                "DEVICE=eth1\n  HWADDR=00:16:3E:4B:9D:22\n# HWADDR=kept in a comment\n",
             "/etc/sysconfig/network-scripts/ifcfg-lo": "DEVICE=lo\nHWADDR=00:00:00:00:00:00\n",
             "/etc/udev/rules.d/70-persistent-net.rules": rules,
         ])
@@ -119,7 +134,8 @@ import Testing
                 "/etc/udev/rules.d/70-persistent-net.rules",
             ])
         #expect(try guest.read("/etc/sysconfig/network-scripts/ifcfg-eth0") == "DEVICE=eth0\nONBOOT=yes\n")
-        #expect(try guest.read("/etc/sysconfig/network-scripts/ifcfg-eth1") == "DEVICE=eth1\n# HWADDR=kept in a comment\n")
+        #expect(
+            try guest.read("/etc/sysconfig/network-scripts/ifcfg-eth1") == "DEVICE=eth1\n# HWADDR=kept in a comment\n")
         #expect(try guest.read("/etc/sysconfig/network-scripts/ifcfg-lo") == "DEVICE=lo\nHWADDR=00:00:00:00:00:00\n")
         let emptied = try guest.read("/etc/udev/rules.d/70-persistent-net.rules")
         #expect(emptied.hasPrefix("# xen2kvm emptied this file"))
@@ -162,7 +178,9 @@ import Testing
         #expect(changes.first?.summary == ["added virtio_pci, virtio_net: later initrds keep virtio"])
 
         // No modules file yet: created in the initramfs-tools directory.
-        let bare = try GuestFiles(["/etc/debian_version": "7.11\n", "/etc/initramfs-tools/initramfs.conf": "MODULES=dep\n"])
+        let bare = try GuestFiles([
+            "/etc/debian_version": "7.11\n", "/etc/initramfs-tools/initramfs.conf": "MODULES=dep\n",
+        ])
         try bare.run(InitrdModulesEdit(), profile: "debian")
         #expect(try bare.read("/etc/initramfs-tools/modules") == "virtio_pci\nvirtio_blk\nvirtio_net\n")
     }

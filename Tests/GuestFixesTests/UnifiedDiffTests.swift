@@ -66,17 +66,21 @@ import Testing
     @Test(arguments: cases.indices)
     func hunksMatchGNUDiff(index: Int) async throws {
         let (name, before, after) = Self.cases[index]
-        let rendered = UnifiedDiff.render(FileChange(path: "/etc/x", before: before, after: after, edit: "t", summary: []))
+        let rendered = UnifiedDiff.render(
+            FileChange(path: "/etc/x", before: before, after: after, edit: "t", summary: []))
         let expected = try await Self.gnuHunks(before, after)
         #expect(Self.withoutHeader(rendered) == expected, "\(name)")
     }
 
     @Test func headersNameTheGuestPath() {
-        let edit = UnifiedDiff.render(FileChange(path: "/etc/fstab", before: "a\n", after: "b\n", edit: "t", summary: []))
+        let edit = UnifiedDiff.render(
+            FileChange(path: "/etc/fstab", before: "a\n", after: "b\n", edit: "t", summary: []))
         #expect(edit == "--- a/etc/fstab\n+++ b/etc/fstab\n@@ -1 +1 @@\n-a\n+b\n")
-        let created = UnifiedDiff.render(FileChange(path: "/.autorelabel", before: nil, after: "", edit: "t", summary: []))
+        let created = UnifiedDiff.render(
+            FileChange(path: "/.autorelabel", before: nil, after: "", edit: "t", summary: []))
         #expect(created == "--- /dev/null\n+++ b/.autorelabel\n")
-        let removed = UnifiedDiff.render(FileChange(path: "/etc/blkid.tab", before: "x\n", after: nil, edit: "t", summary: []))
+        let removed = UnifiedDiff.render(
+            FileChange(path: "/etc/blkid.tab", before: "x\n", after: nil, edit: "t", summary: []))
         #expect(removed == "--- a/etc/blkid.tab\n+++ /dev/null\n@@ -1 +0,0 @@\n-x\n")
         #expect(UnifiedDiff.render(FileChange(path: "/x", before: "same", after: "same", edit: "t", summary: [])) == "")
     }
@@ -86,7 +90,8 @@ import Testing
     func fixtureChangesMatchGNUDiff(fixture: String) async throws {
         let root = try GuestRoot(path: Fixtures.tree(fixture))
         let profile = fixture.hasPrefix("debian") ? "debian" : fixture
-        let changes = try GuestEdits.plan(root, context: FixContext(guest: GuestInspector.inspect(root), profile: profile))
+        let changes = try GuestEdits.plan(
+            root, context: FixContext(guest: GuestInspector.inspect(root), profile: profile))
         #expect(!changes.isEmpty)
         for change in changes {
             let expected = try await Self.gnuHunks(change.before, change.after)

@@ -21,6 +21,17 @@ import Testing
         return disk
     }
 
+    /// Leftovers after giving the kernel up to 3 s: a detached loop device is released by a
+    /// kernel worker, so `losetup -a` may list it for a moment after the detach returned.
+    static func settledLeftovers(_ disk: String) async throws -> String {
+        var left = try await leftovers(disk)
+        for _ in 0..<30 where !left.isEmpty {
+            try await Task.sleep(for: .milliseconds(100))
+            left = try await leftovers(disk)
+        }
+        return left
+    }
+
     static func leftovers(_ disk: String) async throws -> String {
         let loops = try await Command.check("losetup", ["-a"]).stdout.split(separator: "\n").filter {
             $0.contains(disk)
@@ -40,7 +51,7 @@ import Testing
         #expect(session.partitions.map(\.number) == [1, 2])
         #expect(FileManager.default.fileExists(atPath: session.partitions[0].device))
         #expect(session.close().isEmpty)
-        #expect(try await Self.leftovers(disk).isEmpty)
+        #expect(try await Self.settledLeftovers(disk).isEmpty)
         #expect(!FileManager.default.fileExists(atPath: session.root))
     }
 
@@ -80,7 +91,7 @@ import Testing
 
         let again = try await Xen2KVMBinary.run(["fix", "--edits-only", disk])
         #expect(again.status == 0, "\(again.stderr)")
-        let after = try await Self.leftovers(disk)
+        let after = try await Self.settledLeftovers(disk)
         #expect(after.isEmpty, "left behind: \(after)")
     }
 }

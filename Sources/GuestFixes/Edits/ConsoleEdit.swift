@@ -72,7 +72,7 @@ public struct ConsoleEdit: GuestEdit {
             words.tokens[device].word = xenDevice.hasPrefix("/dev/") ? "/dev/ttyS0" : "ttyS0"
             // Baud rates ("9600", "38400,9600") become 115200, the speed the kernel console uses.
             for token in words.tokens.indices.dropFirst()
-            where words.tokens[token].word.allSatisfy({ $0.isNumber || $0 == "," }) {
+            where isBaudRate(words.tokens[token].word) && !optionsWithValues.contains(words.tokens[token - 1].word) {
                 words.tokens[token].word = "115200"
             }
             ids.remove(entry.id)
@@ -84,9 +84,26 @@ public struct ConsoleEdit: GuestEdit {
         return (TextLines.join(lines), summary)
     }
 
+    static let baudRates: Set<Substring> = [
+        "50", "75", "110", "134", "150", "200", "300", "600", "1200", "1800", "2400", "4800", "9600", "19200",
+        "38400", "57600", "115200", "230400", "460800", "921600",
+    ]
+    /// getty options whose value is a separate word (`-t 60` is a timeout, not a speed).
+    static let optionsWithValues: Set<String> = [
+        "-t", "--timeout", "-I", "--init-string", "-f", "--issue-file", "-l", "--login-program", "-o",
+        "--login-options", "-H", "--host", "-a", "--autologin", "-r", "--chroot", "-d", "--delay", "-P", "--chdir",
+        "--nice", "--erase-chars", "--kill-chars",
+    ]
+
+    /// "9600", or a list agetty tries in turn, "38400,9600".
+    static func isBaudRate(_ word: String) -> Bool {
+        let rates = word.split(separator: ",", omittingEmptySubsequences: false)
+        return rates.allSatisfy { baudRates.contains($0) }
+    }
+
     static func editSecuretty(_ text: String) -> (text: String, summary: [String]) {
         let names = TextLines.split(text).map { $0.trimmingBlanks() }
-        guard !names.contains("ttyS0") else { return (text, []) }
+        guard !names.contains("ttyS0") && !names.contains("/dev/ttyS0") else { return (text, []) }
         return (TextLines.appending(["ttyS0"], to: text), ["added ttyS0: root may log in on the serial console"])
     }
 }

@@ -25,7 +25,8 @@ public struct ResumeEdit: GuestEdit {
         return result
     }
 
-    static func edit(_ text: String, mapping: DeviceMapping, noneSetting: String?) -> (text: String, summary: [String]) {
+    static func edit(_ text: String, mapping: DeviceMapping, noneSetting: String?) -> (text: String, summary: [String])
+    {
         var summary: [String] = []
         var lines: [String] = []
         for line in TextLines.split(text) {

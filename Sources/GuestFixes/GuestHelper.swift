@@ -1,0 +1,99 @@
+import GuestSession
+import Inspection
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Runs a profile's guest helper (helpers/<profile>, or a user's script given as --profile
+/// PATH) inside the guest, for the steps that need the guest's own programs: initrd rebuild,
+/// grub configuration, bootloader install. The contract is the environment below; see the
+/// README ("Guest helpers").
+struct GuestHelper {
+    static let steps = ["initrd", "grub-config", "bootloader"]
+
+    let profile: String
+    let guest: GuestReport
+    let session: GuestSession
+
+    /// Where the bundled helpers live: $XEN2KVM_HELPERS_DIR, or helpers/ of this source tree.
+    static var helpersDirectory: String {
+        if let value = getenv("XEN2KVM_HELPERS_DIR") { return String(cString: value) }
+        var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
+        parts.removeLast(3)
+        return parts.joined(separator: "/") + "/helpers"
+    }
+
+    var scriptPath: String { profile.contains("/") ? profile : "\(Self.helpersDirectory)/\(profile)" }
+
+    /// The contract, as environment variables for the helper.
+    var environment: [String: String] {
+        let kernels = guest.kernels.filter { !$0.xenOnly && !$0.version.contains("rescue") }.map(\.version)
+        let start = session.partitions.first { $0.number == 1 }.map { $0.startBytes / 512 } ?? 2048
+        return [
+            "XEN2KVM_DISK": "/dev/vda", "XEN2KVM_ROOT_PARTITION": "/dev/vda1", "XEN2KVM_PROFILE": profile,
+            "XEN2KVM_KERNELS": kernels.joined(separator: " "), "XEN2KVM_BOOTLOADER": guest.bootloader.rawValue,
+            "XEN2KVM_PARTITION_START": "\(start)", "XEN2KVM_STEPS": Self.steps.joined(separator: " "),
+        ]
+    }
+
+    func run(in root: GuestRoot) async throws(GuestFixFailure) -> ProgramRun {
+        let inside = "/tmp/xen2kvm-helper"
+        do {
+            guard let script = try HelperFile.read(scriptPath) else {
+                throw GuestFixFailure.refused("no guest helper \(scriptPath) for profile \(profile)")
+            }
+            try root.write(inside, script, mode: 0o755)
+        } catch let error as GuestFixFailure {
+            throw error
+        } catch let error as GuestFixError {
+            throw .edit(error)
+        } catch {
+            throw .refused("cannot read the guest helper \(scriptPath): \(error)")
+        }
+        defer { try? root.remove(inside) }
+        do {
+            var run = try await session.run("/bin/sh", [inside], environment: environment)
+            run.program = scriptPath
+            return run
+        } catch {
+            throw .session(error)
+        }
+    }
+}
+
+/// Reads a host file (the helper script) whole.
+enum HelperFile {
+    static func read(_ path: String) throws -> String? {
+        guard let file = fopen(path, "r") else { return nil }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = fread(&buffer, 1, buffer.count, file)
+            if count == 0 { break }
+            bytes += buffer.prefix(count)
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+/// Without udev the host's names (/dev/loopNpM) could leak into grub.cfg or fstab through a
+/// guest program; a converted guest must never carry them.
+enum HostNameCheck {
+    static let files = ["/boot/grub/grub.cfg", "/boot/grub2/grub.cfg", "/etc/fstab", "/boot/grub/menu.lst"]
+
+    static func leaks(in root: GuestRoot) throws(GuestFixFailure) -> [String] {
+        var found: [String] = []
+        for file in files {
+            let text: String?
+            do {
+                text = try root.read(file)
+            } catch {
+                throw .edit(error)
+            }
+            if let text, text.contains("/dev/loop") { found.append("\(file) names a /dev/loop device") }
+        }
+        return found
+    }
+}
