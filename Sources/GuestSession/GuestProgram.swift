@@ -34,13 +34,24 @@ extension GuestSession {
         ]
         for (key, value) in extra { environment[Environment.Key(stringLiteral: key)] = value }
         let started = ContinuousClock.now
-        // Inside the new namespaces: /proc for the new pid namespace, /sys for the new network
-        // namespace, then the chroot. The mounts vanish with the namespace.
-        let inside = "mount -t sysfs -o nosuid,nodev,noexec sysfs \"$0/sys\" && exec chroot \"$0\" \"$@\""
+        // Inside the new namespaces (private copies of the mounts), before the chroot:
+        //  1. mount partition 1 again on the guest root under the relative name "dev/vda1" from
+        //     the session directory, so /proc/self/mountinfo says dev/vda1 — which grub-probe
+        //     canonicalises to /dev/vda1 in the chroot (the host's /dev/loopNpM would leak or fail);
+        //  2. bind the private /dev onto the guest's /dev, mount /proc (this pid namespace) and
+        //     /sys (this network namespace); then chroot. Everything vanishes with the namespace.
+        let inside = """
+            cd "$0" || exit 70
+            umount -l root && mount --no-canonicalize dev/vda1 root || exit 71
+            mount --rbind dev root/dev || exit 72
+            mount -t proc -o nosuid,nodev,noexec proc root/proc || exit 73
+            mount -t sysfs -o nosuid,nodev,noexec sysfs root/sys || exit 74
+            exec chroot root "$@"
+            """
         let command =
             [
-                "--mount", "--pid", "--fork", "--net", "--ipc", "--uts", "--kill-child", "--mount-proc=\(root)/proc",
-                "/bin/sh", "-c", inside, root, program,
+                "--mount", "--pid", "--fork", "--net", "--ipc", "--uts", "--kill-child", "/bin/sh", "-c", inside,
+                directory, program,
             ] + arguments
         let status: Int32
         let output: String

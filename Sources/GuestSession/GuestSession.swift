@@ -94,17 +94,18 @@ public final class GuestSession {
     /// Makes the mounted guest ready for its own programs: private /dev with the KVM names,
     /// /proc and /sys. Idempotent.
     public func prepareForPrograms() throws(GuestSessionError) {
-        guard !mounts.contains("\(root)/dev") else { return }
+        guard !mounts.contains(devDirectory) else { return }
         let uuid = partitions.first { $0.number == 1 }.flatMap { try? ExtFilesystem(path: $0.device).facts().uuid }
         let diskRdev = LoopDevices.readSmallFile("/sys/class/block/\(loopName)/dev").flatMap(LoopDevices.parseDevNumber)
         guard let diskRdev else { throw .setup("the kernel shows no \(loopName)") }
+        // Built beside the guest root, not in it: each program's namespace binds it onto the
+        // guest's /dev (see `run`), and the guest's own /dev directory is never touched.
         try PrivateDev.build(
-            in: root, diskRdev: diskRdev, partitions: partitions, filesystemUUID: uuid, mounts: &mounts)
-        // /proc and /sys are mounted inside each program's namespaces (see `run`), so they show
-        // the program's own pids and network, not the host's.
-        _ = mkdir("\(root)/proc", 0o555)
-        _ = mkdir("\(root)/sys", 0o555)
+            at: devDirectory, diskRdev: diskRdev, partitions: partitions, filesystemUUID: uuid, mounts: &mounts)
     }
+
+    /// The private /dev, on the host side.
+    var devDirectory: String { "\(directory)/dev" }
 
     var loopName: String { loopDevice.split(separator: "/").last.map(String.init) ?? loopDevice }
 

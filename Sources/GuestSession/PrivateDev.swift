@@ -14,12 +14,11 @@ enum PrivateDev {
         ("urandom", 1, 9, 0o666), ("tty", 5, 0, 0o666), ("console", 5, 1, 0o600),
     ]
 
-    /// Mounts and fills `root`/dev. The mounts are recorded in `mounts` for teardown.
+    /// Mounts a tmpfs at `dev` and fills it. The mounts are recorded in `mounts` for teardown.
     static func build(
-        in root: String, diskRdev: UInt64, partitions: [SessionPartition], filesystemUUID: String?,
+        at dev: String, diskRdev: UInt64, partitions: [SessionPartition], filesystemUUID: String?,
         mounts: inout [String]
     ) throws(GuestSessionError) {
-        let dev = "\(root)/dev"
         _ = mkdir(dev, 0o755)
         try mountOrThrow("tmpfs", dev, type: "tmpfs", options: "mode=0755,size=16m", flags: UInt(MS_NOSUID | MS_NOEXEC))
         mounts.append(dev)

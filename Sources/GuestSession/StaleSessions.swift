@@ -19,6 +19,7 @@ enum StaleSessions {
     static func forget(_ directory: String) {
         _ = unlink("\(directory)/loop")
         _ = rmdir("\(directory)/root")
+        _ = rmdir("\(directory)/dev")
         _ = rmdir(directory)
     }
 

@@ -5,7 +5,11 @@ import HostSystem
 
 /// The options `fix` and `convert` share.
 struct FixFlags: ParsableArguments {
-    @Option(help: "Guest profile: auto, centos5, centos6, centos7, debian or none (auto: from inspection).")
+    @Option(
+        help: """
+            Guest profile: auto, centos5, centos6, centos7, debian or none (auto: from inspection), or the \
+            path of your own guest helper script (see the README's helper contract).
+            """)
     var profile = "auto"
 
     @Option(
@@ -22,8 +26,9 @@ struct FixFlags: ParsableArguments {
     var helpers: [String] = []
 
     func validate() throws {
-        guard Profile.all.contains(profile) else {
-            throw ValidationError("--profile \(profile): use one of \(Profile.all.joined(separator: ", "))")
+        guard Profile.all.contains(profile) || (profile.contains("/") && access(profile, R_OK) == 0) else {
+            throw ValidationError(
+                "--profile \(profile): use one of \(Profile.all.joined(separator: ", ")) or a readable helper script")
         }
         for map in maps where map.split(separator: "=").count != 2 {
             throw ValidationError("--map \(map): write XEN=KVM, e.g. xvdc=vdb")
