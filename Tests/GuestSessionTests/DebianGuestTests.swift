@@ -1,0 +1,61 @@
+import Foundation
+import Inspection
+import TestSupport
+import Testing
+
+/// A real Debian 12 guest, laid out as a Xen PV guest (bare ext4, fstab on /dev/xvda1,
+/// console=hvc0, grub-pc installed on no disk), converted with the guest fixes on: the helper
+/// rebuilds its initrd and installs grub into the new disk, and nothing is left attached.
+@Suite(.serialized) struct DebianGuestTests {
+    /// The cached debootstrap (scripts/make-debian-guest), as a bare ext4 image.
+    static func xenGuestImage(_ dir: TemporaryDirectory) async throws -> String {
+        let made = try await Command.check("\(Fixtures.packageRoot)/scripts/make-debian-guest", [])
+        let root = made.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let image = dir.file("debian12-xen.img")
+        try await Command.check("mke2fs", ["-q", "-F", "-t", "ext4", "-d", root, image, "2G"])
+        return image
+    }
+
+    @Test func helpersRebuildTheInitrdAndInstallGrub() async throws {
+        guard TestEnvironment.require(root: true, tools: ["debootstrap", "mke2fs", "losetup", "unshare"]) else {
+            return
+        }
+        let dir = try TemporaryDirectory(prefix: "xen2kvm-debian")
+        let source = try await Self.xenGuestImage(dir)
+        let before = try await sha256(source)
+        let target = dir.file("debian12-kvm.img")
+
+        let run = try await Xen2KVMBinary.run(["convert", "--json", source, target])
+        #expect(run.status == 0, "\(run.stderr)")
+        let object = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+        let fixes = try #require(object?["fixes"] as? [String: Any])
+        #expect(fixes["profile"] as? String == "debian")
+        let programs = (fixes["programs"] as? [[String: Any]]) ?? []
+        #expect(programs.count == 1 && programs.first?["exitStatus"] as? Int == 0, "\(programs)")
+
+        // The new initrd carries virtio; the Xen-era one is kept.
+        let report = try Inspector.inspect(target)
+        let kernel = try #require(report.guest?.kernels.first)
+        #expect(kernel.initrdHasVirtio == true)
+        #expect(
+            report.findings.allSatisfy { !["xvd-in-fstab", "xen-console"].contains($0.code) }, "\(report.findings)")
+
+        // grub's boot code is in the MBR; its config names no host device and boots on ttyS0.
+        let sector = try FileHandle(forReadingFrom: URL(fileURLWithPath: target)).read(upToCount: 512) ?? Data()
+        #expect(String(decoding: sector, as: UTF8.self).contains("GRUB"))
+        #expect(sector.prefix(440).contains { $0 != 0 })
+        let text = try await Command.check(
+            "debugfs", ["-R", "cat /boot/grub/grub.cfg", "\(target)?offset=1048576"]
+        ).stdout
+        #expect(!text.contains("/dev/loop"))
+        #expect(text.contains("console=ttyS0,115200"))
+        let boot = try await Command.check("debugfs", ["-R", "ls /boot", "\(target)?offset=1048576"]).stdout
+        #expect(boot.contains(".xen2kvm"), "the old initrd was not kept: \(boot)")
+
+        let loops = try await Command.check("losetup", ["-a"]).stdout
+        #expect(!loops.contains(dir.path), "\(loops)")
+        let mounts = try String(contentsOfFile: "/proc/mounts", encoding: .utf8)
+        #expect(!mounts.contains("/run/xen2kvm/"))
+        #expect(try await sha256(source) == before)
+    }
+}
