@@ -9,11 +9,17 @@ public struct FixContext: Sendable {
     public var deviceMap: [String: String]
     /// The profile the edits serve: "centos5", "centos6", "centos7", "debian", "none".
     public var profile: String
+    /// The converted disk's partition table, "mbr" or "gpt" (grub2 names partitions by it).
+    public var partitionTable: String
 
-    public init(guest: GuestReport, deviceMap: [String: String] = ["xvdb": "vdb"], profile: String) {
+    public init(
+        guest: GuestReport, deviceMap: [String: String] = ["xvdb": "vdb"], profile: String,
+        partitionTable: String = "mbr"
+    ) {
         self.guest = guest
         self.deviceMap = deviceMap
         self.profile = profile
+        self.partitionTable = partitionTable
     }
 }
 

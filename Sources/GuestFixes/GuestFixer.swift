@@ -72,7 +72,8 @@ public enum GuestFixer {
         }
         var map = ["xvdb": "vdb"]
         for (xen, kvm) in options.deviceMap { map[xen] = kvm }
-        let context = FixContext(guest: guest, deviceMap: map, profile: profile)
+        let context = FixContext(
+            guest: guest, deviceMap: map, profile: profile, partitionTable: session.partitionTable.rawValue)
         let changes: [FileChange]
         do {
             changes = try GuestEdits.plan(root, context: context)

@@ -21,6 +21,8 @@ public final class GuestSession {
     /// Where partition 1 (the guest's root filesystem) is mounted on the host.
     public let root: String
     public private(set) var partitions: [SessionPartition] = []
+    /// The disk's partition table kind.
+    public private(set) var partitionTable: TableKind = .mbr
     let directory: String
     private var mounts: [String] = []
     private var closed = false
@@ -54,6 +56,7 @@ public final class GuestSession {
         let session = GuestSession(disk: disk, loopDevice: loop, readOnly: readOnly, directory: directory)
         do {
             session.partitions = try PartitionNodes.add(to: loop, table: table)
+            session.partitionTable = table.kind
             try await session.mountRoot()
             return session
         } catch {

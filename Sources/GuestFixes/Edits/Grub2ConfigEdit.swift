@@ -5,8 +5,8 @@
 /// - `linux`, `linux16`, `linuxefi` lines get the command-line edits of `KernelArguments`
 ///   (root=/dev/vda1, the serial console instead of hvc0/xvc0, no xencons=).
 /// - `hd0`, which for pygrub named the partitionless Xen disk (`set root='hd0'`,
-///   `--hint='hd0'`, `(hd0)/boot/…`), becomes `hd0,msdos1`: the filesystem is now partition 1
-///   of an MBR-partitioned disk.
+///   `--hint='hd0'`, `(hd0)/boot/…`), becomes `hd0,msdos1` (`hd0,gpt1` on a GPT disk): the
+///   filesystem is now partition 1.
 ///
 /// Comments stay as they are; a grub.cfg reachable under two names is edited once.
 public struct Grub2ConfigEdit: GuestEdit {
@@ -15,18 +15,23 @@ public struct Grub2ConfigEdit: GuestEdit {
 
     static let configs = ["/boot/grub2/grub.cfg", "/boot/grub/grub.cfg"]
     static let linuxCommands: Set<String> = ["linux", "linux16", "linuxefi"]
-    static let partition = "msdos1"
+    /// grub2's name for partition 1 under the disk's partition table.
+    static func partitionName(_ table: String) -> String { table == "gpt" ? "gpt1" : "msdos1" }
 
     public func changes(in root: GuestRoot, context: FixContext) throws(GuestFixError) -> [FileChange] {
         let mapping = DeviceMapping(context)
         var result: [FileChange] = []
         for path in try ConfigFiles.distinct(Self.configs, in: root) {
-            result += try rewrite(path, in: root) { text in Self.edit(text, mapping: mapping) }
+            result += try rewrite(path, in: root) { text in
+                Self.edit(text, mapping: mapping, partition: Self.partitionName(context.partitionTable))
+            }
         }
         return result
     }
 
-    static func edit(_ text: String, mapping: DeviceMapping) -> (text: String, summary: [String]) {
+    static func edit(_ text: String, mapping: DeviceMapping, partition: String = "msdos1") -> (
+        text: String, summary: [String]
+    ) {
         var lines = TextLines.split(text)
         var summary: [String] = []
         for index in lines.indices where !TextLines.isCommentOrBlank(lines[index]) {
@@ -38,7 +43,7 @@ public struct Grub2ConfigEdit: GuestEdit {
                 line = words.text(before: 2) + arguments.text
                 changes += arguments.changes
             }
-            let (withPartition, count) = namingPartition(line)
+            let (withPartition, count) = namingPartition(line, partition: partition)
             if count > 0 {
                 line = withPartition
                 changes.append("hd0 → hd0,\(partition)" + (count > 1 ? " (\(count)×)" : ""))
@@ -52,8 +57,8 @@ public struct Grub2ConfigEdit: GuestEdit {
     }
 
     /// Every `hd0` standing for the whole disk (between quotes, parentheses, after `=` or a
-    /// blank, and not already followed by a partition) gets `,msdos1`.
-    static func namingPartition(_ line: String) -> (text: String, count: Int) {
+    /// blank, and not already followed by a partition) gets `,<partition>`.
+    static func namingPartition(_ line: String, partition: String = "msdos1") -> (text: String, count: Int) {
         var result = ""
         var count = 0
         var rest = Substring(line)
