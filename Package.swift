@@ -111,7 +111,7 @@ let package = Package(
         .testTarget(name: "InspectionTests", dependencies: ["Inspection", "TestSupport"]),
         .testTarget(
             name: "ConversionTests", dependencies: ["Conversion", "PartitionTable", "ExtFS", "TestSupport", "xen2kvm"]),
-        .testTarget(name: "GuestFixesTests", dependencies: ["GuestFixes", "Inspection", "TestSupport"]),
+        .testTarget(name: "GuestFixesTests", dependencies: ["GuestFixes", "Inspection", "TestSupport", "xen2kvm"]),
         .testTarget(name: "GuestSessionTests", dependencies: ["GuestSession", "TestSupport", "Conversion", "xen2kvm"]),
         .testTarget(name: "CLITests", dependencies: ["xen2kvm", "TestSupport"]),
     ]

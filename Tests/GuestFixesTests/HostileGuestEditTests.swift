@@ -133,3 +133,29 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: setup.host + "/etc/dracut.conf.d") == [])
     }
 }
+
+/// The same hostile guest in full mode: converted to a disk, then `xen2kvm fix` runs the
+/// edits and the guest helper in the chroot. The host directory stays byte for byte.
+@Suite struct HostileGuestFullModeTests {
+    @Test func fullFixLeavesHostFilesAlone() async throws {
+        guard TestEnvironment.require(root: true, tools: ["mke2fs", "losetup", "busybox", "unshare"]) else { return }
+        let setup = try HostileGuestEditTests.makeHostileGuest()
+        // A real shell, so the guest helper does run (and fails on the missing EL tools).
+        try FileManager.default.createDirectory(atPath: setup.guest + "/bin", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: "/bin/busybox", toPath: setup.guest + "/bin/sh")
+        let hostBefore = try treeSnapshot(setup.host)
+        let source = setup.directory.file("hostile.img")
+        try await Command.check("mke2fs", ["-q", "-F", "-t", "ext4", "-d", setup.guest, source, "32M"])
+        let disk = setup.directory.file("hostile-kvm.img")
+        let copied = try await Xen2KVMBinary.run(["convert", "--no-fix", "--quiet", source, disk])
+        #expect(copied.status == 0, "\(copied.stderr)")
+
+        let fixed = try await Xen2KVMBinary.run(["fix", disk])
+        #expect(fixed.status != 0, "the helper cannot succeed without mkinitrd/dracut: \(fixed.stdout)")
+        #expect(try treeSnapshot(setup.host) == hostBefore, "a host file changed")
+        let loops = try await Command.check("losetup", ["-a"]).stdout
+        #expect(!loops.contains(disk), "\(loops)")
+        let mounts = try String(contentsOfFile: "/proc/mounts", encoding: .utf8)
+        #expect(!mounts.contains("/run/xen2kvm/"))
+    }
+}
