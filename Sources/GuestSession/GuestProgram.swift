@@ -38,11 +38,13 @@ extension GuestSession {
         //  1. mount partition 1 again on the guest root under the relative name "dev/vda1" from
         //     the session directory, so /proc/self/mountinfo says dev/vda1 — which grub-probe
         //     canonicalises to /dev/vda1 in the chroot (the host's /dev/loopNpM would leak or fail);
-        //  2. bind the private /dev onto the guest's /dev, mount /proc (this pid namespace) and
+        //  2. bind the private /dev onto the guest's /dev (made if the guest lacks the mount
+        //     points, as every real Linux guest has them), mount /proc (this pid namespace) and
         //     /sys (this network namespace); then chroot. Everything vanishes with the namespace.
         let inside = """
             cd "$0" || exit 70
             umount -l root && mount --no-canonicalize dev/vda1 root || exit 71
+            mkdir -p root/dev root/proc root/sys
             mount --rbind dev root/dev || exit 72
             mount -t proc -o nosuid,nodev,noexec proc root/proc || exit 73
             mount -t sysfs -o nosuid,nodev,noexec sysfs root/sys || exit 74
