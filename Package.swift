@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "Conversion", targets: ["Conversion"]),
         .library(name: "GuestFixes", targets: ["GuestFixes"]),
         .library(name: "GuestSession", targets: ["GuestSession"]),
+        .library(name: "BootCheck", targets: ["BootCheck"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -89,11 +90,18 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
             ]),
+        // Boot a disk under QEMU on a snapshot and follow the serial console.
+        .target(
+            name: "BootCheck",
+            dependencies: [
+                "HostSystem",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ]),
         // The CLI: parsing and printing only.
         .executableTarget(
             name: "xen2kvm",
             dependencies: [
-                "Inspection", "Conversion", "HostSystem", "GuestFixes",
+                "Inspection", "Conversion", "HostSystem", "GuestFixes", "BootCheck",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -113,6 +121,7 @@ let package = Package(
             name: "ConversionTests", dependencies: ["Conversion", "PartitionTable", "ExtFS", "TestSupport", "xen2kvm"]),
         .testTarget(name: "GuestFixesTests", dependencies: ["GuestFixes", "Inspection", "TestSupport", "xen2kvm"]),
         .testTarget(name: "GuestSessionTests", dependencies: ["GuestSession", "TestSupport", "Conversion", "xen2kvm"]),
+        .testTarget(name: "BootCheckTests", dependencies: ["BootCheck"]),
         .testTarget(name: "CLITests", dependencies: ["xen2kvm", "TestSupport"]),
     ]
 )

@@ -19,5 +19,5 @@ struct Xen2KVM: AsyncParsableCommand {
             Exit status: 0 done; 1 failed (inspect: the source cannot be read or is not a
             Linux disk); 2 convert refused, nothing written; 130 interrupted; 64 bad usage.
             """,
-        subcommands: [InspectCommand.self, ConvertCommand.self, FixCommand.self])
+        subcommands: [InspectCommand.self, ConvertCommand.self, FixCommand.self, BootCheckCommand.self])
 }

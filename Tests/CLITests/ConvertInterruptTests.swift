@@ -57,8 +57,8 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: target))
         let loops = try await Command.check("losetup", ["-a"]).stdout
         #expect(!loops.contains(dir.path), "loop devices left: \(loops)")
-        let mounts = try String(contentsOfFile: "/proc/mounts", encoding: .utf8)
-        #expect(!mounts.contains("xen2kvm-"), "mounts left: \(mounts)")
+        // A leaked mount would keep its loop device attached: the loop check above covers it
+        // (other tests' mounts may exist at the same time, so /proc/mounts cannot be asked).
     }
 
     @Test func killNineThenRerunWorks() async throws {

@@ -155,7 +155,7 @@ import Testing
         #expect(try treeSnapshot(setup.host) == hostBefore, "a host file changed")
         let loops = try await Command.check("losetup", ["-a"]).stdout
         #expect(!loops.contains(disk), "\(loops)")
-        let mounts = try String(contentsOfFile: "/proc/mounts", encoding: .utf8)
-        #expect(!mounts.contains("/run/xen2kvm/"))
+        // A leaked mount keeps its loop device attached, which the loop check sees; other
+        // tests' sessions may be mounted at the same time.
     }
 }

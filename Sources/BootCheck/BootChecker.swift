@@ -1,0 +1,209 @@
+import HostSystem
+import Subprocess
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// What `boot-check` asked for.
+public struct BootOptions: Sendable {
+    public enum Accelerator: String, Sendable, Codable, CaseIterable {
+        case auto, kvm, tcg
+    }
+
+    public var disk: String
+    public var timeoutSeconds: Double = 300
+    public var accelerator: Accelerator = .auto
+    public var memoryMiB = 1024
+    /// Extra disks attached after DISK (vdb, vdc …), also on snapshots.
+    public var extraDisks: [String] = []
+    /// How long KVM gets to show the kernel running before auto falls back to TCG.
+    public var probeSeconds: Double = 25
+    /// Where the serial console is written; nil: a file in $TMPDIR.
+    public var consoleLog: String?
+
+    public init(disk: String) { self.disk = disk }
+}
+
+/// How a boot went.
+public struct BootResult: Sendable, Codable {
+    public var stage: BootStage
+    public var failure: BootFailure?
+    public var booted: Bool { stage == .login }
+    public var accelerator: BootOptions.Accelerator
+    /// Why this accelerator was used.
+    public var acceleratorReason: String
+    public var seconds: Double
+    public var consoleLog: String
+    /// The last console lines, escape sequences removed.
+    public var lastLines: [String]
+}
+
+/// Boots a disk headless under QEMU on a copy-on-write snapshot (the disk is never written)
+/// and follows the serial console until a login prompt, a failure, or the timeout.
+public enum BootChecker {
+    public static func run(_ options: BootOptions) async throws(HostError) -> BootResult {
+        let log = options.consoleLog ?? temporaryLog()
+        switch options.accelerator {
+        case .tcg:
+            return try await boot(options, accel: .tcg, reason: "asked for (--accel tcg)", log: log, limit: nil)
+        case .kvm:
+            return try await boot(options, accel: .kvm, reason: "asked for (--accel kvm)", log: log, limit: nil)
+        case .auto:
+            guard access("/dev/kvm", R_OK | W_OK) == 0 else {
+                return try await boot(options, accel: .tcg, reason: "no usable /dev/kvm", log: log, limit: nil)
+            }
+            // /dev/kvm existing proves nothing: boot with KVM for a short while and keep it only
+            // when the guest gets past the kernel's start (here it hangs after "Probing EDD").
+            let probe = try await boot(options, accel: .kvm, reason: "probe", log: log, limit: options.probeSeconds)
+            if probe.booted || (probe.stage > .kernel && probe.failure == nil) {
+                return try await boot(
+                    options, accel: .kvm,
+                    reason: "a \(Int(options.probeSeconds)) s KVM probe boot reached \(probe.stage)", log: log,
+                    limit: nil)
+            }
+            if probe.failure != nil && probe.failure != .qemuFailed && probe.failure != .timeout {
+                var result = probe
+                result.acceleratorReason = "KVM works far enough to show the failure"
+                return result
+            }
+            let why =
+                probe.failure == .qemuFailed
+                ? "QEMU stopped under KVM (\(probe.lastLines.last ?? "no output"))"
+                : "under KVM the boot stopped at \"\(probe.stage)\" within \(Int(options.probeSeconds)) s"
+            return try await boot(options, accel: .tcg, reason: "\(why): using TCG", log: log, limit: nil)
+        }
+    }
+
+    static func temporaryLog() -> String {
+        let directory = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
+        return "\(directory)/xen2kvm-boot-\(getpid())-\(Int(time(nil))).log"
+    }
+
+    static func qemuArguments(_ options: BootOptions, accel: BootOptions.Accelerator, log: String) -> [String] {
+        var arguments = [
+            "-machine", "pc,accel=\(accel.rawValue)", "-m", "\(options.memoryMiB)", "-smp", "1",
+            "-display", "none", "-vga", "none", "-monitor", "none", "-no-reboot", "-serial", "file:\(log)",
+            // SeaBIOS mirrors its messages to the serial port named in this fw_cfg file (0x3f8,
+            // little-endian), so the firmware stage and "not a bootable disk" are visible.
+            "-fw_cfg", "name=etc/sercon-port,file=\(log).sercon", "-nic", "none",
+        ]
+        for (index, disk) in ([options.disk] + options.extraDisks).enumerated() {
+            arguments += [
+                "-drive",
+                "file=\(disk),if=virtio,format=raw,snapshot=on,index=\(index)" + (index == 0 ? ",media=disk" : ""),
+            ]
+        }
+        if accel == .kvm { arguments += ["-cpu", "max"] }
+        return arguments
+    }
+
+    /// One boot: QEMU runs until login, failure, `limit` (a probe) or the timeout; always killed.
+    static func boot(
+        _ options: BootOptions, accel: BootOptions.Accelerator, reason: String, log: String, limit: Double?
+    ) async throws(HostError) -> BootResult {
+        _ = unlink(log)
+        writeSerconPort(to: "\(log).sercon")
+        defer { _ = unlink("\(log).sercon") }
+        let started = ContinuousClock.now
+        let deadline = limit ?? options.timeoutSeconds
+        var outcome: (BootStage, BootFailure?, String) = (.none, nil, "")
+        do {
+            let result = try await Subprocess.run(
+                .name("qemu-system-x86_64"), arguments: Arguments(qemuArguments(options, accel: accel, log: log)),
+                environment: .inherit.updating(["PATH": "/usr/bin:/bin:/usr/sbin:/sbin"]),
+                input: .none, output: .discarded, error: .string(limit: 64 << 10)
+            ) { execution in
+                defer { try? execution.send(signal: .kill) }
+                while true {
+                    try await Task.sleep(for: .milliseconds(250))
+                    let text = ConsoleText.read(log)
+                    let (stage, failure) = ConsoleReader.read(text)
+                    outcome = (stage, failure, text)
+                    if stage == .login || failure != nil { return }
+                    if Cancellation.signal != nil { return }
+                    if seconds(since: started) > deadline {
+                        outcome.1 = limit == nil ? .timeout : nil
+                        return
+                    }
+                    if !ProcessState.isRunning(execution.processIdentifier.value) {
+                        outcome.1 = outcome.1 ?? .qemuFailed
+                        return
+                    }
+                }
+            }
+            if outcome.1 == .qemuFailed, !result.standardError.isEmpty {
+                outcome.2 += "\n" + result.standardError
+            }
+        } catch {
+            throw .failed("cannot run qemu-system-x86_64 (Debian package qemu-system-x86): \(error)")
+        }
+        try Cancellation.check("the boot check")
+        if limit != nil && outcome.1 == nil && outcome.0 != .login { outcome.1 = .timeout }
+        return BootResult(
+            stage: outcome.0, failure: outcome.0 == .login ? nil : outcome.1, accelerator: accel,
+            acceleratorReason: reason, seconds: seconds(since: started), consoleLog: log,
+            lastLines: ConsoleText.lastLines(outcome.2, count: 15))
+    }
+
+    static func writeSerconPort(to path: String) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { return }
+        let port: [UInt8] = [0xF8, 0x03]
+        _ = port.withUnsafeBytes { write(fd, $0.baseAddress, 2) }
+        close(fd)
+    }
+
+    static func seconds(since start: ContinuousClock.Instant) -> Double {
+        let elapsed = ContinuousClock.now - start
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    }
+}
+
+/// The console log as text, without terminal escape sequences.
+enum ConsoleText {
+    static func read(_ path: String) -> String {
+        LoopDevices.readSmallFileLarge(path) ?? ""
+    }
+
+    static func lastLines(_ text: String, count: Int) -> [String] {
+        let clean = stripEscapes(text)
+        return clean.split(whereSeparator: \.isNewline).map(String.init).filter {
+            !$0.trimmingCharacters(in: " ").isEmpty
+        }.suffix(count).map { $0 }
+    }
+
+    /// Removes ANSI CSI sequences (ESC [ … letter) that grub and systemd draw with.
+    static func stripEscapes(_ text: String) -> String {
+        var out = ""
+        var iterator = text.unicodeScalars.makeIterator()
+        while let scalar = iterator.next() {
+            guard scalar == "\u{1B}" else {
+                out.unicodeScalars.append(scalar)
+                continue
+            }
+            guard let next = iterator.next(), next == "[" else { continue }
+            while let c = iterator.next(), !(("@"..."~").contains(c)) {}
+        }
+        return out
+    }
+}
+
+/// Whether a child is still running (a zombie is not: it exited and waits to be reaped).
+enum ProcessState {
+    static func isRunning(_ pid: pid_t) -> Bool {
+        guard let stat = LoopDevices.readSmallFile("/proc/\(pid)/stat") else { return false }
+        guard let close = stat.lastIndex(of: ")") else { return false }
+        let state = stat[stat.index(close, offsetBy: 2)...].first
+        return state != "Z" && state != "X"
+    }
+}
+
+extension String {
+    fileprivate func trimmingCharacters(in set: String) -> String {
+        var text = Substring(self)
+        while let first = text.first, set.contains(first) { text = text.dropFirst() }
+        while let last = text.last, set.contains(last) { text = text.dropLast() }
+        return String(text)
+    }
+}

@@ -1,0 +1,33 @@
+import Testing
+
+@testable import BootCheck
+
+/// The console reader tells the stage and the failure from what real boots print.
+@Suite struct ConsoleReaderTests {
+    @Test func stagesInOrder() {
+        #expect(ConsoleReader.read("").stage == .none)
+        #expect(ConsoleReader.read("SeaBIOS (version 1.16)\r\nBooting from Hard Disk...").stage == .firmware)
+        #expect(ConsoleReader.read("GNU GRUB  version 2.06").stage == .bootloader)
+        #expect(ConsoleReader.read("GNU GRUB\nLoading Linux 6.1.0-26-amd64 ...").stage == .kernel)
+        #expect(ConsoleReader.read("Loading Linux\nLoading, please wait...").stage == .initramfs)
+        #expect(ConsoleReader.read("/dev/vda1: clean, 14183/131072 files").stage == .rootMounted)
+        let login = ConsoleReader.read("Debian GNU/Linux 12 xenguest ttyS0\n\nxenguest login: ")
+        #expect(login.stage == .login && login.failure == nil)
+    }
+
+    @Test func failuresAreRecognised() {
+        #expect(ConsoleReader.read("SeaBIOS\nBoot failed: not a bootable disk").failure == .noBootableDisk)
+        #expect(ConsoleReader.read("GNU GRUB\nerror: no such partition.\ngrub rescue> ").failure == .grubError)
+        #expect(ConsoleReader.read("Booting 'CentOS'\n\nError 22: No such partition").failure == .grubError)
+        #expect(ConsoleReader.read("Linux version 6.1\nKernel panic - not syncing: VFS").failure == .kernelPanic)
+        let rescue =
+            "Loading, please wait...\nGave up waiting for root file system device.\nALERT!  /dev/xvda1 does not exist.\n(initramfs) "
+        #expect(ConsoleReader.read(rescue).failure == .rootNotFound)
+        #expect(ConsoleReader.read("Loading Linux\nLoading, please wait...").failure == nil)
+    }
+
+    @Test func escapeSequencesAreRemovedFromTheLastLines() {
+        let lines = ConsoleText.lastLines("\u{1B}[2J\u{1B}[1;1HGNU GRUB\r\n\u{1B}[0mBooting `Debian'\r\n", count: 5)
+        #expect(lines == ["GNU GRUB", "Booting `Debian'"])
+    }
+}
