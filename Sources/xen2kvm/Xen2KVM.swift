@@ -8,16 +8,20 @@ struct Xen2KVM: AsyncParsableCommand {
         discussion: """
             xen2kvm reads a Xen guest's disk (an image file or a block device such as an LVM volume)
             without mounting it and never writes it: the source is always opened read-only.
-            `inspect` tells what the guest needs; `convert` builds the partitioned KVM disk.
+            `inspect` tells what the guest needs; `convert` builds the partitioned KVM disk and fixes
+            the guest; `fix` fixes an already converted disk; `boot-check` boots it under QEMU.
 
             Examples:
               xen2kvm inspect /dev/vg0/xen-web01-disk
               xen2kvm inspect web01.img --json | jq .findings
               xen2kvm convert /dev/vg0/xen-web01-disk web01-kvm.img --dry-run
               xen2kvm convert /dev/vg0/xen-web01-disk /dev/vg1/kvm-web01 --dos-compat
+              xen2kvm fix web01-kvm.img --dry-run
+              xen2kvm boot-check web01-kvm.img
 
             Exit status: 0 done; 1 failed (inspect: the source cannot be read or is not a
-            Linux disk); 2 convert refused, nothing written; 130 interrupted; 64 bad usage.
+            Linux disk; boot-check: no login prompt); 2 refused, nothing written; 130
+            interrupted; 64 bad usage.
             """,
         subcommands: [InspectCommand.self, ConvertCommand.self, FixCommand.self, BootCheckCommand.self])
 }

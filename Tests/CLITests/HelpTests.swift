@@ -5,14 +5,10 @@ import Testing
     @Test func helpListsWhatExistsWithExamples() async throws {
         let result = try await Xen2KVMBinary.run(["--help"])
         #expect(result.status == 0)
-        #expect(result.stdout.contains("inspect"))
-        #expect(result.stdout.contains("convert"))
-        #expect(result.stdout.contains("fix"))
-        #expect(result.stdout.contains("Examples:"))
-        // Subcommands arrive with their own issues; no placeholders before then.
-        for missing in ["boot-check"] {
-            #expect(!result.stdout.contains(missing), "help mentions \(missing)")
+        for command in ["inspect", "convert", "fix", "boot-check"] {
+            #expect(result.stdout.contains(command), "help does not list \(command)")
         }
+        #expect(result.stdout.contains("Examples:"))
     }
 
     @Test func inspectHelpExplainsSeverities() async throws {
