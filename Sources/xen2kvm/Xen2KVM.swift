@@ -6,9 +6,9 @@ struct Xen2KVM: AsyncParsableCommand {
         commandName: "xen2kvm",
         abstract: "Move powered-off Xen PV Linux guests to KVM, offline.",
         discussion: """
-            xen2kvm reads a Xen guest's disk (an image file or a block device such as an LVM volume)
-            without mounting it and never writes it: the source is always opened read-only.
-            `inspect` tells what the guest needs; `convert` builds the partitioned KVM disk and fixes
+            xen2kvm reads a Xen guest's disk (an image file or a block device such as an LVM volume) \
+            without mounting it and never writes it: the source is always opened read-only. \
+            `inspect` tells what the guest needs; `convert` builds the partitioned KVM disk and fixes \
             the guest; `fix` fixes an already converted disk; `boot-check` boots it under QEMU.
 
             Examples:
@@ -19,8 +19,8 @@ struct Xen2KVM: AsyncParsableCommand {
               xen2kvm fix web01-kvm.img --dry-run
               xen2kvm boot-check web01-kvm.img
 
-            Exit status: 0 done; 1 failed (inspect: the source cannot be read or is not a
-            Linux disk; boot-check: no login prompt); 2 refused, nothing written; 130
+            Exit status: 0 done; 1 failed (inspect: the source cannot be read or is not a \
+            Linux disk; boot-check: no login prompt); 2 refused, nothing written; 130 \
             interrupted; 64 bad usage.
             """,
         subcommands: [InspectCommand.self, ConvertCommand.self, FixCommand.self, BootCheckCommand.self])
