@@ -169,7 +169,7 @@ enum ConsoleText {
     static func lastLines(_ text: String, count: Int) -> [String] {
         let clean = stripEscapes(text)
         return clean.split(whereSeparator: \.isNewline).map(String.init).filter {
-            !$0.trimmingCharacters(in: " ").isEmpty
+            !$0.allSatisfy(\.isWhitespace)
         }.suffix(count).map { $0 }
     }
 
@@ -196,14 +196,5 @@ enum ProcessState {
         guard let close = stat.lastIndex(of: ")") else { return false }
         let state = stat[stat.index(close, offsetBy: 2)...].first
         return state != "Z" && state != "X"
-    }
-}
-
-extension String {
-    fileprivate func trimmingCharacters(in set: String) -> String {
-        var text = Substring(self)
-        while let first = text.first, set.contains(first) { text = text.dropFirst() }
-        while let last = text.last, set.contains(last) { text = text.dropLast() }
-        return String(text)
     }
 }
