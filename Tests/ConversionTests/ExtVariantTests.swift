@@ -66,6 +66,9 @@ import Testing
         #expect(copy.hash == original.hash, "copy \(copy) vs source \(original)")
         // The used-block data is what the superblock counts as used, no more, no less.
         #expect(original.bytes == facts.usedBytes)
+        // And every file reads back the same through the copy.
+        #expect(
+            try guestTreeFingerprint(target, offset: layout.partitionOffsetBytes) == guestTreeFingerprint(source))
         #expect(try await sha256(source) == before)
     }
 }
