@@ -115,12 +115,22 @@ public enum BootChecker {
                 input: .none, output: .discarded, error: .string(limit: 64 << 10)
             ) { execution in
                 defer { try? execution.send(signal: .kill) }
+                var handedToDisk: ContinuousClock.Instant?
                 while true {
                     try await Task.sleep(for: .milliseconds(250))
                     let text = ConsoleText.read(log)
                     let (stage, failure) = ConsoleReader.read(text)
                     outcome = (stage, failure, text)
                     if stage == .login || failure != nil { return }
+                    // SeaBIOS jumped to the disk's boot sector and nothing ever printed again: a
+                    // table without boot code (a bootloader prints within a second or two).
+                    if stage == .firmware && text.contains("Booting from Hard Disk") {
+                        handedToDisk = handedToDisk ?? .now
+                        if ContinuousClock.now - handedToDisk! > .seconds(20) {
+                            outcome.1 = .noBootCode
+                            return
+                        }
+                    }
                     if Cancellation.signal != nil { return }
                     if seconds(since: started) > deadline {
                         outcome.1 = limit == nil ? .timeout : nil

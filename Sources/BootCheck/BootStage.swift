@@ -32,6 +32,8 @@ public enum BootStage: Int, Sendable, Codable, Comparable, CustomStringConvertib
 /// Why a boot cannot go on.
 public enum BootFailure: String, Sendable, Codable {
     case noBootableDisk = "no bootable disk"
+    /// The firmware handed over to the disk and nothing ran: a boot sector without a bootloader.
+    case noBootCode = "no boot code on the disk (no bootloader installed)"
     case grubError = "grub error"
     case kernelPanic = "kernel panic"
     case rootNotFound = "initramfs rescue shell / root device not found"

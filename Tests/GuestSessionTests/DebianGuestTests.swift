@@ -68,5 +68,16 @@ import Testing
         #expect(original.status == 1)
         #expect(original.stdout.contains("no bootable disk"), "\(original.stdout)")
         #expect(try await sha256(source) == before, "boot-check must not write the disk")
+
+        // Converted without the fixes: partitioned, but no bootloader was installed.
+        let bare = dir.file("debian12-nofix.img")
+        let copied = try await Xen2KVMBinary.run(["convert", "--no-fix", "--quiet", source, bare])
+        #expect(copied.status == 0, "\(copied.stderr)")
+        let unfixed = try await Xen2KVMBinary.run(["boot-check", "--accel", "tcg", "--timeout", "60", "--json", bare])
+        #expect(unfixed.status == 1)
+        let unfixedResult = try JSONSerialization.jsonObject(with: Data(unfixed.stdout.utf8)) as? [String: Any]
+        #expect(
+            unfixedResult?["failure"] as? String == "no boot code on the disk (no bootloader installed)",
+            "\(unfixed.stdout)")
     }
 }
