@@ -8,7 +8,8 @@ public enum GuestEdits {
             // Bootloader and kernel command line.
             GrubLegacyEdit(), Grub2DefaultEdit(), Grub2ConfigEdit(),
             // Console, drivers, default kernel, network.
-            ConsoleEdit(), ModprobeEdit(), SysconfigKernelEdit(), InitrdModulesEdit(), NetworkEdit(),
+            ConsoleEdit(), SystemdConsoleEdit(), ModprobeEdit(), SysconfigKernelEdit(), InitrdModulesEdit(),
+            NetworkEdit(),
             // Cleanup, then the relabel marker, after every file is written.
             StaleCacheEdit(), SELinuxRelabelEdit(),
         ]
