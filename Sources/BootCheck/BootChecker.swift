@@ -166,14 +166,14 @@ public enum BootChecker {
 
     static func seconds(since start: ContinuousClock.Instant) -> Double {
         let elapsed = ContinuousClock.now - start
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return elapsed.inSeconds
     }
 }
 
 /// The console log as text, without terminal escape sequences.
 enum ConsoleText {
     static func read(_ path: String) -> String {
-        LoopDevices.readSmallFileLarge(path) ?? ""
+        HostFiles.read(path) ?? ""
     }
 
     static func lastLines(_ text: String, count: Int) -> [String] {
@@ -202,7 +202,7 @@ enum ConsoleText {
 /// Whether a child is still running (a zombie is not: it exited and waits to be reaped).
 enum ProcessState {
     static func isRunning(_ pid: pid_t) -> Bool {
-        guard let stat = LoopDevices.readSmallFile("/proc/\(pid)/stat") else { return false }
+        guard let stat = HostFiles.value("/proc/\(pid)/stat") else { return false }
         guard let close = stat.lastIndex(of: ")") else { return false }
         let state = stat[stat.index(close, offsetBy: 2)...].first
         return state != "Z" && state != "X"

@@ -110,7 +110,7 @@ public enum Converter {
         }
         let problems = try verifyTable(plan)
         finished = true
-        let seconds = max((ContinuousClock.now - started).seconds, 0.000_001)
+        let seconds = max((ContinuousClock.now - started).inSeconds, 0.000_001)
         // rsync copies files, not through the copier: count the source's used bytes.
         let copied = plan.method == .rsync ? plan.bytesToCopy : copier.bytesDone
         let written = plan.method == .rsync ? plan.bytesToCopy : copier.bytesWritten
@@ -218,12 +218,5 @@ public enum Converter {
         } catch {
             throw .failed("reading back the partition table: \(error)")
         }
-    }
-}
-
-extension Duration {
-    var seconds: Double {
-        let (whole, fraction) = components
-        return Double(whole) + Double(fraction) / 1e18
     }
 }

@@ -131,7 +131,7 @@ public enum GuestFixer {
         let elapsed = ContinuousClock.now - started
         let run = ProgramRun(
             program: helper, arguments: [device], exitStatus: result.status,
-            seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
+            seconds: elapsed.inSeconds,
             output: result.tail)
         guard result.status == 0 else { throw .helper(path: helper, status: result.status, lastLines: result.tail) }
         return run

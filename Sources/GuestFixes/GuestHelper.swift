@@ -1,4 +1,5 @@
 import GuestSession
+import HostSystem
 import Inspection
 
 #if canImport(Glibc)
@@ -40,7 +41,7 @@ struct GuestHelper {
     func run(in root: GuestRoot) async throws(GuestFixFailure) -> ProgramRun {
         let inside = "/tmp/xen2kvm-helper"
         do {
-            guard let script = try HelperFile.read(scriptPath) else {
+            guard let script = HostFiles.read(scriptPath) else {
                 throw GuestFixFailure.refused("no guest helper \(scriptPath) for profile \(profile)")
             }
             try root.write(inside, script, mode: 0o755)
@@ -49,7 +50,7 @@ struct GuestHelper {
         } catch let error as GuestFixError {
             throw .edit(error)
         } catch {
-            throw .refused("cannot read the guest helper \(scriptPath): \(error)")
+            throw .refused("cannot install the guest helper \(scriptPath): \(error)")
         }
         defer { try? root.remove(inside) }
         do {
@@ -59,22 +60,6 @@ struct GuestHelper {
         } catch {
             throw .session(error)
         }
-    }
-}
-
-/// Reads a host file (the helper script) whole.
-enum HelperFile {
-    static func read(_ path: String) throws -> String? {
-        guard let file = fopen(path, "r") else { return nil }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = fread(&buffer, 1, buffer.count, file)
-            if count == 0 { break }
-            bytes += buffer.prefix(count)
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }
 

@@ -76,7 +76,7 @@ extension GuestSession {
             throw GuestSessionError(error)
         }
         let elapsed = ContinuousClock.now - started
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.inSeconds
         let run = ProgramRun(
             program: program, arguments: arguments, exitStatus: status, seconds: seconds, output: output)
         if status != 0 && !allowFailure { throw .program(name: program, status: status, lastLines: output) }

@@ -99,7 +99,7 @@ public final class GuestSession {
     public func prepareForPrograms() throws(GuestSessionError) {
         guard !mounts.contains(devDirectory) else { return }
         let uuid = partitions.first { $0.number == 1 }.flatMap { try? ExtFilesystem(path: $0.device).facts().uuid }
-        let diskRdev = LoopDevices.readSmallFile("/sys/class/block/\(loopName)/dev").flatMap(LoopDevices.parseDevNumber)
+        let diskRdev = HostFiles.value("/sys/class/block/\(loopName)/dev").flatMap(LoopDevices.parseDevNumber)
         guard let diskRdev else { throw .setup("the kernel shows no \(loopName)") }
         // Built beside the guest root, not in it: each program's namespace binds it onto the
         // guest's /dev (see `run`), and the guest's own /dev directory is never touched.

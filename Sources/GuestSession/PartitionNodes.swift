@@ -32,7 +32,7 @@ enum PartitionNodes {
                 throw .setup("cannot add partition \(partition.index) to \(loopDevice): \(Errno(rawValue: errno))")
             }
             let name = "\(loopDevice.split(separator: "/").last!)p\(partition.index)"
-            guard let devText = LoopDevices.readSmallFile("/sys/class/block/\(name)/dev"),
+            guard let devText = HostFiles.value("/sys/class/block/\(name)/dev"),
                 let rdev = LoopDevices.parseDevNumber(devText)
             else { throw .setup("the kernel shows no \(name) after adding it") }
             let node = "/dev/\(name)"

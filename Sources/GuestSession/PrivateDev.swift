@@ -23,7 +23,9 @@ enum PrivateDev {
         try mountOrThrow("tmpfs", dev, type: "tmpfs", options: "mode=0755,size=16m", flags: UInt(MS_NOSUID | MS_NOEXEC))
         mounts.append(dev)
         for node in characterDevices {
-            try makeNode("\(dev)/\(node.name)", S_IFCHR | node.mode, makedev(node.major, node.minor))
+            try makeNode(
+                "\(dev)/\(node.name)", S_IFCHR | node.mode,
+                dev_t(DeviceNumber.make(major: node.major, minor: node.minor)))
         }
         _ = mkdir("\(dev)/pts", 0o755)
         try mountOrThrow("devpts", "\(dev)/pts", type: "devpts", options: "newinstance,ptmxmode=0666,mode=0620")
@@ -54,11 +56,5 @@ enum PrivateDev {
         guard Glibc.mount(source, target, type, flags, options) == 0 else {
             throw .setup("cannot mount \(type) on \(target): \(String(cString: strerror(errno)))")
         }
-    }
-
-    static func makedev(_ major: UInt32, _ minor: UInt32) -> dev_t {
-        let (major, minor) = (UInt64(major), UInt64(minor))
-        return dev_t(
-            ((major & 0xFFFF_F000) << 32) | ((major & 0xFFF) << 8) | ((minor & 0xFFFF_FF00) << 12) | (minor & 0xFF))
     }
 }

@@ -42,7 +42,7 @@ enum StaleSessions {
     static func release(_ directory: String) {
         let points = Mounts.all().map(\.mountPoint).filter { $0.hasPrefix(directory + "/") }
         for point in points.sorted(by: { $0.count > $1.count }) { _ = LoopMounts.unmount(point) }
-        if let loop = LoopDevices.readSmallFile("\(directory)/loop"), loop.hasPrefix("/dev/loop") {
+        if let loop = HostFiles.value("\(directory)/loop"), loop.hasPrefix("/dev/loop") {
             _ = releaseLoop(loop, partitions: Array(1...8))
         }
         forget(directory)
@@ -55,7 +55,7 @@ enum StaleSessions {
         for _ in 0..<50 {
             PartitionNodes.remove(from: loop, numbers: partitions)
             _ = LoopMounts.detach(loop)
-            if LoopDevices.readSmallFile("/sys/block/\(name)/loop/backing_file") == nil { return true }
+            if HostFiles.value("/sys/block/\(name)/loop/backing_file") == nil { return true }
             usleep(100_000)
         }
         return false

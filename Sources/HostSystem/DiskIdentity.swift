@@ -60,8 +60,8 @@ public enum LoopDevices {
                 String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
             }
             guard name.hasPrefix("loop") else { continue }
-            guard let devText = readSmallFile("/sys/block/\(name)/dev"),
-                let backing = readSmallFile("/sys/block/\(name)/loop/backing_file")
+            guard let devText = HostFiles.value("/sys/block/\(name)/dev"),
+                let backing = HostFiles.value("/sys/block/\(name)/loop/backing_file")
             else { continue }
             var info = stat()
             guard stat(backing, &info) == 0, let rdev = parseDevNumber(devText) else { continue }
@@ -78,18 +78,7 @@ public enum LoopDevices {
     public static func parseDevNumber(_ text: String) -> UInt64? {
         let parts = text.split(separator: ":").compactMap { UInt32($0) }
         guard parts.count == 2 else { return nil }
-        // glibc's makedev(): the encoding st_dev and st_rdev use.
-        let (major, minor) = (UInt64(parts[0]), UInt64(parts[1]))
-        return ((major & 0xFFFF_F000) << 32) | ((major & 0xFFF) << 8) | ((minor & 0xFFFF_FF00) << 12) | (minor & 0xFF)
-    }
-
-    public static func readSmallFile(_ path: String) -> String? {
-        guard let fd = try? FileDescriptor.open(FilePath(path), .readOnly) else { return nil }
-        defer { try? fd.close() }
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        let count = (try? buffer.withUnsafeMutableBytes { try fd.read(into: $0) }) ?? 0
-        let text = String(decoding: buffer.prefix(count), as: UTF8.self)
-        return text.trimmingCharacters(in: " \n")
+        return DeviceNumber.make(major: parts[0], minor: parts[1])
     }
 }
 
@@ -102,7 +91,7 @@ public enum Mounts {
     }
 
     public static func all() -> [Mount] {
-        guard let text = LoopDevices.readSmallFileLarge("/proc/self/mountinfo") else { return [] }
+        guard let text = HostFiles.read("/proc/self/mountinfo") else { return [] }
         return text.split(separator: "\n").compactMap { line in
             let fields = line.split(separator: " ")
             guard fields.count > 5, let rdev = LoopDevices.parseDevNumber(String(fields[2])) else { return nil }
@@ -131,30 +120,5 @@ public enum Mounts {
             }
         }
         return all().filter { devices.contains($0.rdev) }
-    }
-}
-
-extension LoopDevices {
-    /// Like readSmallFile, for files that may exceed 4 KiB (mountinfo).
-    public static func readSmallFileLarge(_ path: String) -> String? {
-        guard let fd = try? FileDescriptor.open(FilePath(path), .readOnly) else { return nil }
-        defer { try? fd.close() }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = (try? buffer.withUnsafeMutableBytes { try fd.read(into: $0) }) ?? 0
-            if count <= 0 { break }
-            bytes += buffer.prefix(count)
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-}
-
-extension String {
-    fileprivate func trimmingCharacters(in set: String) -> String {
-        var text = Substring(self)
-        while let first = text.first, set.contains(first) { text = text.dropFirst() }
-        while let last = text.last, set.contains(last) { text = text.dropLast() }
-        return String(text)
     }
 }

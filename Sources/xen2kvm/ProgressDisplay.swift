@@ -1,5 +1,6 @@
 import Conversion
 import Foundation
+import HostSystem
 import Synchronization
 
 /// Progress for people: a redrawn bar on a terminal, a line every few seconds otherwise.
@@ -41,8 +42,7 @@ final class ProgressDisplay: ProgressReporter {
     func note(_ text: String) { emit("\(text)\n") }
 
     private static func line(_ state: State, done: UInt64, now: ContinuousClock.Instant) -> String {
-        let elapsed = max((now - state.started).components.seconds, 0)
-        let seconds = Double(elapsed) + Double((now - state.started).components.attoseconds) / 1e18
+        let seconds = max((now - state.started).inSeconds, 0)
         let rate = seconds > 0 ? Double(done) / seconds : 0
         let fraction = state.total > 0 ? min(Double(done) / Double(state.total), 1) : 1
         let width = 30

@@ -275,25 +275,12 @@ enum Harness {
 
     // MARK: Devices and mounts (root)
 
-    /// Attaches `file` to a loop device (optionally read-only, at an offset, limited to
-    /// `sizeLimit` bytes) for the body, and detaches it on every path.
+    /// A loop device over `file` for the body, always detached (TestSupport's helper).
     static func withLoopDevice<T>(
         _ file: String, offset: UInt64 = 0, sizeLimit: UInt64? = nil, readOnly: Bool = false,
         _ body: (String) async throws -> T
     ) async throws -> T {
-        var arguments = ["--find", "--show", "--offset", "\(offset)"]
-        if let sizeLimit { arguments += ["--sizelimit", "\(sizeLimit)"] }
-        if readOnly { arguments.insert("--read-only", at: 0) }
-        let device = try await Command.check("losetup", arguments + [file]).stdout
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-        do {
-            let result = try await body(device)
-            try await Command.check("losetup", ["--detach", device])
-            return result
-        } catch {
-            _ = try? await Command.run("losetup", ["--detach", device])
-            throw error
-        }
+        try await TestSupport.withLoopDevice(file, offset: offset, sizeLimit: sizeLimit, readOnly: readOnly, body)
     }
 
     /// Mounts `image` with `mount -o OPTIONS` on a new directory for the body, and unmounts it

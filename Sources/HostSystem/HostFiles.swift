@@ -1,0 +1,41 @@
+import SystemPackage
+
+/// Small host files: sysfs and procfs values, mountinfo, console logs.
+public enum HostFiles {
+    /// The whole file as text, or nil when it cannot be opened.
+    public static func read(_ path: String) -> String? {
+        guard let fd = try? FileDescriptor.open(FilePath(path), .readOnly) else { return nil }
+        defer { try? fd.close() }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = (try? buffer.withUnsafeMutableBytes { try fd.read(into: $0) }) ?? 0
+            if count <= 0 { break }
+            bytes += buffer.prefix(count)
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// A one-value file ("7:0\n", a backing file path) without its surrounding blanks.
+    public static func value(_ path: String) -> String? {
+        guard let text = read(path) else { return nil }
+        let trimmed = text.drop { $0 == " " || $0 == "\n" }
+        return String(trimmed.reversed().drop { $0 == " " || $0 == "\n" }.reversed())
+    }
+}
+
+/// Device numbers as st_dev / st_rdev encode them (glibc's makedev).
+public enum DeviceNumber {
+    public static func make(major: UInt32, minor: UInt32) -> UInt64 {
+        let (major, minor) = (UInt64(major), UInt64(minor))
+        return ((major & 0xFFFF_F000) << 32) | ((major & 0xFFF) << 8) | ((minor & 0xFFFF_FF00) << 12) | (minor & 0xFF)
+    }
+}
+
+extension Duration {
+    /// The duration as a number of seconds, for reports.
+    public var inSeconds: Double {
+        let (whole, fraction) = components
+        return Double(whole) + Double(fraction) / 1e18
+    }
+}
