@@ -37,6 +37,8 @@ public struct BootResult: Sendable, Codable {
     public var consoleLog: String
     /// The last console lines, escape sequences removed.
     public var lastLines: [String]
+    /// Swap activated and warnings seen on the way.
+    public var events: BootEvents
 }
 
 /// Boots a disk headless under QEMU on a copy-on-write snapshot (the disk is never written)
@@ -153,7 +155,7 @@ public enum BootChecker {
         return BootResult(
             stage: outcome.0, failure: outcome.0 == .login ? nil : outcome.1, accelerator: accel,
             acceleratorReason: reason, seconds: seconds(since: started), consoleLog: log,
-            lastLines: ConsoleText.lastLines(outcome.2, count: 15))
+            lastLines: ConsoleText.lastLines(outcome.2, count: 15), events: BootEvents.read(outcome.2))
     }
 
     static func writeSerconPort(to path: String) {

@@ -86,7 +86,15 @@ public enum ConsoleReader {
         for (candidate, marks) in stageMarks where marks.contains(where: { text.contains($0) }) {
             stage = max(stage, candidate)
         }
-        let failure = stage == .login ? nil : failureMarks.first { $0.1.contains(where: { text.contains($0) }) }?.0
+        var failure = stage == .login ? nil : failureMarks.first { $0.1.contains(where: { text.contains($0) }) }?.0
+        // A boot sector of zeros runs wild and may hand back to the firmware, which then fails
+        // on the next device ("could not read the boot disk"): the disk had a valid signature
+        // but no bootloader.
+        if failure == .noBootableDisk && stage == .firmware && text.contains("Booting from Hard Disk")
+            && !text.contains("not a bootable disk")
+        {
+            failure = .noBootCode
+        }
         // dracut's timeout messages are only fatal when they end in a shell; a timeout
         // catches a boot that never gets further.
         if failure == .rootNotFound && text.contains("dracut-initqueue[") && !text.contains("#") { return (stage, nil) }

@@ -82,6 +82,8 @@ struct BootCheckCommand: AsyncParsableCommand {
         out += String(format: " after %.0f s\n", result.seconds)
         out += "  accelerator  \(result.accelerator.rawValue): \(result.acceleratorReason)\n"
         out += "  console log  \(result.consoleLog)\n"
+        for swap in result.events.swaps { out += "  swap         \(swap) activated\n" }
+        for warning in result.events.warnings { out += "  warning      \(warning)\n" }
         if !result.booted {
             out += "  last console lines:\n"
             for line in result.lastLines { out += "    \(line)\n" }

@@ -17,6 +17,11 @@ import Testing
 
     @Test func failuresAreRecognised() {
         #expect(ConsoleReader.read("SeaBIOS\nBoot failed: not a bootable disk").failure == .noBootableDisk)
+        let wild = "SeaBIOS\r\nBooting from Hard Disk...\r\nBoot failed: could not read the boot disk\r\n"
+        #expect(ConsoleReader.read(wild).failure == .noBootCode)
+        #expect(
+            ConsoleReader.read("Booting from Hard Disk...\nBoot failed: not a bootable disk").failure == .noBootableDisk
+        )
         #expect(ConsoleReader.read("GNU GRUB\nerror: no such partition.\ngrub rescue> ").failure == .grubError)
         #expect(ConsoleReader.read("Booting 'CentOS'\n\nError 22: No such partition").failure == .grubError)
         #expect(ConsoleReader.read("Linux version 6.1\nKernel panic - not syncing: VFS").failure == .kernelPanic)
@@ -29,5 +34,26 @@ import Testing
     @Test func escapeSequencesAreRemovedFromTheLastLines() {
         let lines = ConsoleText.lastLines("\u{1B}[2J\u{1B}[1;1HGNU GRUB\r\n\u{1B}[0mBooting `Debian'\r\n", count: 5)
         #expect(lines == ["GNU GRUB", "Booting `Debian'"])
+    }
+}
+
+/// Swap activation and warnings are read from the kernel's and systemd's console lines.
+@Suite struct BootEventsTests {
+    @Test func swapsAndWarnings() {
+        let console = """
+            [   17.405841] Adding 261116k swap on /dev/vdb1.  Priority:-2 extents:1 across:261116k FS\r
+            \u{1B}[0;32m  OK  \u{1B}[0m] Activated swap dev-vdb1.swap - /dev/vdb1.\r
+            [ TIME ] Timed out waiting for device dev-vdc1.device - /dev/vdc1.\r
+            [DEPEND] Dependency failed for dev-vdc1.swap - /dev/vdc1.\r
+            [   18.1] Adding 1048572k swap on /swapfile.  Priority:-3 extents:4 across:1100000k FS\r
+            """
+        let events = BootEvents.read(console)
+        #expect(events.swaps == ["/dev/vdb1", "/swapfile"])
+        #expect(
+            events.warnings == [
+                "[ TIME ] Timed out waiting for device dev-vdc1.device - /dev/vdc1.",
+                "[DEPEND] Dependency failed for dev-vdc1.swap - /dev/vdc1.",
+            ])
+        #expect(BootEvents.read("Adding swap on nothing\nswap on /dev/vdb1").swaps.isEmpty)
     }
 }

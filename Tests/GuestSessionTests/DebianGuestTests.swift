@@ -7,21 +7,12 @@ import Testing
 /// console=hvc0, grub-pc installed on no disk), converted with the guest fixes on: the helper
 /// rebuilds its initrd and installs grub into the new disk, and nothing is left attached.
 @Suite(.serialized) struct DebianGuestTests {
-    /// The cached debootstrap (scripts/make-debian-guest), as a bare ext4 image.
-    static func xenGuestImage(_ dir: TemporaryDirectory) async throws -> String {
-        let made = try await Command.check("\(Fixtures.packageRoot)/scripts/make-debian-guest", [])
-        let root = made.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        let image = dir.file("debian12-xen.img")
-        try await Command.check("mke2fs", ["-q", "-F", "-t", "ext4", "-d", root, image, "2G"])
-        return image
-    }
-
     @Test func helpersRebuildTheInitrdAndInstallGrub() async throws {
         guard TestEnvironment.require(root: true, tools: ["debootstrap", "mke2fs", "losetup", "unshare"]) else {
             return
         }
         let dir = try TemporaryDirectory(prefix: "xen2kvm-debian")
-        let source = try await Self.xenGuestImage(dir)
+        let source = try await XenGuestImages.image(.grub2, in: dir)
         let before = try await sha256(source)
         let target = dir.file("debian12-kvm.img")
 

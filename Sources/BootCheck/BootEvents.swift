@@ -1,0 +1,43 @@
+/// What the console shows besides the stage: the swap areas the kernel activated, and the
+/// complaints that do not stop a boot but that an operator wants to hear about (a second disk
+/// that is not attached, a unit that failed).
+public struct BootEvents: Sendable, Codable, Equatable {
+    /// Devices the kernel reported as activated swap ("Adding 261116k swap on /dev/vdb1.").
+    public var swaps: [String] = []
+    /// systemd's failures and device timeouts, as printed, at most `warningLimit` of them.
+    public var warnings: [String] = []
+
+    static let warningMarks = ["Timed out waiting for device", "Dependency failed for", "[FAILED]"]
+    static let warningLimit = 10
+
+    public init(swaps: [String] = [], warnings: [String] = []) {
+        self.swaps = swaps
+        self.warnings = warnings
+    }
+
+    public static func read(_ text: String) -> BootEvents {
+        var events = BootEvents()
+        for line in ConsoleText.stripEscapes(text).split(whereSeparator: \.isNewline) {
+            if let device = swapDevice(in: line), !events.swaps.contains(device) {
+                events.swaps.append(device)
+            }
+            let warning = String(line.drop(while: \.isWhitespace))
+            if warningMarks.contains(where: { line.contains($0) }), !events.warnings.contains(warning),
+                events.warnings.count < warningLimit
+            {
+                events.warnings.append(warning)
+            }
+        }
+        return events
+    }
+
+    /// The device in the kernel's "Adding <size>k swap on <device>.  Priority:…" line.
+    static func swapDevice(in line: Substring) -> String? {
+        guard let adding = line.firstRange(of: "Adding "),
+            let on = line[adding.upperBound...].firstRange(of: " swap on ")
+        else { return nil }
+        let device = line[on.upperBound...].prefix { !$0.isWhitespace }
+        let name = device.hasSuffix(".") ? device.dropLast() : device
+        return name.isEmpty ? nil : String(name)
+    }
+}

@@ -1,0 +1,43 @@
+import Foundation
+import TestSupport
+
+/// Real Debian 12 guests laid out as Xen PV guests (scripts/make-debian-guest, cached), as bare
+/// filesystem images built at run time.
+enum XenGuestImages {
+    enum Flavor: String {
+        /// grub-pc in the guest, ext4, /dev/xvda1, console=hvc0.
+        case grub2
+        /// grub legacy 0.97, ext3, menu.lst with `root (hd0)`, an initramfs without virtio.
+        case grubLegacy = "grub-legacy"
+        /// grub-pc, root by UUID, swap on a second Xen disk /dev/xvdb1.
+        case gptSwap = "gpt-swap"
+    }
+
+    static func image(_ flavor: Flavor, in dir: TemporaryDirectory) async throws -> String {
+        let made = try await Command.check("\(Fixtures.packageRoot)/scripts/make-debian-guest", [flavor.rawValue])
+        let root = made.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let image = dir.file("debian12-\(flavor.rawValue)-xen.img")
+        var options = ["-q", "-F", "-t", flavor == .grubLegacy ? "ext3" : "ext4"]
+        if flavor == .gptSwap {
+            // The UUID the guest's fstab and pygrub config name.
+            let uuid = try String(contentsOfFile: "\(root).uuid", encoding: .utf8)
+            options += ["-U", uuid.trimmingCharacters(in: .whitespacesAndNewlines)]
+        }
+        try await Command.check("mke2fs", options + ["-d", root, image, "2G"])
+        return image
+    }
+
+    /// The guest's second disk as KVM sees it: an MBR disk whose partition 1 is a swap area
+    /// (fstab's /dev/xvdb1, mapped to /dev/vdb1).
+    static func swapDisk(in dir: TemporaryDirectory) async throws -> String {
+        let area = dir.file("swap-area.img")
+        let disk = dir.file("swap-kvm.img")
+        try await Command.check("truncate", ["-s", "255M", area])
+        try await Command.check("mkswap", ["-L", "xenswap", area])
+        try await Command.check("truncate", ["-s", "256M", disk])
+        try await Command.check("sh", ["-c", "echo 'start=2048, type=82' | sfdisk -q \(disk)"])
+        try await Command.check(
+            "dd", ["if=\(area)", "of=\(disk)", "bs=1M", "seek=1", "conv=notrunc,sparse", "status=none"])
+        return disk
+    }
+}
