@@ -6,6 +6,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <linux/blkpg.h>
+#include <linux/loop.h>
+#include <errno.h>
 #include <unistd.h>
 
 ssize_t xen2kvm_copy_file_range(int fd_in, int64_t *off_in, int fd_out, int64_t *off_out, size_t len) {
@@ -52,4 +54,18 @@ int xen2kvm_blkpg_add_partition(int disk_fd, int number, int64_t start, int64_t 
 
 int xen2kvm_blkpg_delete_partition(int disk_fd, int number) {
     return blkpg(disk_fd, BLKPG_DEL_PARTITION, number, 0, 0);
+}
+
+int xen2kvm_loop_backing(const char *device, uint64_t *backing_device, uint64_t *backing_inode) {
+    int fd = open(device, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    struct loop_info64 info;
+    int result = ioctl(fd, LOOP_GET_STATUS64, &info);
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    if (result != 0) return -1;
+    *backing_device = info.lo_device;
+    *backing_inode = info.lo_inode;
+    return 0;
 }

@@ -92,12 +92,29 @@ public enum GuestFixer {
         if options.dryRun || options.editsOnly || profile == "none" {
             let reason = options.dryRun ? "--dry-run" : options.editsOnly ? "--edits-only" : "profile none"
             report.notRun = GuestHelper.steps.map { .init(program: $0, reason: reason) }
+            if changes.contains(where: { $0.edit == SELinuxRelabelEdit().name })
+                || root.isFile(SELinuxRelabelEdit.marker)
+            {
+                report.notRun.append(
+                    .init(
+                        program: SELinuxRelabel.program, reason: "\(reason): /.autorelabel relabels on the first boot"))
+            }
         } else {
             let helper = GuestHelper(profile: profile, guest: guest, session: session)
             report.programs.append(try await helper.run(in: root))
             report.warnings += try HostNameCheck.leaks(in: root)
             if !report.warnings.isEmpty {
                 throw .refused("a host device name landed in the guest: \(report.warnings.joined(separator: "; "))")
+            }
+            switch try await SELinuxRelabel(session: session).run(in: root) {
+            case .notNeeded: break
+            case .notRun(let reason): report.notRun.append(.init(program: SELinuxRelabel.program, reason: reason))
+            case .ran(let run): report.programs.append(run)
+            case .failed(let run):
+                report.programs.append(run)
+                report.warnings.append(
+                    "setfiles failed (exit \(run.exitStatus)): /.autorelabel is kept, the guest relabels on the first boot"
+                )
             }
         }
         for helper in options.helpers {

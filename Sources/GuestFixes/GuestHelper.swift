@@ -55,7 +55,9 @@ struct GuestHelper {
         defer { try? root.remove(inside) }
         do {
             var run = try await session.run("/bin/sh", [inside], environment: environment)
+            // Reported as the helper itself; the copy it ran from is an implementation detail.
             run.program = scriptPath
+            run.arguments = []
             return run
         } catch {
             throw .session(error)

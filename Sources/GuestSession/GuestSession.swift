@@ -38,11 +38,11 @@ public final class GuestSession {
     /// Opens `disk` (an image file or block device with a table xen2kvm can read).
     public static func open(_ disk: String, readOnly: Bool) async throws(GuestSessionError) -> GuestSession {
         guard geteuid() == 0 else { throw .setup("a guest session attaches and mounts the disk: run as root") }
+        _ = mkdir(stateDirectory, 0o700)
         StaleSessions.clean()
         let table = try readTable(disk)
         // <pid>-<n>: unique per session (one process may hold several), and the pid tells a
         // later run whether the owner still lives.
-        _ = mkdir(stateDirectory, 0o700)
         let directory = makeSessionDirectory()
         let loop: String
         do {
@@ -52,7 +52,7 @@ public final class GuestSession {
             throw GuestSessionError(error)
         }
         // Recorded at once: if this process dies from here on, the next session cleans up.
-        StaleSessions.record(loopDevice: loop, in: directory)
+        StaleSessions.record(loopDevice: loop, disk: disk, in: directory)
         let session = GuestSession(disk: disk, loopDevice: loop, readOnly: readOnly, directory: directory)
         do {
             session.partitions = try PartitionNodes.add(to: loop, table: table)

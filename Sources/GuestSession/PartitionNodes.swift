@@ -24,11 +24,22 @@ enum PartitionNodes {
         let fd = open(loopDevice, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw .setup("cannot open \(loopDevice): \(Errno(rawValue: errno))") }
         defer { close(fd) }
+        // The device was just attached: partitions it shows are an earlier user's, left when
+        // that loop device was detached with its partitions still in use (the kernel keeps
+        // them). Their offsets are not ours: delete them, or stop if they are still busy.
+        let loopName = String(loopDevice.split(separator: "/").last ?? "")
+        remove(from: loopDevice, numbers: existing(on: loopName))
+        let stale = existing(on: loopName)
+        guard stale.isEmpty else {
+            throw .setup(
+                "\(loopDevice) still carries partitions of an earlier user (\(stale.map { "\(loopName)p\($0)" })) "
+                    + "that are in use: unmount them (findmnt) and run again")
+        }
         var added: [SessionPartition] = []
         for partition in table.partitions where partition.sectorCount > 0 {
             let start = Int64(partition.startSector * 512)
             let length = Int64(partition.sectorCount * 512)
-            if xen2kvm_blkpg_add_partition(fd, Int32(partition.index), start, length) != 0 && errno != EBUSY {
+            if xen2kvm_blkpg_add_partition(fd, Int32(partition.index), start, length) != 0 {
                 throw .setup("cannot add partition \(partition.index) to \(loopDevice): \(Errno(rawValue: errno))")
             }
             let name = "\(loopDevice.split(separator: "/").last!)p\(partition.index)"
@@ -44,6 +55,22 @@ enum PartitionNodes {
                     lengthBytes: UInt64(length)))
         }
         return added
+    }
+
+    /// The partition numbers the kernel shows on a loop device (/sys/block/loopN/loopNpM).
+    static func existing(on loopName: String) -> [Int] {
+        guard let stream = opendir("/sys/block/\(loopName)") else { return [] }
+        defer { closedir(stream) }
+        var numbers: [Int] = []
+        while let entry = readdir(stream) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) {
+                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name.hasPrefix(loopName + "p"), let number = Int(name.dropFirst(loopName.count + 1)) {
+                numbers.append(number)
+            }
+        }
+        return numbers.sorted()
     }
 
     /// Deletes the numbered partitions from the loop device; never throws (teardown).

@@ -1,3 +1,4 @@
+import CLinuxIO
 import HostSystem
 
 #if canImport(Glibc)
@@ -8,12 +9,26 @@ import HostSystem
 /// cleaned up by the next: its mounts are unmounted, its loop device's partitions deleted
 /// and the device detached.
 enum StaleSessions {
-    static func record(loopDevice: String, in directory: String) {
+    /// Records the loop device and the identity (device, inode) of the file behind it: a
+    /// later run detaches the device only while it still backs that file, never a device that
+    /// was freed and reused by someone else meanwhile.
+    static func record(loopDevice: String, disk: String, in directory: String) {
+        var info = stat()
+        let identity = stat(disk, &info) == 0 ? "\(info.st_dev) \(info.st_ino)" : ""
         let path = "\(directory)/loop"
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { return }
-        _ = loopDevice.withCString { write(fd, $0, strlen($0)) }
+        let text = "\(loopDevice)\n\(identity)\n"
+        _ = text.withCString { write(fd, $0, strlen($0)) }
         close(fd)
+    }
+
+    /// Whether `loop` is still attached to the file recorded as `identity` ("dev inode").
+    static func stillBacks(_ loop: String, identity: Substring) -> Bool {
+        var device: UInt64 = 0
+        var inode: UInt64 = 0
+        guard xen2kvm_loop_backing(loop, &device, &inode) == 0 else { return false }
+        return identity == "\(device) \(inode)"
     }
 
     static func forget(_ directory: String) {
@@ -25,6 +40,12 @@ enum StaleSessions {
 
     /// Releases what sessions of processes that no longer run left behind.
     static func clean() {
+        // One cleaner at a time: two runs releasing the same record could otherwise both
+        // detach its loop device, the second after it was reused by a third session.
+        let lock = open("\(GuestSession.stateDirectory)/.clean.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard lock >= 0 else { return }
+        defer { close(lock) }
+        guard flock(lock, LOCK_EX) == 0 else { return }
         guard let stream = opendir(GuestSession.stateDirectory) else { return }
         var stale: [String] = []
         while let entry = readdir(stream) {
@@ -42,7 +63,10 @@ enum StaleSessions {
     static func release(_ directory: String) {
         let points = Mounts.all().map(\.mountPoint).filter { $0.hasPrefix(directory + "/") }
         for point in points.sorted(by: { $0.count > $1.count }) { _ = LoopMounts.unmount(point) }
-        if let loop = HostFiles.value("\(directory)/loop"), loop.hasPrefix("/dev/loop") {
+        let record = (HostFiles.read("\(directory)/loop") ?? "").split(separator: "\n")
+        if let loop = record.first.map(String.init), loop.hasPrefix("/dev/loop"), record.count > 1,
+            stillBacks(loop, identity: record[1])
+        {
             _ = releaseLoop(loop, partitions: Array(1...8))
         }
         forget(directory)
@@ -53,9 +77,13 @@ enum StaleSessions {
     static func releaseLoop(_ loop: String, partitions: [Int]) -> Bool {
         let name = loop.split(separator: "/").last.map(String.init) ?? loop
         for _ in 0..<50 {
-            PartitionNodes.remove(from: loop, numbers: partitions)
-            _ = LoopMounts.detach(loop)
-            if HostFiles.value("/sys/block/\(name)/loop/backing_file") == nil { return true }
+            // Partitions first: the kernel keeps those of a detached loop device, and the
+            // next user of the device would find them.
+            PartitionNodes.remove(from: loop, numbers: Array(Set(partitions + PartitionNodes.existing(on: name))))
+            if PartitionNodes.existing(on: name).isEmpty {
+                _ = LoopMounts.detach(loop)
+                if HostFiles.value("/sys/block/\(name)/loop/backing_file") == nil { return true }
+            }
             usleep(100_000)
         }
         return false

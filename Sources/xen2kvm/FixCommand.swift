@@ -118,7 +118,7 @@ enum FixText {
         }
         for run in report.programs {
             out +=
-                "  ran  \(run.program) \(run.arguments.joined(separator: " ")): exit \(run.exitStatus), "
+                "  ran  \(([run.program] + run.arguments).joined(separator: " ")): exit \(run.exitStatus), "
                 + String(format: "%.1f s", run.seconds) + "\n"
         }
         for skipped in report.notRun { out += "  not run: \(skipped.program) (\(skipped.reason))\n" }

@@ -93,4 +93,49 @@ import Testing
         let after = try await Self.settledLeftovers(disk)
         #expect(after.isEmpty, "left behind: \(after)")
     }
+
+    /// A dead run's record names a loop device that was since detached and attached to another
+    /// file by someone else: cleaning up must leave that device alone.
+    @Test func aReusedLoopDeviceIsNotTakenFromItsNewOwner() async throws {
+        guard TestEnvironment.require(root: true, tools: ["mke2fs", "losetup"]) else { return }
+        let dir = try TemporaryDirectory()
+        let disk = try await Self.convertedDisk(dir)
+        let theirs = dir.file("someone-else.img")
+        try await Command.check("truncate", ["-s", "8M", theirs])
+        try await withLoopDevice(theirs) { loop in
+            // pid 2147483647 never runs; the recorded identity is not the file behind `loop`.
+            let stale = "\(GuestSession.stateDirectory)/2147483647-0"
+            try FileManager.default.createDirectory(atPath: stale, withIntermediateDirectories: true)
+            try "\(loop)\n1 1\n".write(toFile: "\(stale)/loop", atomically: false, encoding: .utf8)
+
+            let fix = try await Xen2KVMBinary.run(["fix", "--edits-only", disk])
+            #expect(fix.status == 0, "\(fix.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: stale), "the stale record was not cleaned up")
+            let still = try await Command.check("losetup", ["-a"]).stdout
+            #expect(still.contains(theirs), "the cleanup detached a loop device that backs another file")
+        }
+    }
+
+    /// The kernel keeps the partitions of a loop device detached while they were in use; the
+    /// next session that gets the device must not mount an earlier user's partition 1.
+    @Test func staleLoopPartitionsAreReplaced() async throws {
+        guard TestEnvironment.require(root: true, tools: ["mke2fs", "losetup", "addpart"]) else { return }
+        let dir = try TemporaryDirectory()
+        let disk = try await Self.convertedDisk(dir)
+        let other = dir.file("earlier-user.img")
+        try await Command.check("truncate", ["-s", "64M", other])
+        let loop = try await Command.check("losetup", ["--find", "--show", other]).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        // Partition 1 at sector 32, where no filesystem of `disk` starts, and partition 2 over it.
+        try await Command.check("addpart", [loop, "1", "32", "60000"])
+        try await Command.check("losetup", ["--detach", loop])
+
+        let fix = try await Xen2KVMBinary.run(["fix", "--edits-only", disk])
+        #expect(fix.status == 0, "\(fix.stderr)")
+        let name = loop.split(separator: "/").last.map(String.init) ?? loop
+        let left = try await Command.run("cat", ["/sys/block/\(name)/\(name)p1/start"])
+        #expect(
+            left.stdout.trimmingCharacters(in: .whitespacesAndNewlines) != "32", "the stale partition is still there")
+        #expect(try await Self.settledLeftovers(disk).isEmpty)
+    }
 }

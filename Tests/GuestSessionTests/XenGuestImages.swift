@@ -11,6 +11,8 @@ enum XenGuestImages {
         case grubLegacy = "grub-legacy"
         /// grub-pc, root by UUID, swap on a second Xen disk /dev/xvdb1.
         case gptSwap = "gpt-swap"
+        /// grub-pc plus the SELinux reference policy and setfiles, permissive, nothing labelled.
+        case selinux
     }
 
     static func image(_ flavor: Flavor, in dir: TemporaryDirectory) async throws -> String {

@@ -19,4 +19,7 @@ int xen2kvm_open_in_root(int root_fd, const char *path, int flags, unsigned int 
    partitions it wrote itself. Offsets and lengths in bytes. 0 on success, -1 (errno). */
 int xen2kvm_blkpg_add_partition(int disk_fd, int number, int64_t start, int64_t length);
 int xen2kvm_blkpg_delete_partition(int disk_fd, int number);
+/* LOOP_GET_STATUS64: the device and inode numbers of the file behind a loop device (valid
+   even when that file was deleted). 0 on success, -1 (errno; ENXIO: not attached). */
+int xen2kvm_loop_backing(const char *device, uint64_t *backing_device, uint64_t *backing_inode);
 #endif

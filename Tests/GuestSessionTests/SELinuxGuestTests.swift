@@ -1,0 +1,44 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// An SELinux guest is relabelled with its own setfiles when the fixes run programs, and left
+/// to relabel itself on first boot (/.autorelabel) when they do not.
+@Suite struct SELinuxGuestTests {
+    @Test func setfilesLabelsTheGuestOrAutorelabelStays() async throws {
+        guard TestEnvironment.require(root: true, tools: ["debootstrap", "mke2fs", "debugfs", "unshare"]) else {
+            return
+        }
+        let dir = try TemporaryDirectory(prefix: "xen2kvm-selinux")
+        let source = try await XenGuestImages.image(.selinux, in: dir)
+        let partition = "?offset=1048576"
+
+        let reviewed = dir.file("edits-only.img")
+        let edited = try await Xen2KVMBinary.run(["convert", "--edits-only", "--json", source, reviewed])
+        #expect(edited.status == 0, "\(edited.stderr)")
+        let notRun = try Self.fixes(edited)["notRun"] as? [[String: Any]] ?? []
+        #expect(notRun.contains { $0["program"] as? String == "setfiles" }, "\(notRun)")
+        let marker = try await Command.run("debugfs", ["-R", "stat /.autorelabel", reviewed + partition])
+        #expect(!marker.stderr.contains("not found"), "no /.autorelabel with --edits-only: \(marker.stderr)")
+
+        let fixed = dir.file("fixed.img")
+        let run = try await Xen2KVMBinary.run(["convert", "--json", source, fixed])
+        #expect(run.status == 0, "\(run.stderr)")
+        let programs = try Self.fixes(run)["programs"] as? [[String: Any]] ?? []
+        let setfiles = programs.first { ($0["program"] as? String)?.hasSuffix("setfiles") == true }
+        #expect(setfiles?["exitStatus"] as? Int == 0, "\(programs)")
+        let gone = try await Command.run("debugfs", ["-R", "stat /.autorelabel", fixed + partition])
+        #expect(gone.stderr.contains("not found"), "/.autorelabel kept after setfiles ran: \(gone.stdout)")
+        let label = try await Command.check(
+            "debugfs", ["-R", "ea_get /etc/passwd security.selinux", fixed + partition])
+        #expect(label.stdout.contains("system_u:object_r:etc_t"), "\(label.stdout)\(label.stderr)")
+        // Files the fixes wrote are labelled too (they were written before setfiles ran).
+        let fstab = try await Command.check("debugfs", ["-R", "ea_get /etc/fstab security.selinux", fixed + partition])
+        #expect(fstab.stdout.contains("etc_t"), "\(fstab.stdout)\(fstab.stderr)")
+    }
+
+    static func fixes(_ run: CommandResult) throws -> [String: Any] {
+        let object = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+        return try #require(object?["fixes"] as? [String: Any], "\(run.stdout)")
+    }
+}
