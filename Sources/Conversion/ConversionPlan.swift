@@ -10,6 +10,9 @@ public struct ConversionPlan: Sendable, Codable {
         public var sizeBytes: UInt64
         /// What libblkid found: "ext4", "ntfs", "partition table dos" …
         public var holds: String
+        /// The UUID and label libblkid found (a filesystem's, a swap area's).
+        public var uuid: String?
+        public var label: String?
         public var filesystemType: String?
         public var filesystemBytes: UInt64?
         public var usedBytes: UInt64?

@@ -14,6 +14,9 @@ public enum CopyMethod: String, Sendable, Codable, CaseIterable {
     case rsync
     /// Copy the whole disk as it is, sparse-aware (already partitioned or non-Linux disks).
     case clone
+    /// A Linux swap area: partition 1 gets a new swap area with the source's UUID and label
+    /// (mkswap); nothing is copied, a powered-off guest keeps nothing in its swap.
+    case swap
 }
 
 /// What the operator asked `convert` to do.

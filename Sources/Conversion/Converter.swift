@@ -77,6 +77,10 @@ public enum Converter {
         case .clone:
             progress.begin(step: "cloning", total: plan.bytesToCopy)
             try copyWholeDisk(plan, source: source, copier: copier, skipZeros: target.isNew)
+        case .swap:
+            progress.note("making a swap area in partition 1")
+            try target.sync("before mkswap")
+            try await SwapArea.create(plan)
         case .auto:
             fatalError("the planner resolves auto")
         }
@@ -87,7 +91,12 @@ public enum Converter {
 
         var repair: FilesystemCheck.Outcome?
         var fsck: FilesystemCheck.Outcome?
-        if let layout = plan.layout {
+        if let layout = plan.layout, plan.method == .swap {
+            try SwapArea.verify(plan)
+            try Host.stopIfInterrupted("the swap area")
+            progress.note("writing the \(layout.table) partition table")
+            try writeTable(plan, layout: layout)
+        } else if let layout = plan.layout {
             try Host.stopIfInterrupted("the filesystem check")
             // The resize method already repaired its scratch copy before shrinking it.
             if plan.repairCopy && plan.method != .resize {

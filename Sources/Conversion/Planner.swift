@@ -28,6 +28,7 @@ public enum Planner {
         case .resize: sizing = try Sizing.resize(options, source: source, target: target, needed: needed!)
         case .rsync: sizing = try Sizing.rsync(options, source: source, target: target)
         case .clone: sizing = Sizing.clone(options, source: source, sourceID: sourceID, target: target)
+        case .swap: sizing = try Sizing.swap(options, sourceBytes: sourceID.sizeBytes, target: target)
         case .auto: fatalError("chooseMethod never returns auto")
         }
 
@@ -49,7 +50,8 @@ public enum Planner {
         return ConversionPlan(
             source: .init(
                 path: options.source, kind: sourceID.kind, sizeBytes: sourceID.sizeBytes, holds: source.holds,
-                filesystemType: source.filesystemType, filesystemBytes: source.filesystemBytes,
+                uuid: source.uuid, label: source.label, filesystemType: source.filesystemType,
+                filesystemBytes: source.filesystemBytes,
                 usedBytes: source.usedBytes, clean: source.clean, distro: source.distro,
                 bootloader: source.bootloader, onlyXenKernels: source.onlyXenKernels),
             target: .init(
@@ -76,7 +78,14 @@ public enum Planner {
         CopyMethod, String
     ) {
         let bareExt = source.filesystemBytes != nil && source.partitionTable == nil
+        let bareSwap = source.type == "swap" && source.partitionTable == nil
         switch options.method {
+        case .swap:
+            guard bareSwap else {
+                throw .refused(
+                    "--method swap needs a Linux swap area; \(options.source) holds \(source.holds): use --method auto")
+            }
+            return (.swap, "asked for (--method swap)")
         case .clone:
             return (.clone, "asked for (--method clone): the disk is copied as it is")
         case .blocks, .resize, .rsync:
@@ -91,6 +100,13 @@ public enum Planner {
                 return fits
                     ? (.blocks, "a bare ext filesystem: only its used blocks are copied into partition 1")
                     : (.resize, "the target is smaller than the filesystem plus the partition start: a copy is shrunk")
+            }
+            if bareSwap {
+                return (
+                    .swap,
+                    "a Linux swap area: partition 1 gets a new one with the same UUID and label (a powered-off guest "
+                        + "keeps nothing in swap)"
+                )
             }
             if let table = source.partitionTable {
                 return (.clone, "already partitioned (\(table)): the disk is copied as it is")

@@ -187,3 +187,44 @@ struct Sizing {
         return UInt64(info.f_bavail) * UInt64(info.f_frsize)
     }
 }
+
+extension Sizing {
+    /// A swap area takes the whole partition: on a fixed-size target the partition fills the
+    /// disk (a swap smaller than the source's still works, and is said); a new file gets the
+    /// source's size, or --target-size.
+    static func swap(_ options: ConvertOptions, sourceBytes: UInt64, target: TargetFacts) throws(ConversionError)
+        -> Sizing
+    {
+        let areaBytes = sourceBytes / 4096 * 4096
+        let needed: UInt64
+        do {
+            needed = try DiskLayout.requiredDiskBytes(
+                filesystemBytes: areaBytes, table: options.table, start: options.start)
+        } catch {
+            throw .refused(error.description)
+        }
+        let size = target.fixedBytes ?? (options.targetSize ?? needed) / 512 * 512
+        var layout: DiskLayout
+        do {
+            layout = try DiskLayout.forDisk(bytes: size, table: options.table, start: options.start)
+        } catch {
+            throw .refused("\(options.target) is too small for a swap partition: \(error.description)")
+        }
+        layout.content = .linuxSwap
+        let smallest: UInt64 = 1 << 20
+        let check: ConversionPlan.Check =
+            layout.partitionBytes < smallest
+            ? .init(
+                name: "target size", passed: false,
+                detail:
+                    "a swap partition of \(layout.partitionBytes) bytes is too small to be useful: use a bigger target")
+            : .init(
+                name: "target size", passed: true, detail: "\(size) bytes: a \(layout.partitionBytes)-byte swap area")
+        var notes: [String] = []
+        if layout.partitionBytes < areaBytes {
+            notes.append(
+                "the new swap area (\(layout.partitionBytes) bytes) is smaller than the source's (\(areaBytes))")
+        }
+        return Sizing(layout: layout, targetBytes: size, bytesToCopy: 0, checks: [check], notes: notes)
+    }
+}

@@ -8,6 +8,8 @@ import SystemPackage
 struct SourceFacts {
     var holds: String
     var type: String?
+    var uuid: String?
+    var label: String?
     var partitionTable: String?
     var filesystemType: String?
     var filesystemBytes: UInt64?
@@ -32,7 +34,8 @@ struct SourceFacts {
         }
         guard probe.sizeBytes > 0 else { throw .refused("the source \(path) is empty: there is nothing to convert") }
         var facts = SourceFacts(
-            holds: probe.summary, type: probe.type, partitionTable: probe.partitionTable, dataBytes: identity.sizeBytes)
+            holds: probe.summary, type: probe.type, uuid: probe.uuid, label: probe.label,
+            partitionTable: probe.partitionTable, dataBytes: identity.sizeBytes)
         if identity.kind == .file, let fd = try? FileDescriptor.open(FilePath(path), .readOnly) {
             facts.dataBytes = SparseRegions.dataRegions(of: fd, size: identity.sizeBytes).reduce(0) {
                 $0 + UInt64($1.count)

@@ -89,13 +89,13 @@ public struct DetectedTable: Sendable, Equatable, Codable {
         switch layout.table {
         case .mbr:
             expect("the partition count", partitions.count, 1)
-            expect("partition 1's type", first?.mbrType, PartitionTable.linuxMBRType)
+            expect("partition 1's type", first?.mbrType, PartitionTable.mbrType(for: layout.content))
             expect("partition 1's boot flag", first?.bootable, true)
             if let identity { expect("the disk signature", diskSignature, identity.diskSignature) }
         case .gpt:
             let boot = partition(2)
             expect("the partition count", partitions.count, 2)
-            expect("partition 1's type", first?.typeGUID, PartitionTable.linuxFilesystemType)
+            expect("partition 1's type", first?.typeGUID, PartitionTable.gptType(for: layout.content))
             expect("partition 2's type", boot?.typeGUID, PartitionTable.biosBootType)
             expect("partition 2's start", boot?.startSector, PartitionTable.biosBootFirstLBA)
             expect("partition 2's end", boot?.endSector, PartitionTable.biosBootLastLBA + 1)

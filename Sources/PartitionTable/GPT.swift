@@ -133,9 +133,10 @@ public enum GPT {
     public static func entries(for layout: DiskLayout, identity: TableIdentity) -> [Entry] {
         [
             Entry(
-                typeGUID: PartitionTable.linuxFilesystemType,
+                typeGUID: PartitionTable.gptType(for: layout.content),
                 uniqueGUID: identity.linuxPartitionGUID, firstLBA: layout.partitionStart,
-                lastLBA: layout.partitionLastSector, name: PartitionTable.linuxFilesystemName),
+                lastLBA: layout.partitionLastSector,
+                name: layout.content == .linuxSwap ? PartitionTable.linuxSwapName : PartitionTable.linuxFilesystemName),
             Entry(
                 typeGUID: PartitionTable.biosBootType, uniqueGUID: identity.biosBootPartitionGUID,
                 firstLBA: PartitionTable.biosBootFirstLBA,

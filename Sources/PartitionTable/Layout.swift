@@ -8,6 +8,12 @@ public enum TableKind: String, Sendable, Codable, CaseIterable, CustomStringConv
     public var description: String { rawValue }
 }
 
+/// What partition 1 holds, which sets its type (MBR 0x83/0x82, the GPT type GUID).
+public enum PartitionContent: String, Sendable, Codable {
+    case linuxFilesystem
+    case linuxSwap
+}
+
 /// All disk geometry in one place: where partition 1 starts, how long it is, how big the disk
 /// is. Every value is checked on construction, so a `DiskLayout` that exists is writable.
 ///
@@ -23,6 +29,8 @@ public struct DiskLayout: Sendable, Equatable, Codable, CustomStringConvertible 
     public let diskSectors: UInt64
     /// Bytes per sector; always 512.
     public let sectorSize: Int
+    /// A Linux filesystem unless set otherwise (a swap disk).
+    public var content = PartitionContent.linuxFilesystem
 
     /// A layout from explicit numbers, validated (start, sizes, MBR 2 TiB limit, GPT backup).
     public init(

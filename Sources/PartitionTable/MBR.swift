@@ -54,7 +54,7 @@ public enum MBR {
         case .mbr:
             // DiskLayout guarantees start + size <= 2^32, so both fit 32 bits.
             let entry = Entry(
-                bootIndicator: PartitionTable.bootableFlag, type: PartitionTable.linuxMBRType,
+                bootIndicator: PartitionTable.bootableFlag, type: PartitionTable.mbrType(for: layout.content),
                 firstLBA: UInt32(layout.partitionStart),
                 sectorCount: UInt32(layout.partitionSectors))
             return sector(entries: [entry], diskSignature: diskSignature)

@@ -38,6 +38,7 @@ public enum PartitionTable {
 
     /// MBR partition type of a Linux filesystem.
     public static let linuxMBRType: UInt8 = 0x83
+    public static let linuxSwapMBRType: UInt8 = 0x82
     /// MBR partition type of the protective entry in front of a GPT.
     public static let protectiveMBRType: UInt8 = 0xEE
     /// MBR boot indicator of the active (bootable) partition.
@@ -70,10 +71,21 @@ public enum PartitionTable {
 
     /// GPT type of a Linux filesystem partition.
     public static let linuxFilesystemType = GUID.constant("0FC63DAF-8483-4772-8E79-3D69D8477DE4")
+    public static let linuxSwapType = GUID.constant("0657FD6D-A4AB-43C4-84E5-0933C84B4F4F")
+
+    /// Partition 1's MBR type and GPT type GUID for what it holds.
+    public static func mbrType(for content: PartitionContent) -> UInt8 {
+        content == .linuxSwap ? linuxSwapMBRType : linuxMBRType
+    }
+
+    public static func gptType(for content: PartitionContent) -> GUID {
+        content == .linuxSwap ? linuxSwapType : linuxFilesystemType
+    }
     /// GPT type of the BIOS boot partition grub2 embeds core.img into.
     public static let biosBootType = GUID.constant("21686148-6449-6E6F-744E-656564454649")
     /// Partition names written in the GPT entries (UTF-16LE on disk).
     public static let linuxFilesystemName = "Linux filesystem"
+    public static let linuxSwapName = "Linux swap"
     public static let biosBootName = "BIOS boot partition"
 
     /// MBR entries hold 32-bit LBAs: a partition must end by sector 2^32 (2 TiB).

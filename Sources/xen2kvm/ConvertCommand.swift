@@ -23,8 +23,10 @@ struct ConvertCommand: AsyncParsableCommand {
                       and features, mount both (source read-only) and copy every file with
                       rsync -aHAXS --numeric-ids (needs root and rsync)
               clone   copy the whole disk as it is (already partitioned or non-Linux disks)
-              auto    clone for partitioned or non-ext sources; blocks when the target is big
-                      enough; resize otherwise (default)
+              swap    a bare swap volume: partition 1 gets a new swap area with the source's
+                      UUID and label (mkswap); fstab's /dev/xvdb1 finds it as /dev/vdb1
+              auto    swap for a swap area; clone for partitioned or other non-ext sources;
+                      blocks when the target is big enough; resize otherwise (default)
 
             Safety: convert refuses (exit 2, nothing written) when the source is mounted read-write,
             the target is the source, the target holds data libblkid recognises (add --force), the
@@ -42,6 +44,7 @@ struct ConvertCommand: AsyncParsableCommand {
               xen2kvm convert /dev/vg0/xen-web01 /dev/vg1/kvm-web01 --dos-compat --force
               xen2kvm convert web01.img web01-kvm.img --table gpt --dry-run
               xen2kvm convert /dev/vg0/xen-web01 /dev/vg1/kvm-web01 --method resize
+              xen2kvm convert /dev/vg0/xen-web01-swap web01-swap-kvm.img
 
             Exit status: 0 done; 1 failed while working; 2 refused (nothing written);
             130 interrupted (SIGINT/SIGTERM); 64 bad usage.
@@ -53,7 +56,7 @@ struct ConvertCommand: AsyncParsableCommand {
     @Argument(help: "The KVM disk to make: a new file, an existing image, or a block device.")
     var target: String
 
-    @Option(help: "How to copy: auto, blocks, resize, rsync or clone.")
+    @Option(help: "How to copy: auto, blocks, resize, rsync, clone or swap.")
     var method: CopyMethod = .auto
 
     @Option(help: "Partition table: mbr or gpt.")
@@ -138,7 +141,7 @@ struct ConvertCommand: AsyncParsableCommand {
             throw ExitCode(error.exitCode)
         }
         var fixes: FixReport?
-        if !noFix && plan.layout != nil {
+        if !noFix && plan.layout != nil && plan.method != .swap {
             output.progress.note("fixing the guest on the new disk")
             do {
                 fixes = try await GuestFixer.run(fix.options(for: target, dryRun: false))

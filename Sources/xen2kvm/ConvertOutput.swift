@@ -100,9 +100,14 @@ enum ConvertText {
                 "  layout   \(layout.table), partition 1 at sector \(layout.partitionStart) "
                 + "(\(size(layout.partitionBytes))), disk \(size(layout.diskBytes))\n"
         }
-        out +=
-            "  copied   \(size(result.bytesCopied)) (\(size(result.bytesWritten)) written) in "
-            + String(format: "%.1f s, %@/s", result.seconds, size(UInt64(result.bytesPerSecond))) + "\n"
+        if result.method == .swap {
+            let names = [plan.source.uuid.map { "UUID=\($0)" }, plan.source.label.map { "LABEL=\($0)" }]
+            out += "  swap     new swap area in partition 1, \(names.compactMap { $0 }.joined(separator: " "))\n"
+        } else {
+            out +=
+                "  copied   \(size(result.bytesCopied)) (\(size(result.bytesWritten)) written) in "
+                + String(format: "%.1f s, %@/s", result.seconds, size(UInt64(result.bytesPerSecond))) + "\n"
+        }
         if let repair = result.repair { out += "  repair   e2fsck -fy exit \(repair.exitStatus)\n" }
         if let fsck = result.fsck { out += "  fsck     e2fsck -fn: \(fsck.clean ? "clean" : "problems")\n" }
         out += "  target   \(plan.target.path)\n"

@@ -11,6 +11,10 @@ enum GuestFixPlanning {
             plan.notes.append("--no-fix: the guest is copied unchanged")
             return
         }
+        guard plan.method != .swap else {
+            plan.notes.append("a swap disk: no guest to fix")
+            return
+        }
         guard plan.layout != nil else {
             plan.notes.append("the disk is cloned as it is: no guest fixes (run `xen2kvm fix` on it if it is Linux)")
             return

@@ -35,7 +35,13 @@ final class ProgressDisplay: ProgressReporter {
     }
 
     func end() {
-        let line = state.withLock { Self.line($0, done: $0.total, now: .now) }
+        // A step without bytes (mkswap) has no bar to finish.
+        let finished = state.withLock { state -> String? in
+            guard !state.step.isEmpty else { return nil }
+            defer { state.step = "" }
+            return Self.line(state, done: state.total, now: .now)
+        }
+        guard let line = finished else { return }
         emit(terminal ? "\r\u{1B}[K" + line + "\n" : line + "\n")
     }
 

@@ -30,7 +30,30 @@ import Testing
         #expect(Convert.allocatedBytes(target) <= Convert.allocatedBytes(source) + (1 << 20), "not sparse")
     }
 
-    @Test func nonLinuxDiskIsCloned() async throws {
+    /// Anything libblkid knows that is neither a bare ext filesystem nor swap (here a squashfs
+    /// superblock) is copied as it is.
+    @Test func otherContentIsCloned() async throws {
+        guard TestEnvironment.require(tools: ["cmp"]) else { return }
+        let dir = try TemporaryDirectory()
+        let source = dir.file("squashfs.img")
+        var superblock = Data()
+        // magic, inodes, mkfs time, block size, fragments; compression, block log, flags, ids, 4.0
+        for word: UInt32 in [0x7371_7368, 1, 0, 131_072, 0] {
+            withUnsafeBytes(of: word.littleEndian) { superblock += $0 }
+        }
+        for half: UInt16 in [1, 17, 0, 1, 4, 0] { withUnsafeBytes(of: half.littleEndian) { superblock += $0 } }
+        for long: UInt64 in [0, 4096] { withUnsafeBytes(of: long.littleEndian) { superblock += $0 } }
+        superblock += Data(count: (4 << 20) - superblock.count)
+        try superblock.write(to: URL(fileURLWithPath: source))
+        let target = dir.file("clone.img")
+        let (plan, _) = try await Convert.run(source, target)
+        #expect(plan.method == .clone)
+        #expect(plan.methodReason.contains("squashfs"), "\(plan.methodReason)")
+        #expect(try await Command.run("cmp", [source, target]).status == 0)
+    }
+
+    /// A swap area asked to be cloned is cloned (auto would make a new one in a partition).
+    @Test func swapAreaClonedWhenAskedTo() async throws {
         guard TestEnvironment.require(tools: ["mkswap", "cmp"]) else { return }
         let dir = try TemporaryDirectory()
         let source = dir.file("swapdisk.img")
@@ -38,9 +61,8 @@ import Testing
         #expect(truncate(source, 16 << 20) == 0)
         try await Command.check("mkswap", [source])
         let target = dir.file("clone.img")
-        let (plan, _) = try await Convert.run(source, target)
-        #expect(plan.method == .clone)
-        #expect(plan.methodReason.contains("swap"))
+        let (plan, _) = try await Convert.run(source, target) { $0.method = .clone }
+        #expect(plan.method == .clone && plan.layout == nil)
         #expect(try await Command.run("cmp", [source, target]).status == 0)
     }
 

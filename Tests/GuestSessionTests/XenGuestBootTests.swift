@@ -36,8 +36,8 @@ import Testing
     }
 
     /// Case C: GPT (BIOS boot partition for grub2's core.img), the root by UUID, swap on a
-    /// second Xen disk /dev/xvdb1 mapped to /dev/vdb1: booted with that disk attached, the
-    /// swap must be active.
+    /// second Xen disk /dev/xvdb1 mapped to /dev/vdb1 (both disks converted by xen2kvm):
+    /// booted with that disk attached, the swap must be active.
     @Test func gptGuestWithSwapOnASecondDisk() async throws {
         guard TestEnvironment.require(root: true, tools: ["debootstrap", "mke2fs", "sfdisk", "qemu-system-x86_64"])
         else {
@@ -45,7 +45,11 @@ import Testing
         }
         let dir = try TemporaryDirectory(prefix: "xen2kvm-gpt")
         let source = try await XenGuestImages.image(.gptSwap, in: dir)
-        let swap = try await XenGuestImages.swapDisk(in: dir)
+        // The swap volume becomes a partitioned disk whose partition 1 is the swap (vdb1).
+        let xenSwap = try await XenGuestImages.swapVolume(in: dir)
+        let swap = dir.file("swap-kvm.img")
+        let swapRun = try await Xen2KVMBinary.run(["convert", "--quiet", xenSwap, swap])
+        #expect(swapRun.status == 0, "\(swapRun.stderr)")
         let before = try await sha256(source)
         let target = dir.file("gpt-kvm.img")
 

@@ -29,17 +29,11 @@ enum XenGuestImages {
         return image
     }
 
-    /// The guest's second disk as KVM sees it: an MBR disk whose partition 1 is a swap area
-    /// (fstab's /dev/xvdb1, mapped to /dev/vdb1).
-    static func swapDisk(in dir: TemporaryDirectory) async throws -> String {
-        let area = dir.file("swap-area.img")
-        let disk = dir.file("swap-kvm.img")
-        try await Command.check("truncate", ["-s", "255M", area])
-        try await Command.check("mkswap", ["-L", "xenswap", area])
-        try await Command.check("truncate", ["-s", "256M", disk])
-        try await Command.check("sh", ["-c", "echo 'start=2048, type=82' | sfdisk -q \(disk)"])
-        try await Command.check(
-            "dd", ["if=\(area)", "of=\(disk)", "bs=1M", "seek=1", "conv=notrunc,sparse", "status=none"])
-        return disk
+    /// The guest's second Xen disk: a bare swap volume (fstab's /dev/xvdb1).
+    static func swapVolume(in dir: TemporaryDirectory) async throws -> String {
+        let volume = dir.file("xen-swap.img")
+        try await Command.check("truncate", ["-s", "256M", volume])
+        try await Command.check("mkswap", ["-L", "xenswap", volume])
+        return volume
     }
 }
