@@ -13,6 +13,9 @@ public enum InspectionError: Error, CustomStringConvertible {
             return "cannot read \(path): \(reason). Check the path and that you may read it (block devices need root)."
         case .filesystem(let error):
             return error.description
+        case .notLinux(let path, let found) where found.hasPrefix("swap"):
+            return "\(path) holds \(found): a swap volume, no guest to inspect. `xen2kvm convert` makes a KVM swap "
+                + "disk from it (partition 1, a new swap area with the same UUID and label)."
         case .notLinux(let path, let found):
             return "\(path) holds \(found), not an ext2/ext3/ext4 filesystem: there is no Linux guest to inspect. "
                 + "`convert --method clone` copies such a disk as it is."
