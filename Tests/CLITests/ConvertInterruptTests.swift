@@ -55,10 +55,8 @@ import Testing
             when: "copying files with rsync")
         #expect(result.status == 130, "\(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: target))
-        let loops = try await Command.check("losetup", ["-a"]).stdout
-        #expect(!loops.contains(dir.path), "loop devices left: \(loops)")
-        // A leaked mount would keep its loop device attached: the loop check above covers it
-        // (other tests' mounts may exist at the same time, so /proc/mounts cannot be asked).
+        let loops = try await loopLeftovers(matching: dir.path)
+        #expect(loops.isEmpty, "loop devices left: \(loops)")
     }
 
     @Test func killNineThenRerunWorks() async throws {

@@ -47,8 +47,8 @@ import Testing
         let again = try await Xen2KVMBinary.run(["fix", "--dry-run", "--edits-only", target])
         #expect(again.status == 0, "\(again.stderr)")
         #expect(again.stdout.contains("no file needs a change"), "\(again.stdout)")
-        let loops = try await Command.check("losetup", ["-a"]).stdout
-        #expect(!loops.contains(target))
+        let loops = try await loopLeftovers(matching: target)
+        #expect(loops.isEmpty, "\(loops)")
     }
 
     @Test func fixDryRunShowsDiffsAndWritesNothing() async throws {

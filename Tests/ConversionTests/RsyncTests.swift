@@ -108,7 +108,7 @@ import Testing
             }
         }
         #expect(try await sha256(source) == before)
-        let leaks = try await Command.run("sh", ["-c", "losetup -a | grep -c \(dir.path) || true"])
-        #expect(leaks.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "0")
+        let leaks = try await loopLeftovers(matching: dir.path)
+        #expect(leaks.isEmpty, "\(leaks)")
     }
 }

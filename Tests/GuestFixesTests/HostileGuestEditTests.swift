@@ -153,9 +153,7 @@ import Testing
         let fixed = try await Xen2KVMBinary.run(["fix", disk])
         #expect(fixed.status != 0, "the helper cannot succeed without mkinitrd/dracut: \(fixed.stdout)")
         #expect(try treeSnapshot(setup.host) == hostBefore, "a host file changed")
-        let loops = try await Command.check("losetup", ["-a"]).stdout
-        #expect(!loops.contains(disk), "\(loops)")
-        // A leaked mount keeps its loop device attached, which the loop check sees; other
-        // tests' sessions may be mounted at the same time.
+        let loops = try await loopLeftovers(matching: disk)
+        #expect(loops.isEmpty, "\(loops)")
     }
 }

@@ -43,10 +43,8 @@ import Testing
         let boot = try await Command.check("debugfs", ["-R", "ls /boot", "\(target)?offset=1048576"]).stdout
         #expect(boot.contains(".xen2kvm"), "the old initrd was not kept: \(boot)")
 
-        let loops = try await Command.check("losetup", ["-a"]).stdout
-        #expect(!loops.contains(dir.path), "\(loops)")
-        // A leaked mount keeps its loop device attached, which the loop check sees; other
-        // tests' sessions may be mounted at the same time.
+        let loops = try await loopLeftovers(matching: dir.path)
+        #expect(loops.isEmpty, "\(loops)")
         #expect(try await sha256(source) == before)
 
         // The proof: the converted guest boots to a login prompt; the Xen original does not.

@@ -21,24 +21,14 @@ import Testing
         return disk
     }
 
-    /// Leftovers after giving the kernel up to 3 s: a detached loop device is released by a
-    /// kernel worker, so `losetup -a` may list it for a moment after the detach returned.
     static func settledLeftovers(_ disk: String) async throws -> String {
-        var left = try await leftovers(disk)
-        for _ in 0..<30 where !left.isEmpty {
-            try await Task.sleep(for: .milliseconds(100))
-            left = try await leftovers(disk)
-        }
-        return left
+        try await loopLeftovers(matching: disk)
     }
 
+    /// This disk's loop devices now (only this disk's: other tests' sessions may be open).
     static func leftovers(_ disk: String) async throws -> String {
-        let loops = try await Command.check("losetup", ["-a"]).stdout.split(separator: "\n").filter {
-            $0.contains(disk)
-        }
-        // Only this disk's loop devices: a leaked mount keeps its loop attached, and other
-        // tests' sessions may be mounted at the same time.
-        return loops.joined(separator: "\n")
+        try await Command.check("losetup", ["-a"]).stdout.split(separator: "\n").filter { $0.contains(disk) }
+            .joined(separator: "\n")
     }
 
     @Test func opensMountsAndReleasesEverything() async throws {
