@@ -125,6 +125,11 @@ public final class GuestSession {
             leftovers.append("loop device \(loopDevice)")
         }
         StaleSessions.forget(directory)
+        if !leftovers.isEmpty {
+            // close() runs on every path, often from a defer: say it here, where it is known.
+            let line = "xen2kvm: could not release \(leftovers.joined(separator: ", "))\n"
+            _ = line.withCString { write(2, $0, strlen($0)) }
+        }
         return leftovers
     }
 

@@ -76,14 +76,14 @@ enum StaleSessions {
     /// that is still busy (a just-unmounted filesystem, a closing prober). True when gone.
     static func releaseLoop(_ loop: String, partitions: [Int]) -> Bool {
         let name = loop.split(separator: "/").last.map(String.init) ?? loop
-        for _ in 0..<50 {
-            // Partitions first: the kernel keeps those of a detached loop device, and the
-            // next user of the device would find them.
+        for attempt in 0..<50 {
+            // Partitions first: the kernel keeps those of a detached loop device. When one
+            // stays busy (a lazily unmounted filesystem), detach anyway at the end: the device
+            // goes at its last close, and the next session deletes what it left.
             PartitionNodes.remove(from: loop, numbers: Array(Set(partitions + PartitionNodes.existing(on: name))))
-            if PartitionNodes.existing(on: name).isEmpty {
-                _ = LoopMounts.detach(loop)
-                if HostFiles.value("/sys/block/\(name)/loop/backing_file") == nil { return true }
-            }
+            let partitionsGone = PartitionNodes.existing(on: name).isEmpty
+            if partitionsGone || attempt == 49 { _ = LoopMounts.detach(loop) }
+            if HostFiles.value("/sys/block/\(name)/loop/backing_file") == nil { return partitionsGone }
             usleep(100_000)
         }
         return false
