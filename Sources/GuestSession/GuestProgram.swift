@@ -41,8 +41,18 @@ extension GuestSession {
         //  2. bind the private /dev onto the guest's /dev (made if the guest lacks the mount
         //     points, as every real Linux guest has them), mount /proc (this pid namespace) and
         //     /sys (this network namespace); then chroot. Everything vanishes with the namespace.
+        // First, this namespace lets go of the host's other mounts: its copies would keep every
+        // filesystem mounted at the time (other sessions, other conversions, a user's mounts)
+        // busy until the program ends. Kept: "/", where host tools live, /proc, /sys and /dev
+        // (mount needs them), the session directory and the directories above it.
         let inside = """
             cd "$0" || exit 70
+            others=$(awk '{ print $5 }' /proc/self/mountinfo | sort -r)
+            for point in $others; do
+                case "$point" in / | /usr | /usr/* | /bin | /sbin | /lib | /lib64 | /etc | /proc | /proc/* | /sys | /sys/* | /dev | /dev/* | "$0" | "$0"/*) continue ;; esac
+                case "$0/" in "$point"/*) continue ;; esac
+                umount -l "$point" 2>&- || true
+            done
             umount -l root && mount --no-canonicalize dev/vda1 root || exit 71
             mkdir -p root/dev root/proc root/sys
             mount --rbind dev root/dev || exit 72

@@ -128,4 +128,37 @@ import Testing
             left.stdout.trimmingCharacters(in: .whitespacesAndNewlines) != "32", "the stale partition is still there")
         #expect(try await Self.settledLeftovers(disk).isEmpty)
     }
+
+    /// While a guest program runs, a filesystem mounted elsewhere on the host (another
+    /// conversion's) can still be unmounted and its loop device released at once: the program's
+    /// mount namespace lets go of the host's other mounts.
+    @Test func guestProgramsDoNotPinOtherMounts() async throws {
+        guard TestEnvironment.require(root: true, tools: ["mke2fs", "losetup", "busybox", "unshare"]) else { return }
+        let dir = try TemporaryDirectory()
+        let disk = try await Self.convertedDisk(dir)
+        let other = dir.file("other.img")
+        try await Command.check("mke2fs", ["-q", "-F", "-t", "ext4", other, "16M"])
+        let point = dir.file("other")
+        try FileManager.default.createDirectory(atPath: point, withIntermediateDirectories: true)
+        let loop = try await Command.check("losetup", ["--find", "--show", other]).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        try await Command.check("mount", [loop, point])
+
+        let session = try await GuestSession.open(disk, readOnly: false)
+        defer { session.close() }
+        // Another conversion finishes while the program runs; well before the program ends,
+        // its device is gone (a pinned one would wait for its last user).
+        let release = Task {
+            try await Task.sleep(for: .seconds(1))
+            try await Command.check("umount", [point])
+            try await Command.check("losetup", ["--detach", loop])
+            for _ in 0..<20 {
+                try await Task.sleep(for: .milliseconds(100))
+                if !(try await Command.check("losetup", ["-a"]).stdout.contains(other)) { return true }
+            }
+            return false
+        }
+        _ = try await session.run("/usr/bin/busybox", ["sleep", "6"])
+        #expect(try await release.value, "the guest program's namespace kept \(other) busy")
+    }
 }
