@@ -117,6 +117,7 @@ public enum GuestFixer {
                 )
             }
         }
+        report.warnings += OtherDisks.warnings(context)
         for helper in options.helpers {
             guard !options.dryRun else {
                 report.notRun.append(.init(program: helper, reason: "--dry-run"))

@@ -1,6 +1,7 @@
 import Foundation
-import GuestFixes
 import Testing
+
+@testable import GuestFixes
 
 /// fstab, crypttab and resume settings: Xen device names become KVM ones.
 @Suite struct DeviceEditTests {
@@ -142,5 +143,14 @@ import Testing
     @Test func resumeByUUIDIsLeftAlone() throws {
         let guest = try GuestFiles(["/etc/initramfs-tools/conf.d/resume": "RESUME=UUID=0b6f2c1e-7d4a\n"])
         #expect(try guest.run(ResumeEdit()) == [])
+    }
+
+    /// Disks besides vda that the fixed fstab expects are named in a warning, in order.
+    @Test func otherDisksTheGuestExpectsAreWarnedAbout() throws {
+        let guest = try GuestFiles(["/etc/fstab": Self.fstab])
+        let warnings = OtherDisks.warnings(guest.context(deviceMap: ["xvdb": "vdb", "xvdc": "vdc"]))
+        #expect(warnings.count == 2, "\(warnings)")
+        #expect(warnings.first?.hasPrefix("fstab expects /dev/vdb1 (/srv xfs), once /dev/xvdb1: attach") == true)
+        #expect(warnings.last?.contains("/dev/vdc (/var ext4)") == true && warnings.last?.contains("mkswap") != true)
     }
 }
