@@ -10,7 +10,7 @@ import SystemPackage
 /// A converted disk opened for guest work: attached to a loop device, its partitions added
 /// with BLKPG, partition 1 mounted, and (for guest programs) a private /dev, /proc and /sys.
 ///
-/// What it takes is recorded under /run/xen2kvm/<pid>/ and released by `close()` on every
+/// What it takes is recorded under /run/xen2kvm/<pid>-<n>/ and released by `close()` on every
 /// path; a later session releases what a killed one left (`StaleSessions`).
 public final class GuestSession {
     public static let stateDirectory = "/run/xen2kvm"
@@ -24,6 +24,8 @@ public final class GuestSession {
     /// The disk's partition table kind.
     public private(set) var partitionTable: TableKind = .mbr
     let directory: String
+    /// The flock on <directory>/lock that says this session is alive (see StaleSessions).
+    private var lock: Int32 = -1
     private var mounts: [String] = []
     private var closed = false
 
@@ -39,21 +41,21 @@ public final class GuestSession {
     public static func open(_ disk: String, readOnly: Bool) async throws(GuestSessionError) -> GuestSession {
         guard geteuid() == 0 else { throw .setup("a guest session attaches and mounts the disk: run as root") }
         _ = mkdir(stateDirectory, 0o700)
-        StaleSessions.clean()
         let table = try readTable(disk)
-        // <pid>-<n>: unique per session (one process may hold several), and the pid tells a
-        // later run whether the owner still lives.
-        let directory = makeSessionDirectory()
+        // This session's state directory, locked while it lives; dead sessions' are released.
+        let (directory, lock) = StaleSessions.cleanAndClaim()
         let loop: String
         do {
             loop = try await LoopMounts.attachUnmanaged(disk, readOnly: readOnly)
         } catch {
-            _ = rmdir(directory)
+            StaleSessions.forget(directory)
+            if lock >= 0 { _ = Glibc.close(lock) }
             throw GuestSessionError(error)
         }
         // Recorded at once: if this process dies from here on, the next session cleans up.
         StaleSessions.record(loopDevice: loop, disk: disk, in: directory)
         let session = GuestSession(disk: disk, loopDevice: loop, readOnly: readOnly, directory: directory)
+        session.lock = lock
         do {
             session.partitions = try PartitionNodes.add(to: loop, table: table)
             session.partitionTable = table.kind
@@ -125,6 +127,7 @@ public final class GuestSession {
             leftovers.append("loop device \(loopDevice)")
         }
         StaleSessions.forget(directory)
+        if lock >= 0 { _ = Glibc.close(lock) }
         if !leftovers.isEmpty {
             // close() runs on every path, often from a defer: say it here, where it is known.
             let line = "xen2kvm: could not release \(leftovers.joined(separator: ", "))\n"
@@ -134,13 +137,4 @@ public final class GuestSession {
     }
 
     deinit { close() }
-
-    private static func makeSessionDirectory() -> String {
-        var number = 0
-        while true {
-            let candidate = "\(stateDirectory)/\(getpid())-\(number)"
-            if mkdir(candidate, 0o700) == 0 || number > 10_000 { return candidate }
-            number += 1
-        }
-    }
 }

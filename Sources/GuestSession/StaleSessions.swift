@@ -33,31 +33,57 @@ enum StaleSessions {
 
     static func forget(_ directory: String) {
         _ = unlink("\(directory)/loop")
+        _ = unlink("\(directory)/lock")
         _ = rmdir("\(directory)/root")
         _ = rmdir("\(directory)/dev")
         _ = rmdir(directory)
     }
 
-    /// Releases what sessions of processes that no longer run left behind.
-    static func clean() {
-        // One cleaner at a time: two runs releasing the same record could otherwise both
-        // detach its loop device, the second after it was reused by a third session.
-        let lock = open("\(GuestSession.stateDirectory)/.clean.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard lock >= 0 else { return }
-        defer { close(lock) }
-        guard flock(lock, LOCK_EX) == 0 else { return }
+    /// Releases what dead sessions left behind, then makes this session's directory and takes
+    /// its lock (held until `close`), under one cleaner lock: two runs releasing the same
+    /// record could otherwise both detach its loop device, the second after it was reused.
+    static func cleanAndClaim() -> (directory: String, lock: Int32) {
+        let cleaner = open("\(GuestSession.stateDirectory)/.clean.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        defer { if cleaner >= 0 { close(cleaner) } }
+        if cleaner >= 0 { _ = flock(cleaner, LOCK_EX) }
+        clean()
+        let directory = makeDirectory()
+        let lock = open("\(directory)/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        if lock >= 0 { _ = flock(lock, LOCK_EX) }
+        return (directory, lock)
+    }
+
+    /// A session is alive while its process holds the flock on <directory>/lock: that holds
+    /// across pid namespaces (where a pid check would see a live owner as dead) and ends with
+    /// the process, kill -9 included. Records without a lock file fall back to the pid.
+    private static func clean() {
         guard let stream = opendir(GuestSession.stateDirectory) else { return }
-        var stale: [String] = []
+        var names: [String] = []
         while let entry = readdir(stream) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) {
-                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            guard let pid = Int32(name.split(separator: "-").first ?? ""), kill(pid, 0) != 0, errno == ESRCH
-            else { continue }
-            stale.append("\(GuestSession.stateDirectory)/\(name)")
+            names.append(
+                withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) })
         }
         closedir(stream)
-        for directory in stale { release(directory) }
+        for name in names where !name.hasPrefix(".") {
+            let directory = "\(GuestSession.stateDirectory)/\(name)"
+            let lock = open("\(directory)/lock", O_RDWR | O_CLOEXEC)
+            if lock >= 0 {
+                defer { close(lock) }
+                if flock(lock, LOCK_EX | LOCK_NB) == 0 { release(directory) }
+            } else if let pid = Int32(name.split(separator: "-").first ?? ""), kill(pid, 0) != 0, errno == ESRCH {
+                release(directory)
+            }
+        }
+    }
+
+    /// <pid>-<n>: unique per session (one process may hold several).
+    private static func makeDirectory() -> String {
+        var number = 0
+        while true {
+            let candidate = "\(GuestSession.stateDirectory)/\(getpid())-\(number)"
+            if mkdir(candidate, 0o700) == 0 || number > 10_000 { return candidate }
+            number += 1
+        }
     }
 
     static func release(_ directory: String) {

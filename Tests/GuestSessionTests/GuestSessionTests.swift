@@ -161,4 +161,26 @@ import Testing
         _ = try await session.run("/usr/bin/busybox", ["sleep", "6"])
         #expect(try await release.value, "the guest program's namespace kept \(other) busy")
     }
+
+    /// A session is alive while it holds its lock, whatever its pid looks like from here (in
+    /// another pid namespace it may look dead): a later run leaves it alone, and cleans it up
+    /// once the lock is gone.
+    @Test func aLockedSessionIsNeverCleanedUp() async throws {
+        guard TestEnvironment.require(root: true, tools: ["mke2fs", "losetup"]) else { return }
+        let dir = try TemporaryDirectory()
+        let disk = try await Self.convertedDisk(dir)
+        let other = "\(GuestSession.stateDirectory)/2147483647-7"
+        try FileManager.default.createDirectory(atPath: other, withIntermediateDirectories: true)
+        let lock = open("\(other)/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        #expect(lock >= 0 && flock(lock, LOCK_EX) == 0)
+
+        let first = try await Xen2KVMBinary.run(["fix", "--edits-only", disk])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(FileManager.default.fileExists(atPath: other), "a live (locked) session was cleaned up")
+
+        close(lock)
+        let second = try await Xen2KVMBinary.run(["fix", "--edits-only", disk])
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: other), "a dead session's record stayed")
+    }
 }
