@@ -48,6 +48,7 @@ public enum Converter {
         }
         defer { try? source.close() }
         posix_fadvise(source.rawValue, 0, 0, POSIX_FADV_SEQUENTIAL)
+        TraceTiming.mark("open source and target")
 
         if !plan.target.created && plan.target.existingBytes > 0 { try target.wipeTableAreas(plan) }
 
@@ -81,7 +82,9 @@ public enum Converter {
             fatalError("the planner resolves auto")
         }
         progress.end()
+        TraceTiming.mark("copy")
         try target.sync("after the copy")
+        TraceTiming.mark("fsync target")
         target.close()
         scratch?.remove()
 
@@ -104,11 +107,14 @@ public enum Converter {
                     "e2fsck -fn found problems in the copy (exit \(check.exitStatus)); the partition table was not "
                         + "written:\n\(check.output)")
             }
+            TraceTiming.mark("e2fsck -fn")
             try Host.stopIfInterrupted("the filesystem check")
             progress.note("writing the \(layout.table) partition table")
             try writeTable(plan, layout: layout)
         }
+        TraceTiming.mark("partition table written and synced")
         let problems = try verifyTable(plan)
+        TraceTiming.mark("partition table read back")
         finished = true
         let seconds = max((ContinuousClock.now - started).inSeconds, 0.000_001)
         // rsync copies files, not through the copier: count the source's used bytes.
@@ -131,6 +137,7 @@ public enum Converter {
             let fs = try ExtFilesystem(path: path)
             runs = try fs.usedBlockRuns()
             blockSize = UInt64(fs.blockSize)
+            TraceTiming.mark("used-block runs read (\(runs.count) runs)")
         } catch {
             throw .failed("reading the block bitmaps of \(path): \(error.description)")
         }

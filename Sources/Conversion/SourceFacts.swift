@@ -31,6 +31,7 @@ struct SourceFacts {
             throw .refused("\(error.description). Check the path and your permissions")
         }
         guard probe.sizeBytes > 0 else { throw .refused("the source \(path) is empty: there is nothing to convert") }
+        TraceTiming.mark("plan: source probed (libblkid)")
         var facts = SourceFacts(
             holds: probe.summary, type: probe.type, partitionTable: probe.partitionTable, dataBytes: identity.sizeBytes)
         if identity.kind == .file, let fd = try? FileDescriptor.open(FilePath(path), .readOnly) {
@@ -38,6 +39,7 @@ struct SourceFacts {
                 $0 + UInt64($1.count)
             }
             try? fd.close()
+            TraceTiming.mark("plan: source data regions")
         }
         guard probe.partitionTable == nil, let type = probe.type, type.hasPrefix("ext") else { return facts }
 
@@ -47,6 +49,7 @@ struct SourceFacts {
         } catch {
             throw .refused(error.description)
         }
+        TraceTiming.mark("plan: source inspected (filesystem, minimum size, guest)")
         facts.filesystemType = report.filesystem?.type
         facts.filesystemBytes = report.filesystem?.sizeBytes
         facts.usedBytes = report.filesystem?.usedBytes
