@@ -82,6 +82,7 @@ public enum Converter {
             fatalError("the planner resolves auto")
         }
         progress.end()
+        copier.finish()
         TraceTiming.mark("copy")
         try target.sync("after the copy")
         TraceTiming.mark("fsync target")
