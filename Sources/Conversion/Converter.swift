@@ -136,7 +136,8 @@ public enum Converter {
         let blockSize: UInt64
         do {
             let fs = try ExtFilesystem(path: path)
-            runs = try fs.usedBlockRuns()
+            // A target that reads as zeros needs no copy of inode-table blocks no inode uses.
+            runs = try fs.usedBlockRuns(leavingOutUnusedInodeTables: skipZeros)
             blockSize = UInt64(fs.blockSize)
             TraceTiming.mark("used-block runs read (\(runs.count) runs)")
         } catch {
