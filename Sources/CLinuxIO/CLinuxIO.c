@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "CLinuxIO.h"
 #include <fcntl.h>
+#include <linux/falloc.h>
 #include <linux/openat2.h>
 #include <sys/syscall.h>
 #include <string.h>
@@ -24,6 +25,10 @@ int xen2kvm_reopen_direct(int fd) {
     char path[64];
     snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
     return open(path, O_WRONLY | O_DIRECT | O_CLOEXEC);
+}
+
+int xen2kvm_zero_range(int fd, int64_t offset, int64_t length) {
+    return fallocate(fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, offset, length);
 }
 
 int xen2kvm_start_writeback(int fd, int64_t offset, int64_t length) {

@@ -132,13 +132,21 @@ public enum Converter {
     static func copyUsedBlocks(
         of path: String, to offset: UInt64, copier: RangeCopier, skipZeros: Bool
     ) throws(ConversionError) {
-        let runs: [Range<UInt64>]
+        var runs: [Range<UInt64>]
         let blockSize: UInt64
         do {
             let fs = try ExtFilesystem(path: path)
-            // A target that reads as zeros needs no copy of inode-table blocks no inode uses.
-            runs = try fs.usedBlockRuns(leavingOutUnusedInodeTables: skipZeros)
             blockSize = UInt64(fs.blockSize)
+            // Inode-table blocks no inode uses are not read: a target that reads as zeros needs
+            // nothing there; any other target has them zeroed (no data moved where it can
+            // do that), or copied where it cannot.
+            runs = try fs.usedBlockRuns(leavingOutUnusedInodeTables: true)
+            if !skipZeros {
+                let unused = fs.unusedInodeTableRuns().map {
+                    offset + $0.lowerBound * blockSize..<offset + $0.upperBound * blockSize
+                }
+                if !copier.zeroTarget(unused) { runs = try fs.usedBlockRuns() }
+            }
             TraceTiming.mark("used-block runs read (\(runs.count) runs)")
         } catch {
             throw .failed("reading the block bitmaps of \(path): \(error.description)")

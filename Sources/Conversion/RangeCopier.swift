@@ -52,6 +52,11 @@ final class RangeCopier {
         var length: UInt64
     }
 
+    /// Makes target `ranges` read as zeros (see TargetWriter.zero). False if one could not be.
+    func zeroTarget(_ ranges: [Range<UInt64>]) -> Bool {
+        ranges.allSatisfy { writer.zero($0) }
+    }
+
     /// Copies every segment in order.
     func copyAll(_ segments: [Segment], skipZeros: Bool) throws(ConversionError) {
         var rest = segments[...]

@@ -34,6 +34,12 @@ final class TargetWriter {
         direct = -1
     }
 
+    /// Makes `range` of the target read as zeros without moving data where the file system
+    /// or device can (unwritten extents, WRITE ZEROES). False where it cannot.
+    func zero(_ range: Range<UInt64>) -> Bool {
+        xen2kvm_zero_range(target.rawValue, Int64(range.lowerBound), Int64(range.count)) == 0
+    }
+
     /// Writes all of `chunk` at `offset`.
     func write(_ chunk: UnsafeRawBufferPointer, at offset: UInt64) throws(ConversionError) {
         if let fd = directDescriptor(for: chunk, at: offset) {
