@@ -13,7 +13,7 @@
 struct xen2kvm_ring {
     int fd;
     xen2kvm_piece *pieces;
-    size_t count, slots, slot_bytes;
+    size_t count, slots, slot_bytes, advise_bytes;
     unsigned char *memory;
     pthread_t thread;
     pthread_mutex_t lock;
@@ -39,18 +39,25 @@ static int read_fully(int fd, unsigned char *buffer, size_t length, uint64_t off
 
 static void *reader(void *argument) {
     struct xen2kvm_ring *ring = argument;
+    size_t advised = 0;      /* pieces advised so far */
+    uint64_t ahead = 0;      /* bytes of pieces advised but not yet read */
     for (size_t index = 0; index < ring->count; index++) {
         pthread_mutex_lock(&ring->lock);
         while (!ring->stop && index - ring->taken >= ring->slots) pthread_cond_wait(&ring->changed, &ring->lock);
         int stop = ring->stop;
         pthread_mutex_unlock(&ring->lock);
         if (stop) break;
-        /* Ask for the next piece too, so the disk is already busy with it (also across a
-           gap between used-block runs, which the kernel's sequential read-ahead misses). */
-        if (index + 1 < ring->count)
-            posix_fadvise(ring->fd, (off_t)ring->pieces[index + 1].offset, (off_t)ring->pieces[index + 1].length,
+        /* Keep advise_bytes of the coming pieces asked for (WILLNEED), so the disk has many
+           reads queued, also across the gaps between used-block runs, which the kernel's
+           sequential read-ahead does not cross. */
+        while (advised < ring->count && ahead < ring->advise_bytes) {
+            posix_fadvise(ring->fd, (off_t)ring->pieces[advised].offset, (off_t)ring->pieces[advised].length,
                           POSIX_FADV_WILLNEED);
+            ahead += ring->pieces[advised].length;
+            advised++;
+        }
         xen2kvm_piece piece = ring->pieces[index];
+        if (advised > index) ahead -= piece.length;
         int result = read_fully(ring->fd, ring->memory + (index % ring->slots) * ring->slot_bytes, piece.length,
                                 piece.offset);
         pthread_mutex_lock(&ring->lock);
@@ -68,13 +75,14 @@ static void *reader(void *argument) {
 }
 
 xen2kvm_ring *xen2kvm_ring_start(int fd, const xen2kvm_piece *pieces, size_t count, size_t slots,
-                                 size_t slot_bytes, size_t alignment) {
+                                 size_t slot_bytes, size_t alignment, size_t advise_bytes) {
     struct xen2kvm_ring *ring = calloc(1, sizeof *ring);
     if (!ring) return NULL;
     ring->fd = fd;
     ring->count = count;
     ring->slots = slots;
     ring->slot_bytes = slot_bytes;
+    ring->advise_bytes = advise_bytes;
     ring->pieces = malloc(count ? count * sizeof *pieces : 1);
     if (!ring->pieces || posix_memalign((void **)&ring->memory, alignment, slots * slot_bytes) != 0) {
         free(ring->pieces);

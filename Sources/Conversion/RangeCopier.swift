@@ -31,7 +31,7 @@ final class RangeCopier {
 
     init(
         source: FileDescriptor, target: FileDescriptor, tryKernelCopy: Bool, progress: any ProgressReporter,
-        chunkBytes: Int = 8 << 20, slots: Int = 3, directWrites: Bool = true
+        chunkBytes: Int = 8 << 20, slots: Int = 3, directWrites: Bool
     ) {
         self.source = source
         self.target = target
@@ -112,7 +112,7 @@ final class RangeCopier {
         }
         guard
             let ring = xen2kvm_ring_start(
-                source.rawValue, pieces, pieces.count, slots, chunkBytes, TargetWriter.alignment)
+                source.rawValue, pieces, pieces.count, slots, chunkBytes, TargetWriter.alignment, 64 << 20)
         else { throw .failed("cannot start the copy: no memory or thread for \(slots) buffers of \(chunkBytes) bytes") }
         defer { xen2kvm_ring_stop(ring) }
         for (piece, targetOffset) in zip(pieces, targets) {

@@ -18,7 +18,8 @@ import Testing
     }
 
     static func copy(
-        _ segments: [RangeCopier.Segment], from source: String, to target: String, skipZeros: Bool
+        _ segments: [RangeCopier.Segment], from source: String, to target: String, skipZeros: Bool,
+        direct: Bool = true
     ) throws -> RangeCopier {
         let input = try FileDescriptor.open(FilePath(source), .readOnly)
         defer { try? input.close() }
@@ -27,16 +28,16 @@ import Testing
         // Small buffers and two slots: many pieces per segment, and the reader waits on the writer.
         let copier = RangeCopier(
             source: input, target: output, tryKernelCopy: false, progress: SilentProgress(), chunkBytes: 64 << 10,
-            slots: 2)
+            slots: 2, directWrites: direct)
         defer { copier.finish() }
         try copier.copyAll(segments, skipZeros: skipZeros)
         return copier
     }
 
     /// Aligned and unaligned offsets and lengths (1 KiB blocks, odd sizes) land byte for byte
-    /// where they belong; the rest of the target is untouched.
-    @Test(arguments: [true, false])
-    func segmentsLandWhereTheyBelong(skipZeros: Bool) throws {
+    /// where they belong, through O_DIRECT or the page cache; the rest of the target is untouched.
+    @Test(arguments: [true, false], [true, false])
+    func segmentsLandWhereTheyBelong(skipZeros: Bool, direct: Bool) throws {
         let dir = try TemporaryDirectory()
         let (source, data) = try Self.sourceFile(dir, bytes: 3 << 20)
         let target = dir.file("target.bin")
@@ -47,7 +48,7 @@ import Testing
             .init(source: 1_049_600, target: 2_098_176, length: 700_416),  // 1 KiB-aligned only
             .init(source: 2_000_001, target: 4 << 20, length: 77_777),  // odd everything
         ]
-        let copier = try Self.copy(segments, from: source, to: target, skipZeros: skipZeros)
+        let copier = try Self.copy(segments, from: source, to: target, skipZeros: skipZeros, direct: direct)
 
         let result = [UInt8](try Data(contentsOf: URL(fileURLWithPath: target)))
         var expected = [UInt8](repeating: old, count: 5 << 20)

@@ -15,9 +15,11 @@ typedef struct {
 typedef struct xen2kvm_ring xen2kvm_ring;
 
 /* Starts reading `pieces` (copied) from `fd` into `slots` buffers of `slot_bytes` each,
-   aligned to `alignment`. NULL if memory or the thread could not be had. */
+   aligned to `alignment`, with the next `advise_bytes` of pieces always asked for ahead
+   (posix_fadvise WILLNEED: page cache, not our memory). NULL if memory or the thread could
+   not be had. */
 xen2kvm_ring *xen2kvm_ring_start(int fd, const xen2kvm_piece *pieces, size_t count, size_t slots,
-                                 size_t slot_bytes, size_t alignment);
+                                 size_t slot_bytes, size_t alignment, size_t advise_bytes);
 /* Waits for the next piece in order and points `buffer` at it. 0 when it was read; an errno
    when reading it failed; -1 when the source ended before it. */
 int xen2kvm_ring_next(xen2kvm_ring *ring, void **buffer);
