@@ -12,7 +12,8 @@ import SystemPackage
 /// through user space and may share extents). Otherwise, and where the kernel says the pair
 /// does not support it (block devices, cross-filesystem): a reader thread fills a few large
 /// aligned buffers ahead (`xen2kvm_ring`) while this thread writes them through a
-/// `TargetWriter` (O_DIRECT where aligned), so reads and writes are in flight together.
+/// `TargetWriter` (O_DIRECT into a device, where aligned), so reads and writes are in flight
+/// together.
 /// Zero-filled pieces are skipped so a file target stays sparse.
 final class RangeCopier {
     let source: FileDescriptor

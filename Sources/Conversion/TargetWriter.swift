@@ -5,14 +5,15 @@ import SystemPackage
     import Glibc
 #endif
 
-/// Writes copied data into the target: with O_DIRECT where offset, length and memory are
-/// aligned, through the page cache otherwise.
+/// Writes copied data into the target: with O_DIRECT (when allowed: the caller allows it for
+/// block devices) where offset, length and memory are aligned, through the page cache otherwise.
 ///
-/// Why direct: the copy is bound by the disk's writes, not its reads (a copy from a source
-/// already in RAM takes as long), and buffered writes cost an extra memory copy and leave the
-/// page cache to drain in writeback; on a loop device standing in for an LVM volume direct
-/// writes took ~25 % less time. The final fsync still runs (it commits a new file's block
-/// allocation and flushes the device's cache), so nothing about durability changes.
+/// Why direct into a device: the copy is bound by the disk's writes, not its reads (a copy
+/// from a source already in RAM takes as long), and buffered writes to a device cost an extra
+/// memory copy and leave its page cache to drain in writeback; into a loop device standing in
+/// for an LVM volume direct writes took ~25 % less time. (Into a new file, delayed allocation
+/// and early writeback did as well or better, so files are written buffered.) The final fsync
+/// still runs (it flushes the device's cache), so nothing about durability changes.
 final class TargetWriter {
     let target: FileDescriptor
     /// The O_DIRECT descriptor: opened on first use, -1 once it proved unusable.
