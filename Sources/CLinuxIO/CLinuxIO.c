@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "CLinuxIO.h"
 #include <fcntl.h>
+#include <linux/falloc.h>
 #include <linux/openat2.h>
 #include <sys/syscall.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include <linux/blkpg.h>
 #include <linux/loop.h>
 #include <errno.h>
+#include <stdio.h>
 #include <unistd.h>
 
 ssize_t xen2kvm_copy_file_range(int fd_in, int64_t *off_in, int fd_out, int64_t *off_out, size_t len) {
@@ -20,6 +22,16 @@ ssize_t xen2kvm_copy_file_range(int fd_in, int64_t *off_in, int fd_out, int64_t 
 
 int64_t xen2kvm_seek_data(int fd, int64_t offset) { return lseek(fd, offset, SEEK_DATA); }
 int64_t xen2kvm_seek_hole(int fd, int64_t offset) { return lseek(fd, offset, SEEK_HOLE); }
+
+int xen2kvm_reopen_direct(int fd) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    return open(path, O_WRONLY | O_DIRECT | O_CLOEXEC);
+}
+
+int xen2kvm_zero_range(int fd, int64_t offset, int64_t length) {
+    return fallocate(fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, offset, length);
+}
 
 int xen2kvm_start_writeback(int fd, int64_t offset, int64_t length) {
     return sync_file_range(fd, offset, length, SYNC_FILE_RANGE_WRITE);

@@ -48,28 +48,37 @@ public enum Converter {
         }
         defer { try? source.close() }
         posix_fadvise(source.rawValue, 0, 0, POSIX_FADV_SEQUENTIAL)
+        TraceTiming.mark("open source and target")
 
         if !plan.target.created && plan.target.existingBytes > 0 { try target.wipeTableAreas(plan) }
 
+        // O_DIRECT only into a device: measured here, it beat buffered writes into a loop
+        // device by ~25 %, while into a new file buffered writes (delayed allocation, writeback
+        // started as they go) were as fast or faster.
+        let intoDevice = plan.target.kind == "block device"
         var copier = RangeCopier(
-            source: source, target: target.fd, tryKernelCopy: !target.isNew, progress: progress)
+            source: source, target: target.fd, tryKernelCopy: !target.isNew, progress: progress,
+            directWrites: intoDevice)
         var scratch: ScratchCopy?
         defer { scratch?.remove() }
         switch plan.method {
         case .blocks:
             progress.begin(step: "copying used blocks", total: plan.bytesToCopy)
             try copyUsedBlocks(
-                of: plan.source.path, to: plan.layout!.partitionOffsetBytes, copier: copier, skipZeros: target.isNew)
+                of: plan.source.path, to: plan.layout!.partitionOffsetBytes, copier: copier, skipZeros: target.isNew,
+                trustingInodeCounts: !plan.repairCopy)
         case .resize:
             let made = try await shrunkenCopy(plan, source: source, progress: progress)
             scratch = made.scratch
             defer { try? made.reader.close() }
             // The summary counts what reached the target: the shrunken filesystem's blocks.
-            copier = RangeCopier(source: made.reader, target: target.fd, tryKernelCopy: false, progress: progress)
+            copier = RangeCopier(
+                source: made.reader, target: target.fd, tryKernelCopy: false, progress: progress,
+                directWrites: intoDevice)
             progress.begin(step: "copying the shrunken filesystem", total: made.usedBytes)
             try copyUsedBlocks(
                 of: made.scratch.path, to: plan.layout!.partitionOffsetBytes, copier: copier,
-                skipZeros: target.isNew)
+                skipZeros: target.isNew, trustingInodeCounts: true)
         case .rsync:
             // Files, not blocks: the loop device and mounts see the target by path.
             target.close()
@@ -85,7 +94,10 @@ public enum Converter {
             fatalError("the planner resolves auto")
         }
         progress.end()
+        copier.finish()
+        TraceTiming.mark("copy")
         try target.sync("after the copy")
+        TraceTiming.mark("fsync target")
         target.close()
         scratch?.remove()
 
@@ -113,11 +125,14 @@ public enum Converter {
                     "e2fsck -fn found problems in the copy (exit \(check.exitStatus)); the partition table was not "
                         + "written:\n\(check.output)")
             }
+            TraceTiming.mark("e2fsck -fn")
             try Host.stopIfInterrupted("the filesystem check")
             progress.note("writing the \(layout.table) partition table")
             try writeTable(plan, layout: layout)
         }
+        TraceTiming.mark("partition table written and synced")
         let problems = try verifyTable(plan)
+        TraceTiming.mark("partition table read back")
         finished = true
         let seconds = max((ContinuousClock.now - started).inSeconds, 0.000_001)
         // rsync copies files, not through the copier: count the source's used bytes.
@@ -131,15 +146,27 @@ public enum Converter {
 
     /// Used blocks of the filesystem at `path` land at the same offset inside partition 1.
     /// `copier` reads from `path` (the source, or the resize method's scratch copy).
+    /// `trustingInodeCounts` is false for a source that is not clean (copied to be repaired):
+    /// its unused-inode counts may be wrong, so its inode tables are copied whole.
     static func copyUsedBlocks(
-        of path: String, to offset: UInt64, copier: RangeCopier, skipZeros: Bool
+        of path: String, to offset: UInt64, copier: RangeCopier, skipZeros: Bool, trustingInodeCounts: Bool
     ) throws(ConversionError) {
-        let runs: [Range<UInt64>]
+        var runs: [Range<UInt64>]
         let blockSize: UInt64
         do {
             let fs = try ExtFilesystem(path: path)
-            runs = try fs.usedBlockRuns()
             blockSize = UInt64(fs.blockSize)
+            // Inode-table blocks no inode uses are not read: a target that reads as zeros needs
+            // nothing there; any other target has them zeroed (no data moved where it can
+            // do that), or copied where it cannot.
+            runs = try fs.usedBlockRuns(leavingOutUnusedInodeTables: trustingInodeCounts)
+            if !skipZeros && trustingInodeCounts {
+                let unused = fs.unusedInodeTableRuns().map {
+                    offset + $0.lowerBound * blockSize..<offset + $0.upperBound * blockSize
+                }
+                if !copier.zeroTarget(unused) { runs = try fs.usedBlockRuns() }
+            }
+            TraceTiming.mark("used-block runs read (\(runs.count) runs)")
         } catch {
             throw .failed("reading the block bitmaps of \(path): \(error.description)")
         }
@@ -162,9 +189,11 @@ public enum Converter {
         let (scratch, writer) = try ScratchCopy.create(in: directory, sizeBytes: fsBytes)
         do {
             defer { try? writer.close() }
-            let toScratch = RangeCopier(source: source, target: writer, tryKernelCopy: false, progress: progress)
+            let toScratch = RangeCopier(
+                source: source, target: writer, tryKernelCopy: false, progress: progress, directWrites: false)
             progress.begin(step: "copying used blocks to a scratch copy", total: plan.bytesToCopy)
-            try copyUsedBlocks(of: plan.source.path, to: 0, copier: toScratch, skipZeros: true)
+            try copyUsedBlocks(
+                of: plan.source.path, to: 0, copier: toScratch, skipZeros: true, trustingInodeCounts: !plan.repairCopy)
             progress.end()
         } catch {
             scratch.remove()

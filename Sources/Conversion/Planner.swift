@@ -18,6 +18,7 @@ public enum Planner {
         let source = try SourceFacts.read(options.source, identity: sourceID)
         let targetID = DiskIdentity.of(options.target)
         let target = try TargetFacts.read(options.target, identity: targetID)
+        TraceTiming.mark("plan: target probed")
 
         let needed = try neededBytes(options, source: source)
         let room = target.fixedBytes ?? options.targetSize
@@ -34,6 +35,7 @@ public enum Planner {
 
         sizing.checks += SafetyChecks.run(
             options, source: source, sourceID: sourceID, target: target, targetID: targetID)
+        TraceTiming.mark("plan: sizing and safety checks")
         if method != .clone, options.start < 2048, source.bootloader == "grub2" {
             sizing.checks.append(
                 .init(

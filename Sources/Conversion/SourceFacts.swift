@@ -33,6 +33,7 @@ struct SourceFacts {
             throw .refused("\(error.description). Check the path and your permissions")
         }
         guard probe.sizeBytes > 0 else { throw .refused("the source \(path) is empty: there is nothing to convert") }
+        TraceTiming.mark("plan: source probed (libblkid)")
         var facts = SourceFacts(
             holds: probe.summary, type: probe.type, uuid: probe.uuid, label: probe.label,
             partitionTable: probe.partitionTable, dataBytes: identity.sizeBytes)
@@ -41,6 +42,7 @@ struct SourceFacts {
                 $0 + UInt64($1.count)
             }
             try? fd.close()
+            TraceTiming.mark("plan: source data regions")
         }
         guard probe.partitionTable == nil, let type = probe.type, type.hasPrefix("ext") else { return facts }
 
@@ -50,6 +52,7 @@ struct SourceFacts {
         } catch {
             throw .refused(error.description)
         }
+        TraceTiming.mark("plan: source inspected (filesystem, minimum size, guest)")
         facts.filesystemType = report.filesystem?.type
         facts.filesystemBytes = report.filesystem?.sizeBytes
         facts.usedBytes = report.filesystem?.usedBytes

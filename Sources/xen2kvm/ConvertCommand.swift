@@ -102,6 +102,7 @@ struct ConvertCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        TraceTiming.mark("start-up (program and libraries loaded)")
         var options = ConvertOptions(source: source, target: target)
         options.method = method
         options.table = table
@@ -119,6 +120,7 @@ struct ConvertCommand: AsyncParsableCommand {
             throw ExitCode(error.exitCode)
         }
         GuestFixPlanning.addChecks(to: &plan, noFix: noFix, editsOnly: fix.editsOnly)
+        TraceTiming.mark("planning")
         if dryRun {
             output.plan(plan, dryRun: true)
             if let refusal = plan.refusal {
@@ -151,6 +153,7 @@ struct ConvertCommand: AsyncParsableCommand {
                 throw ExitCode(FixText.exitCode(error) == 130 ? 130 : 1)
             }
         }
+        if fixes != nil { TraceTiming.mark("guest fixes") }
         output.success(plan: plan, result: result, fixes: fixes)
     }
 }

@@ -2,12 +2,20 @@
 #define XEN2KVM_CLINUXIO_H
 #include <sys/types.h>
 #include <stdint.h>
+#include "ReadAheadRing.h"
 
 /* Linux calls that glibc declares only under _GNU_SOURCE, which Swift's Glibc module does
    not define; the .c file does, and these wrappers carry them over. */
 ssize_t xen2kvm_copy_file_range(int fd_in, int64_t *off_in, int fd_out, int64_t *off_out, size_t len);
 int64_t xen2kvm_seek_data(int fd, int64_t offset);
 int64_t xen2kvm_seek_hole(int fd, int64_t offset);
+/* A second descriptor of the same open file (not a path lookup, so it cannot be another file),
+   write-only with O_DIRECT. -1 (errno) where the filesystem does not support direct I/O. */
+int xen2kvm_reopen_direct(int fd);
+/* fallocate(FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE): the range reads as zeros after it,
+   without writing them where the file system or device can (unwritten extents, WRITE ZEROES).
+   Works on files and block devices. 0, or -1 (errno: EOPNOTSUPP where it cannot). */
+int xen2kvm_zero_range(int fd, int64_t offset, int64_t length);
 /* Starts writeback of a written range without waiting (SYNC_FILE_RANGE_WRITE), so the
    final fsync has little left to do. */
 int xen2kvm_start_writeback(int fd, int64_t offset, int64_t length);
