@@ -55,6 +55,10 @@ public enum BootChecker {
             guard access("/dev/kvm", R_OK | W_OK) == 0 else {
                 return try await boot(options, accel: .tcg, reason: "no usable /dev/kvm", log: log, limit: nil)
             }
+            if let earlier = KVMProbeMemory.recalled() {
+                let reason = "\(earlier) (an earlier probe since this boot; \(KVMProbeMemory.path))"
+                return try await boot(options, accel: .tcg, reason: reason, log: log, limit: nil)
+            }
             // /dev/kvm existing proves nothing: boot with KVM for a short while and keep it only
             // when the guest gets past the kernel's start (here it hangs after "Probing EDD").
             let probe = try await boot(options, accel: .kvm, reason: "probe", log: log, limit: options.probeSeconds)
@@ -73,6 +77,8 @@ public enum BootChecker {
                 probe.failure == .qemuFailed
                 ? "QEMU stopped under KVM (\(probe.lastLines.last ?? "no output"))"
                 : "under KVM the boot stopped at \"\(probe.stage)\" within \(Int(options.probeSeconds)) s"
+            // Only a probe that got the guest as far as its firmware says something about KVM.
+            if probe.stage >= .firmware || probe.failure == .qemuFailed { KVMProbeMemory.remember(why) }
             return try await boot(options, accel: .tcg, reason: "\(why): using TCG", log: log, limit: nil)
         }
     }

@@ -15,7 +15,8 @@ struct BootCheckCommand: AsyncParsableCommand {
             panic, initramfs rescue shell / root device not found; otherwise at the timeout.
 
             --accel auto uses KVM only when a short probe boot shows a kernel running under it
-            (/dev/kvm existing proves nothing), and TCG otherwise; the report says which and why.
+            (/dev/kvm existing proves nothing), and TCG otherwise; the report says which and why. A
+            failed probe is remembered until the host reboots (/run/xen2kvm/kvm-probe).
 
             Examples:
               xen2kvm boot-check web01-kvm.img
