@@ -21,6 +21,9 @@ public struct BootOptions: Sendable {
     public var probeSeconds: Double = 25
     /// Where the serial console is written; nil: a file in $TMPDIR.
     public var consoleLog: String?
+    /// Told of each boot as it starts ("booting … under QEMU (tcg, …)") and of each stage it
+    /// reaches ("  reached firmware"), for progress lines.
+    public var onProgress: (@Sendable (String) -> Void)?
 
     public init(disk: String) { self.disk = disk }
 }
@@ -115,6 +118,8 @@ public enum BootChecker {
         defer { _ = unlink("\(log).sercon") }
         let started = ContinuousClock.now
         let deadline = limit ?? options.timeoutSeconds
+        let kind = limit.map { "a \(Int($0)) s probe" } ?? "up to \(Int(options.timeoutSeconds)) s"
+        options.onProgress?("booting \(options.disk) under QEMU (\(accel.rawValue), \(kind))")
         var outcome: (BootStage, BootFailure?, String) = (.none, nil, "")
         do {
             let result = try await Subprocess.run(
@@ -128,6 +133,7 @@ public enum BootChecker {
                     try await Task.sleep(for: .milliseconds(250))
                     let text = ConsoleText.read(log)
                     let (stage, failure) = ConsoleReader.read(text)
+                    if stage > outcome.0 { options.onProgress?("  reached \(stage)") }
                     outcome = (stage, failure, text)
                     if stage == .login || failure != nil { return }
                     // SeaBIOS jumped to the disk's boot sector and nothing ever printed again: a

@@ -59,6 +59,7 @@ struct BootCheckCommand: AsyncParsableCommand {
         options.memoryMiB = memory
         options.extraDisks = extraDisks
         options.consoleLog = consoleLog
+        options.onProgress = { line in FileHandle.standardError.write(Data("\(line)\n".utf8)) }
         let result: BootResult
         do {
             result = try await BootChecker.run(options)
