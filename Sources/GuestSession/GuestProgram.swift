@@ -48,11 +48,13 @@ extension GuestSession {
         let inside = """
             cd "$0" || exit 70
             others=$(awk '{ print $5 }' /proc/self/mountinfo | sort -r)
+            set -f
             for point in $others; do
                 case "$point" in / | /usr | /usr/* | /bin | /sbin | /lib | /lib64 | /etc | /proc | /proc/* | /sys | /sys/* | /dev | /dev/* | "$0" | "$0"/*) continue ;; esac
                 case "$0/" in "$point"/*) continue ;; esac
                 umount -l "$point" 2>&- || true
             done
+            set +f
             umount -l root && mount --no-canonicalize dev/vda1 root || exit 71
             mkdir -p root/dev root/proc root/sys
             mount --rbind dev root/dev || exit 72

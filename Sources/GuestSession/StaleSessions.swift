@@ -5,7 +5,7 @@ import HostSystem
     import Glibc
 #endif
 
-/// Sessions leave a record (/run/xen2kvm/<pid>/loop) so that one killed with SIGKILL is
+/// Sessions leave a record (/run/xen2kvm/<pid>-<n>/loop) so that one killed with SIGKILL is
 /// cleaned up by the next: its mounts are unmounted, its loop device's partitions deleted
 /// and the device detached.
 enum StaleSessions {
