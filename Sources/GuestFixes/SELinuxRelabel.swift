@@ -54,12 +54,10 @@ struct SELinuxRelabel {
 
     /// SELINUXTYPE= of /etc/selinux/config; "targeted" (the RHEL default) when unset.
     static func policyType(_ config: String) -> String {
-        for line in TextLines.split(config) {
-            let trimmed = line.trimmingBlanks()
-            guard trimmed.hasPrefix("SELINUXTYPE=") else { continue }
-            let value = trimmed.dropFirst("SELINUXTYPE=".count).filter { $0 != "\"" && $0 != "'" }
-            if !value.isEmpty && !value.contains("/") && value != ".." { return String(value) }
-        }
-        return "targeted"
+        // A name, never a path: the guest's config must not point setfiles elsewhere.
+        guard let value = SELinuxRelabelEdit.value(of: "SELINUXTYPE", in: config), !value.isEmpty,
+            !value.contains("/"), value != ".."
+        else { return "targeted" }
+        return value
     }
 }

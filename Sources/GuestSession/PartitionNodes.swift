@@ -59,18 +59,9 @@ enum PartitionNodes {
 
     /// The partition numbers the kernel shows on a loop device (/sys/block/loopN/loopNpM).
     static func existing(on loopName: String) -> [Int] {
-        guard let stream = opendir("/sys/block/\(loopName)") else { return [] }
-        defer { closedir(stream) }
-        var numbers: [Int] = []
-        while let entry = readdir(stream) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) {
-                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if name.hasPrefix(loopName + "p"), let number = Int(name.dropFirst(loopName.count + 1)) {
-                numbers.append(number)
-            }
-        }
-        return numbers.sorted()
+        HostFiles.names(in: "/sys/block/\(loopName)").compactMap { name in
+            name.hasPrefix(loopName + "p") ? Int(name.dropFirst(loopName.count + 1)) : nil
+        }.sorted()
     }
 
     /// Deletes the numbered partitions from the loop device; never throws (teardown).

@@ -57,14 +57,7 @@ enum StaleSessions {
     /// across pid namespaces (where a pid check would see a live owner as dead) and ends with
     /// the process, kill -9 included. Records without a lock file fall back to the pid.
     private static func clean() {
-        guard let stream = opendir(GuestSession.stateDirectory) else { return }
-        var names: [String] = []
-        while let entry = readdir(stream) {
-            names.append(
-                withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) })
-        }
-        closedir(stream)
-        for name in names where !name.hasPrefix(".") {
+        for name in HostFiles.names(in: GuestSession.stateDirectory) where !name.hasPrefix(".") {
             let directory = "\(GuestSession.stateDirectory)/\(name)"
             let lock = open("\(directory)/lock", O_RDWR | O_CLOEXEC)
             if lock >= 0 {

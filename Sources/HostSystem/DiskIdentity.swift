@@ -52,14 +52,8 @@ public struct DiskIdentity: Sendable, Equatable {
 public enum LoopDevices {
     /// (major:minor, backing st_dev, st_ino) for every attached loop device.
     public static func attached() -> [(rdev: UInt64, device: UInt64, inode: UInt64)] {
-        guard let dir = opendir("/sys/block") else { return [] }
-        defer { closedir(dir) }
         var result: [(UInt64, UInt64, UInt64)] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            guard name.hasPrefix("loop") else { continue }
+        for name in HostFiles.names(in: "/sys/block") where name.hasPrefix("loop") {
             guard let devText = HostFiles.value("/sys/block/\(name)/dev"),
                 let backing = HostFiles.value("/sys/block/\(name)/loop/backing_file")
             else { continue }

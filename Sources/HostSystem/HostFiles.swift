@@ -1,5 +1,9 @@
 import SystemPackage
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Small host files: sysfs and procfs values, mountinfo, console logs.
 public enum HostFiles {
     /// The whole file as text, or nil when it cannot be opened.
@@ -14,6 +18,21 @@ public enum HostFiles {
             bytes += buffer.prefix(count)
         }
         return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The entry names of a directory (sysfs, /run state), without "." and "..", unsorted;
+    /// empty when it cannot be opened.
+    public static func names(in directory: String) -> [String] {
+        guard let stream = opendir(directory) else { return [] }
+        defer { closedir(stream) }
+        var names: [String] = []
+        while let entry = readdir(stream) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) {
+                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
     }
 
     /// A one-value file ("7:0\n", a backing file path) without its surrounding blanks.

@@ -69,9 +69,7 @@ struct BootCheckCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(result), as: UTF8.self))
+            try JSONOutput.print(result)
         } else {
             print(Self.render(result), terminator: "")
         }

@@ -53,9 +53,7 @@ struct ConvertOutput {
     }
 
     private func printJSON(_ object: [String: AnyEncodable]) {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        if let data = try? encoder.encode(object) { print(String(decoding: data, as: UTF8.self)) }
+        try? JSONOutput.print(object)
     }
 }
 

@@ -95,9 +95,7 @@ struct FixCommand: AsyncParsableCommand {
             throw ExitCode(FixText.exitCode(error))
         }
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            try JSONOutput.print(report)
         } else {
             print(FixText.render(report), terminator: "")
         }

@@ -36,10 +36,7 @@ struct InspectCommand: ParsableCommand {
             throw ExitCode(1)
         }
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            let data = try encoder.encode(report)
-            print(String(decoding: data, as: UTF8.self))
+            try JSONOutput.print(report)
         } else {
             print(InspectionText.render(report), terminator: "")
         }

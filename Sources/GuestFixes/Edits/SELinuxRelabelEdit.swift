@@ -14,13 +14,9 @@ public struct SELinuxRelabelEdit: GuestEdit {
 
     public func changes(in root: GuestRoot, context: FixContext) throws(GuestFixError) -> [FileChange] {
         guard let config = try root.read(Self.config) else { return [] }
-        var mode: String?
-        for line in TextLines.split(config) {
-            let trimmed = line.trimmingBlanks()
-            guard trimmed.hasPrefix("SELINUX=") else { continue }
-            mode = trimmed.dropFirst("SELINUX=".count).trimmingCharacters(in: "\"'").lowercased()
-        }
-        guard let mode, mode == "enforcing" || mode == "permissive" else { return [] }
+        guard let mode = Self.value(of: "SELINUX", in: config)?.lowercased(),
+            mode == "enforcing" || mode == "permissive"
+        else { return [] }
         guard try root.read(Self.marker) == nil else { return [] }
         return [
             FileChange(
@@ -30,8 +26,17 @@ public struct SELinuxRelabelEdit: GuestEdit {
     }
 }
 
-extension Substring {
-    fileprivate func trimmingCharacters(in set: String) -> String {
-        String(drop { set.contains($0) }.reversed().drop { set.contains($0) }.reversed())
+extension SELinuxRelabelEdit {
+    /// The last `KEY=value` of /etc/selinux/config, quotes removed; nil when unset.
+    static func value(of key: String, in config: String) -> String? {
+        var value: String?
+        for line in TextLines.split(config) {
+            let trimmed = line.trimmingBlanks()
+            guard trimmed.hasPrefix(key + "=") else { continue }
+            let quotes: Set<Character> = ["\"", "'"]
+            let raw = trimmed.dropFirst(key.count + 1)
+            value = String(raw.drop { quotes.contains($0) }.reversed().drop { quotes.contains($0) }.reversed())
+        }
+        return value
     }
 }
