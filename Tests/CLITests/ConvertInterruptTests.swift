@@ -5,15 +5,15 @@ import Testing
 /// Ctrl-C and kill -9 in the middle of a copy: nothing is lost, nothing is left behind, and
 /// a second run works.
 @Suite(.serialized) struct ConvertInterruptTests {
-    /// A source whose copy takes long enough to be interrupted: ~400 MiB of random data.
+    /// A source with ~160 MiB of random data: read through `throttle`, its copy takes ~10 s.
     static func bigSource(_ dir: TemporaryDirectory) async throws -> String {
         let tree = dir.file("tree")
         try FileManager.default.createDirectory(atPath: "\(tree)/data", withIntermediateDirectories: true)
         try await Command.check(
             "sh",
-            ["-c", "head -c 400M /dev/urandom > \(tree)/data/blob && cp -r \(Fixtures.tree("centos6"))/etc \(tree)/"])
+            ["-c", "head -c 160M /dev/urandom > \(tree)/data/blob && cp -r \(Fixtures.tree("centos6"))/etc \(tree)/"])
         let image = dir.file("source.img")
-        try await Fixtures.makeImage(from: tree, at: image, size: "512M")
+        try await Fixtures.makeImage(from: tree, at: image, size: "256M")
         try FileManager.default.removeItem(atPath: tree)
         return image
     }
@@ -21,6 +21,15 @@ import Testing
     /// Reading from disk rather than the page cache keeps the copy slow enough to interrupt.
     static func dropCaches() async {
         _ = try? await Command.run("sh", ["-c", "sync; echo 3 > /proc/sys/vm/drop_caches"])
+    }
+
+    /// Reads of `source` at 16 MiB/s: the copy is still running when the signal arrives.
+    static func slowReads(of source: String) -> ReadThrottle {
+        let throttle = ReadThrottle(file: source, bytesPerSecond: 16 << 20)
+        if throttle.directory == nil {
+            print("note: no blkio read throttle on this host; the interrupt may race the end of the copy")
+        }
+        return throttle
     }
 
     @Test(arguments: [SIGINT, SIGTERM])
@@ -33,7 +42,8 @@ import Testing
         await Self.dropCaches()
 
         let result = try await runXen2KVM(
-            ["convert", "--no-fix", source, target], signal: signal, when: "copying used blocks")
+            ["convert", "--no-fix", source, target], signal: signal, when: "copying used blocks",
+            throttle: Self.slowReads(of: source))
         #expect(result.status == 130, "\(result.stderr)")
         #expect(result.stderr.contains("interrupted"), "\(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: target), "the half-made target was left behind")
@@ -52,7 +62,7 @@ import Testing
         await Self.dropCaches()
         let result = try await runXen2KVM(
             ["convert", "--no-fix", "--method", "rsync", source, target], signal: SIGINT,
-            when: "copying files with rsync")
+            when: "copying files with rsync", throttle: Self.slowReads(of: source))
         #expect(result.status == 130, "\(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: target))
         let loops = try await loopLeftovers(matching: dir.path)
@@ -67,7 +77,8 @@ import Testing
         await Self.dropCaches()
 
         let killed = try await runXen2KVM(
-            ["convert", "--no-fix", source, target], signal: SIGKILL, when: "copying used blocks")
+            ["convert", "--no-fix", source, target], signal: SIGKILL, when: "copying used blocks",
+            throttle: Self.slowReads(of: source))
         #expect(killed.status == 128 + SIGKILL)
         // A killed run cannot clean up; what it leaves has no partition table, so it never
         // looks like a finished disk, and a re-run takes it as its target.

@@ -3,13 +3,17 @@ import Subprocess
 
 /// Runs the xen2kvm binary and sends `signal` once a line containing `trigger` appears on
 /// its standard error (progress lines go there). Returns the exit status and the output.
+/// With `throttle`, the program reads its disk no faster than the throttle allows, so a copy
+/// is still under way when the signal lands, however busy the machine running the tests is.
 public func runXen2KVM(
-    _ arguments: [String], signal: Int32, when trigger: String, environment: [String: String] = [:]
+    _ arguments: [String], signal: Int32, when trigger: String, environment: [String: String] = [:],
+    throttle: ReadThrottle? = nil
 ) async throws -> CommandResult {
     var env: [Environment.Key: String?] = [:]
     for (key, value) in environment { env[Environment.Key(stringLiteral: key)] = value }
+    let (executable, wrapped) = throttle?.wrap(Xen2KVMBinary.path, arguments) ?? (Xen2KVMBinary.path, arguments)
     let result = try await Subprocess.run(
-        .path(.init(Xen2KVMBinary.path)), arguments: Arguments(arguments), environment: .inherit.updating(env),
+        .path(.init(executable)), arguments: Arguments(wrapped), environment: .inherit.updating(env),
         input: .none,
         output: .string(limit: 1 << 20), error: .sequence
     ) { execution in
