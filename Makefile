@@ -1,5 +1,5 @@
 # The two commands a new user needs. Each installs what is missing first (apt-get, as root).
-.PHONY: demo test deps bench
+.PHONY: demo test deps bench install
 
 deps:
 	./scripts/install-deps
@@ -14,3 +14,13 @@ test: deps
 
 bench: deps
 	./scripts/bench
+
+# A self-contained binary (the Swift runtime linked in: a migration host needs no Swift) and
+# the guest helpers beside it, where the binary looks for them.
+PREFIX ?= /usr/local
+
+install:
+	swift build -c release --static-swift-stdlib --scratch-path .build-install --product xen2kvm
+	install -D -m 755 .build-install/release/xen2kvm $(DESTDIR)$(PREFIX)/bin/xen2kvm
+	install -d $(DESTDIR)$(PREFIX)/lib/xen2kvm/helpers
+	install -m 755 helpers/* $(DESTDIR)$(PREFIX)/lib/xen2kvm/helpers/

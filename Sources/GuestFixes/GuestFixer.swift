@@ -39,6 +39,8 @@ public struct FixReport: Sendable, Codable {
     }
 
     public var profile: String
+    /// The guest helper the profile runs (or, not run, would run); nil for profile none.
+    public var helper: String?
     public var dryRun: Bool
     public var edits: [Edit]
     public var programs: [ProgramRun]
@@ -82,7 +84,8 @@ public enum GuestFixer {
             throw .edit(error)
         }
         var report = FixReport(
-            profile: profile, dryRun: options.dryRun,
+            profile: profile, helper: profile == "none" ? nil : GuestHelper.scriptPath(for: profile),
+            dryRun: options.dryRun,
             edits: changes.map {
                 .init(
                     file: $0.path, edit: $0.edit, changes: $0.summary,

@@ -17,15 +17,37 @@ struct GuestHelper {
     let guest: GuestReport
     let session: GuestSession
 
-    /// Where the bundled helpers live: $XEN2KVM_HELPERS_DIR, or helpers/ of this source tree.
+    /// Where the bundled helpers live: $XEN2KVM_HELPERS_DIR; else beside an installed binary
+    /// (`make install` puts them in PREFIX/lib/xen2kvm/helpers next to PREFIX/bin/xen2kvm), so
+    /// a binary copied to a migration host finds them; else helpers/ of this source tree.
     static var helpersDirectory: String {
         if let value = getenv("XEN2KVM_HELPERS_DIR") { return String(cString: value) }
+        if let installed = installedHelpersDirectory { return installed }
         var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
         parts.removeLast(3)
         return parts.joined(separator: "/") + "/helpers"
     }
 
-    var scriptPath: String { profile.contains("/") ? profile : "\(Self.helpersDirectory)/\(profile)" }
+    /// PREFIX/lib/xen2kvm/helpers for the running PREFIX/bin/xen2kvm, when that folder exists.
+    static var installedHelpersDirectory: String? {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        guard length > 0 else { return nil }
+        let executable = String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        var parts = executable.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count >= 3 else { return nil }
+        parts.removeLast(2)
+        let candidate = parts.joined(separator: "/") + "/lib/xen2kvm/helpers"
+        var info = stat()
+        return stat(candidate, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR ? candidate : nil
+    }
+
+    var scriptPath: String { Self.scriptPath(for: profile) }
+
+    /// The helper a profile runs: a user's script given by path, or the bundled one.
+    public static func scriptPath(for profile: String) -> String {
+        profile.contains("/") ? profile : "\(helpersDirectory)/\(profile)"
+    }
 
     /// The contract, as environment variables for the helper.
     var environment: [String: String] {

@@ -109,6 +109,7 @@ enum FixText {
             report.dryRun
             ? "Guest fixes (dry run: nothing is written), profile \(report.profile)\n"
             : "Guest fixes, profile \(report.profile)\n"
+        if let helper = report.helper { out += "  helper \(helper)\n" }
         if report.edits.isEmpty { out += "  no file needs a change\n" }
         for edit in report.edits {
             out += "  \(edit.edit): \(edit.file)\n"

@@ -51,6 +51,34 @@ import Testing
         #expect(loops.isEmpty, "\(loops)")
     }
 
+    /// A binary laid out as `make install` does (PREFIX/bin/xen2kvm beside
+    /// PREFIX/lib/xen2kvm/helpers) runs the helpers installed with it, not the source tree's.
+    @Test func anInstalledBinaryUsesTheHelpersInstalledWithIt() async throws {
+        guard TestEnvironment.require(root: true, tools: ["mke2fs", "losetup"]) else { return }
+        let dir = try TemporaryDirectory()
+        let source = try await Self.image("centos6", dir)
+        let target = dir.file("kvm.img")
+        let copied = try await Xen2KVMBinary.run(["convert", "--no-fix", "--quiet", source, target])
+        #expect(copied.status == 0, "\(copied.stderr)")
+
+        let prefix = dir.file("prefix")
+        try FileManager.default.createDirectory(atPath: "\(prefix)/bin", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: "\(prefix)/lib/xen2kvm", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: Xen2KVMBinary.path, toPath: "\(prefix)/bin/xen2kvm")
+        try FileManager.default.copyItem(
+            atPath: "\(Fixtures.packageRoot)/helpers", toPath: "\(prefix)/lib/xen2kvm/helpers")
+
+        for (binary, helpers) in [
+            ("\(prefix)/bin/xen2kvm", "\(prefix)/lib/xen2kvm/helpers"),
+            (Xen2KVMBinary.path, "\(Fixtures.packageRoot)/helpers"),
+        ] {
+            let run = try await Command.run(binary, ["fix", "--dry-run", "--json", target])
+            #expect(run.status == 0, "\(run.stderr)")
+            let object = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+            #expect(object?["helper"] as? String == "\(helpers)/centos6", "\(run.stdout)")
+        }
+    }
+
     @Test func fixDryRunShowsDiffsAndWritesNothing() async throws {
         guard TestEnvironment.require(root: true, tools: ["mke2fs", "losetup"]) else { return }
         let dir = try TemporaryDirectory()
