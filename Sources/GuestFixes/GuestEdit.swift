@@ -12,6 +12,10 @@ public struct FixContext: Sendable {
     /// The converted disk's partition table, "mbr" or "gpt" (grub2 names partitions by it).
     public var partitionTable: String
 
+    /// The guest's network configs name ethN and its udev would name a virtio NIC ens3: the
+    /// kernel command lines get `net.ifnames=0 biosdevname=0` (see KernelArguments).
+    public var keepsEthNames: Bool { !guest.config.ethConfigsUnderSlotNames.isEmpty }
+
     public init(
         guest: GuestReport, deviceMap: [String: String] = ["xvdb": "vdb"], profile: String,
         partitionTable: String = "mbr"

@@ -244,6 +244,18 @@ enum GuestChecks {
                     "\(rules): binds eth0 to the Xen MAC; under KVM the NIC would become eth1. convert empties it",
                     file: rules))
         }
+        let keepsEthNames =
+            !guest.commandLines.isEmpty
+            && guest.commandLines.allSatisfy { $0.arguments.split(separator: " ").contains("net.ifnames=0") }
+        if let file = guest.config.ethConfigsUnderSlotNames.first, !keepsEthNames {
+            result.append(
+                Finding(
+                    .warning, "interface-names",
+                    "\(file) configures an eth interface, but udev names a KVM virtio NIC by its slot (ens3): "
+                        + "the guest would come up without network. convert adds net.ifnames=0 biosdevname=0 to "
+                        + "the kernel command line",
+                    file: file))
+        }
         return result
     }
 

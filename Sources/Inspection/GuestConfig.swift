@@ -16,6 +16,10 @@ public struct GuestConfig: Sendable, Codable, Equatable {
     public var staleCaches: [String]
     /// /etc/crypttab entries and resume= settings that name Xen devices.
     public var xenDeviceFiles: [String]
+    /// Network configs naming `ethN` in a guest whose udev names NICs by their slot (systemd's
+    /// predictable names). Xen's netfront NIC has no slot and stays eth0; a virtio NIC on PCI
+    /// becomes ens3, and these configs would match nothing: the guest boots without network.
+    public var ethConfigsUnderSlotNames: [String]
 }
 
 enum GuestConfigScanner {
@@ -28,7 +32,8 @@ enum GuestConfigScanner {
     static func scan(_ guest: some GuestFileSource) -> GuestConfig {
         var config = GuestConfig(
             xenConsoleGettys: [], xenModuleAliases: [], selinux: nil, hardwareAddressFiles: [],
-            persistentNetRules: nil, defaultKernelPackage: nil, staleCaches: [], xenDeviceFiles: [])
+            persistentNetRules: nil, defaultKernelPackage: nil, staleCaches: [], xenDeviceFiles: [],
+            ethConfigsUnderSlotNames: [])
         for file in gettyFiles {
             for (number, line) in guest.lines(file).enumerated()
             where !line.hasPrefix("#") && mentionsXenConsole(line) {
@@ -81,7 +86,49 @@ enum GuestConfigScanner {
         }) {
             config.xenDeviceFiles.append(file)
         }
+        if namesNICsBySlot(guest) { config.ethConfigsUnderSlotNames = ethConfigs(guest) }
         return config
+    }
+
+    /// systemd-udev's naming rules (80-net-setup-link.rules since systemd 209, 80-net-name-slot.rules
+    /// before: EL7), not overridden by a file of the same name in /etc/udev/rules.d (the usual way
+    /// to turn them off is a link to /dev/null there).
+    static func namesNICsBySlot(_ guest: some GuestFileSource) -> Bool {
+        let rules = ["80-net-setup-link.rules", "80-net-name-slot.rules"]
+        let overridden = Set(guest.names(in: "/etc/udev/rules.d"))
+        return ["/lib/udev/rules.d", "/usr/lib/udev/rules.d"].contains { directory in
+            guest.names(in: directory).contains { rules.contains($0) && !overridden.contains($0) }
+        }
+    }
+
+    /// ifcfg-ethN files, and ifupdown or netplan files with an `ethN` word outside comments.
+    static func ethConfigs(_ guest: some GuestFileSource) -> [String] {
+        let scripts = "/etc/sysconfig/network-scripts"
+        var files = guest.names(in: scripts).sorted()
+            .filter { $0.hasPrefix("ifcfg-") && isEthName($0.dropFirst("ifcfg-".count)) }
+            .map { "\(scripts)/\($0)" }
+        let ifupdown = ["/etc/network/interfaces"] + guest.names(in: "/etc/network/interfaces.d").sorted().map {
+            "/etc/network/interfaces.d/\($0)"
+        }
+        let netplan = guest.names(in: "/etc/netplan").sorted().filter { $0.hasSuffix(".yaml") }.map {
+            "/etc/netplan/\($0)"
+        }
+        for file in ifupdown + netplan
+        where guest.lines(file).contains(where: { line in
+            let text = line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+            return text.split(whereSeparator: { " \t:".contains($0) }).contains { isEthName($0) }
+        }) {
+            files.append(file)
+        }
+        return files
+    }
+
+    /// "eth0", "eth1", … (and "eth0.100"-style VLANs, "eth0:1" aliases: still the eth0 NIC).
+    static func isEthName(_ word: Substring) -> Bool {
+        guard word.hasPrefix("eth") else { return false }
+        let rest = word.dropFirst(3)
+        guard let first = rest.first, first.isASCII, first.isNumber else { return false }
+        return true
     }
 
     /// hvc0 and xvc0 are Xen's console devices; they do not exist under KVM.

@@ -43,7 +43,9 @@ import Testing
                 "grub-partitionless-root", "no-virtio-in-initrd", "selinux-relabel", "network-hwaddr",
                 "persistent-net-rules",
             ],
-            absentCodes: ["xen-kernel-present", "default-kernel-xen", "defaultkernel-xen", "xen-module-alias"]),
+            absentCodes: [
+                "xen-kernel-present", "default-kernel-xen", "defaultkernel-xen", "xen-module-alias", "interface-names",
+            ]),
         Expected(
             fixture: "centos7", fsType: "ext4", distro: "centos", version: "7.9.2009", bootloader: "grub2",
             kernels: [
@@ -54,6 +56,7 @@ import Testing
             codes: [
                 "xvd-in-fstab", "xvd-in-kernel-cmdline", "xen-console", "xen-console-getty",
                 "no-virtio-in-initrd", "selinux-relabel", "network-hwaddr", "grub2-needs-1mib-start",
+                "interface-names",
             ],
             absentCodes: ["grub-partitionless-root", "xencons-option", "xen-kernel-present"],
             extraOptions: ["-U", "6b1f0c4e-2d7a-4e39-9a51-8c3f2e7d1b90"]),
@@ -63,7 +66,7 @@ import Testing
             fstabDevices: ["/dev/xvda1", "/dev/xvda2", "/dev/mapper/data_crypt"],
             codes: [
                 "xvd-in-fstab", "xvd-in-device-config", "xvd-in-kernel-cmdline", "xen-console",
-                "xen-console-getty", "grub2-needs-1mib-start",
+                "xen-console-getty", "grub2-needs-1mib-start", "interface-names",
             ],
             absentCodes: ["no-virtio-in-initrd", "selinux-relabel", "network-hwaddr", "initrd-unreadable"]),
         Expected(
@@ -75,7 +78,7 @@ import Testing
                 "xvd-in-fstab", "xvd-in-kernel-cmdline", "xen-console", "xen-console-getty",
                 "grub-partitionless-root", "no-virtio-in-initrd",
             ],
-            absentCodes: ["grub2-needs-1mib-start", "selinux-relabel"]),
+            absentCodes: ["grub2-needs-1mib-start", "selinux-relabel", "interface-names"]),
     ]
 
     @Test(arguments: guests)

@@ -23,13 +23,17 @@ public struct Grub2ConfigEdit: GuestEdit {
         var result: [FileChange] = []
         for path in try ConfigFiles.distinct(Self.configs, in: root) {
             result += try rewrite(path, in: root) { text in
-                Self.edit(text, mapping: mapping, partition: Self.partitionName(context.partitionTable))
+                Self.edit(
+                    text, mapping: mapping, partition: Self.partitionName(context.partitionTable),
+                    keepEthNames: context.keepsEthNames)
             }
         }
         return result
     }
 
-    static func edit(_ text: String, mapping: DeviceMapping, partition: String = "msdos1") -> (
+    static func edit(
+        _ text: String, mapping: DeviceMapping, partition: String = "msdos1", keepEthNames: Bool = false
+    ) -> (
         text: String, summary: [String]
     ) {
         var lines = TextLines.split(text)
@@ -39,7 +43,8 @@ public struct Grub2ConfigEdit: GuestEdit {
             var changes: [String] = []
             let words = Words(line)
             if let command = words.tokens.first?.word, linuxCommands.contains(command), words.tokens.count >= 2 {
-                let arguments = KernelArguments.edit(words.text(from: 2), mapping: mapping)
+                let arguments = KernelArguments.edit(
+                    words.text(from: 2), mapping: mapping, keepEthNames: keepEthNames)
                 line = words.text(before: 2) + arguments.text
                 changes += arguments.changes
             }

@@ -8,7 +8,10 @@
 ///   the grub menu on the screen and on the first serial port, where a KVM guest is usually
 ///   watched (`virsh console`). Existing settings are replaced, missing ones appended.
 ///
-/// Every other line stays as it is (no `net.ifnames=0` or other additions).
+/// - `net.ifnames=0 biosdevname=0` in `GRUB_CMDLINE_LINUX` (added when missing) where the
+///   network configs name ethN and udev would name a virtio NIC by its slot (ens3).
+///
+/// Every other line stays as it is.
 public struct Grub2DefaultEdit: GuestEdit {
     public let name = "grub2-defaults"
     public init() {}
@@ -21,10 +24,14 @@ public struct Grub2DefaultEdit: GuestEdit {
 
     public func changes(in root: GuestRoot, context: FixContext) throws(GuestFixError) -> [FileChange] {
         let mapping = DeviceMapping(context)
-        return try rewrite(Self.path, in: root) { text in Self.edit(text, mapping: mapping) }
+        return try rewrite(Self.path, in: root) { text in
+            Self.edit(text, mapping: mapping, keepEthNames: context.keepsEthNames)
+        }
     }
 
-    static func edit(_ text: String, mapping: DeviceMapping) -> (text: String, summary: [String]) {
+    static func edit(_ text: String, mapping: DeviceMapping, keepEthNames: Bool = false) -> (
+        text: String, summary: [String]
+    ) {
         var lines = TextLines.split(text)
         var summary: [String] = []
         var present = Set<String>()
@@ -41,7 +48,10 @@ public struct Grub2DefaultEdit: GuestEdit {
                     quote = String(first)
                     value = value.dropFirst().dropLast()
                 }
-                let arguments = KernelArguments.edit(String(value), mapping: mapping)
+                // GRUB_CMDLINE_LINUX reaches every entry, recovery ones too: the names go there.
+                if key == "GRUB_CMDLINE_LINUX" { present.insert(key) }
+                let arguments = KernelArguments.edit(
+                    String(value), mapping: mapping, keepEthNames: keepEthNames && key == "GRUB_CMDLINE_LINUX")
                 if !arguments.changes.isEmpty {
                     lines[index] = indent + key + "=" + quote + arguments.text + quote
                     summary.append("\(key): " + arguments.changes.joined(separator: ", "))
@@ -59,6 +69,10 @@ public struct Grub2DefaultEdit: GuestEdit {
         for (key, wanted) in settings where !present.contains(key) {
             added.append(key + "=" + wanted)
             summary.append("added \(key)=\(wanted)")
+        }
+        if keepEthNames && !present.contains("GRUB_CMDLINE_LINUX") {
+            added.append("GRUB_CMDLINE_LINUX=\"net.ifnames=0 biosdevname=0\"")
+            summary.append("added GRUB_CMDLINE_LINUX=\"net.ifnames=0 biosdevname=0\" (the network configs name eth0)")
         }
         return (TextLines.appending(added, to: TextLines.join(lines)), summary)
     }

@@ -28,14 +28,17 @@ public struct GrubLegacyEdit: GuestEdit {
         var result: [FileChange] = []
         for path in try ConfigFiles.distinct(Self.configs, in: root) {
             result += try rewrite(path, in: root) { text in
-                Self.edit(text, kernels: context.guest.kernels, mapping: mapping)
+                Self.edit(
+                    text, kernels: context.guest.kernels, mapping: mapping, keepEthNames: context.keepsEthNames)
             }
         }
         result += try rewrite(Self.deviceMap, in: root) { text in Self.editDeviceMap(text, mapping: mapping) }
         return result
     }
 
-    static func edit(_ text: String, kernels: [KernelFacts], mapping: DeviceMapping) -> (
+    static func edit(
+        _ text: String, kernels: [KernelFacts], mapping: DeviceMapping, keepEthNames: Bool = false
+    ) -> (
         text: String, summary: [String]
     ) {
         var lines = TextLines.split(text)
@@ -44,9 +47,9 @@ public struct GrubLegacyEdit: GuestEdit {
             let line = lines[index]
             let edited: (text: String, changes: [String])
             if TextLines.trimmedStart(line).hasPrefix("#") {
-                edited = editComment(line, mapping: mapping)
+                edited = editComment(line, mapping: mapping, keepEthNames: keepEthNames)
             } else {
-                edited = editCommand(line, mapping: mapping)
+                edited = editCommand(line, mapping: mapping, keepEthNames: keepEthNames)
             }
             if edited.text != line {
                 lines[index] = edited.text
@@ -63,7 +66,9 @@ public struct GrubLegacyEdit: GuestEdit {
         return first.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)[0].lowercased()
     }
 
-    static func editCommand(_ line: String, mapping: DeviceMapping) -> (text: String, changes: [String]) {
+    static func editCommand(_ line: String, mapping: DeviceMapping, keepEthNames: Bool = false) -> (
+        text: String, changes: [String]
+    ) {
         let words = Words(line)
         var text = line
         var changes: [String] = []
@@ -75,7 +80,8 @@ public struct GrubLegacyEdit: GuestEdit {
             guard
                 let image = words.tokens.indices.dropFirst().first(where: { !words.tokens[$0].word.hasPrefix("--") })
             else { break }
-            let arguments = KernelArguments.edit(words.text(from: image + 1), mapping: mapping)
+            let arguments = KernelArguments.edit(
+                words.text(from: image + 1), mapping: mapping, keepEthNames: keepEthNames)
             text = words.text(before: image + 1) + arguments.text
             changes += arguments.changes
         default:
@@ -89,13 +95,17 @@ public struct GrubLegacyEdit: GuestEdit {
     }
 
     /// Comments that are settings: Debian's update-grub options and anaconda's `#boot=`.
-    static func editComment(_ line: String, mapping: DeviceMapping) -> (text: String, changes: [String]) {
+    static func editComment(_ line: String, mapping: DeviceMapping, keepEthNames: Bool = false) -> (
+        text: String, changes: [String]
+    ) {
         let trimmed = TextLines.trimmedStart(line)
         let indent = line.prefix(line.count - trimmed.count)
         if trimmed.hasPrefix("# kopt=") || trimmed.hasPrefix("# kopt_") || trimmed.hasPrefix("# defoptions="),
             let equals = trimmed.firstIndex(of: "=")
         {
-            let arguments = KernelArguments.edit(String(trimmed[trimmed.index(after: equals)...]), mapping: mapping)
+            let arguments = KernelArguments.edit(
+                String(trimmed[trimmed.index(after: equals)...]), mapping: mapping,
+                keepEthNames: keepEthNames && trimmed.hasPrefix("# kopt="))
             return (String(indent) + String(trimmed[...equals]) + arguments.text, arguments.changes)
         }
         if trimmed.hasPrefix("# groot=") && trimmed.contains("(hd0)") {

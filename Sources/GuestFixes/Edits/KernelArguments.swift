@@ -10,13 +10,17 @@
 ///   last so that it is /dev/console (systemd then starts a serial getty there). Words already
 ///   present are not repeated.
 /// - `xencons=…` (a Xen console driver option) is dropped.
+/// - with `keepEthNames` (the guest's network configs name ethN and its udev would name a
+///   virtio NIC ens3), `net.ifnames=0 biosdevname=0` is added unless `net.ifnames=` is there.
 ///
 /// Whitespace between the remaining words is kept as it was.
 enum KernelArguments {
     static let serialConsoles = ["console=tty0", "console=ttyS0,115200"]
 
     /// The edited arguments and one phrase per change ("root=/dev/xvda1 → root=/dev/vda1").
-    static func edit(_ arguments: String, mapping: DeviceMapping) -> (text: String, changes: [String]) {
+    static func edit(_ arguments: String, mapping: DeviceMapping, keepEthNames: Bool = false) -> (
+        text: String, changes: [String]
+    ) {
         var words = Words(arguments)
         let existing = words.words
         var changes: [String] = []
@@ -64,6 +68,13 @@ enum KernelArguments {
             } else {
                 keep(gap, [word])
             }
+        }
+        if keepEthNames && !existing.contains(where: { $0.hasPrefix("net.ifnames=") }) {
+            let added = ["net.ifnames=0", "biosdevname=0"].filter { wanted in
+                !existing.contains { $0.hasPrefix(wanted.prefix { $0 != "=" } + "=") }
+            }
+            keep(kept.isEmpty ? "" : " ", added)
+            changes.append("added \(added.joined(separator: " ")) (the network configs name eth0)")
         }
         words.tokens = kept
         return (words.text, changes)
