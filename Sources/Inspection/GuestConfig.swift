@@ -107,9 +107,11 @@ enum GuestConfigScanner {
         var files = guest.names(in: scripts).sorted()
             .filter { $0.hasPrefix("ifcfg-") && isEthName($0.dropFirst("ifcfg-".count)) }
             .map { "\(scripts)/\($0)" }
-        let ifupdown = ["/etc/network/interfaces"] + guest.names(in: "/etc/network/interfaces.d").sorted().map {
-            "/etc/network/interfaces.d/\($0)"
-        }
+        let ifupdown =
+            ["/etc/network/interfaces"]
+            + guest.names(in: "/etc/network/interfaces.d").sorted().map {
+                "/etc/network/interfaces.d/\($0)"
+            }
         let netplan = guest.names(in: "/etc/netplan").sorted().filter { $0.hasSuffix(".yaml") }.map {
             "/etc/netplan/\($0)"
         }
