@@ -8,6 +8,7 @@
 #include <sys/ioctl.h>
 #include <linux/blkpg.h>
 #include <linux/loop.h>
+#include <linux/fs.h>
 #include <errno.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -18,6 +19,11 @@ ssize_t xen2kvm_copy_file_range(int fd_in, int64_t *off_in, int fd_out, int64_t 
     *off_in = in;
     *off_out = out;
     return copied;
+}
+
+int xen2kvm_clone_range(int fd_in, uint64_t off_in, uint64_t len, int fd_out, uint64_t off_out) {
+    struct file_clone_range range = {.src_fd = fd_in, .src_offset = off_in, .src_length = len, .dest_offset = off_out};
+    return ioctl(fd_out, FICLONERANGE, &range);
 }
 
 int64_t xen2kvm_seek_data(int fd, int64_t offset) { return lseek(fd, offset, SEEK_DATA); }

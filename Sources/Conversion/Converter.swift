@@ -16,6 +16,8 @@ public struct ConversionResult: Sendable, Codable {
     public var bytesCopied: UInt64
     /// Bytes written to the target (zero chunks of a new sparse target are skipped).
     public var bytesWritten: UInt64
+    /// Bytes the target shares with the source by reflink, neither read nor written (XFS, btrfs).
+    public var bytesShared: UInt64
     public var seconds: Double
     public var bytesPerSecond: Double
     public var repair: FilesystemCheck.Outcome?
@@ -140,7 +142,7 @@ public enum Converter {
         let written = plan.method == .rsync ? plan.bytesToCopy : copier.bytesWritten
         return ConversionResult(
             method: plan.method, layout: plan.layout, identity: plan.identity, bytesCopied: copied,
-            bytesWritten: written, seconds: seconds, bytesPerSecond: Double(copied) / seconds,
+            bytesWritten: written, bytesShared: plan.method == .rsync ? 0 : copier.bytesShared, seconds: seconds, bytesPerSecond: Double(copied) / seconds,
             repair: repair, fsck: fsck, tableProblems: problems)
     }
 

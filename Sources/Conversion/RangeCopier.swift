@@ -8,6 +8,12 @@ import SystemPackage
 
 /// Copies byte ranges from a source descriptor to a target descriptor.
 ///
+/// Reflink first (FICLONERANGE): where source and target are files on one XFS or btrfs
+/// filesystem, the target shares the source's blocks, so nothing is read or written and the
+/// copy takes no space until the guest changes it (the source is never affected: a write to
+/// either side gets a block of its own). Elsewhere the first attempt fails at once and the copy
+/// goes on as below.
+///
 /// `copy_file_range` first where the caller allows it (the kernel copies without a round trip
 /// through user space and may share extents). Otherwise, and where the kernel says the pair
 /// does not support it (block devices, cross-filesystem): a reader thread fills a few large
@@ -23,10 +29,14 @@ final class RangeCopier {
     /// RSS well under 64 MiB while the disk always has a read queued behind the write.
     let slots: Int
     private var kernelCopyWorks: Bool
+    /// False once FICLONERANGE failed: another filesystem, a device, unaligned ranges.
+    private var cloneWorks = true
     /// Bytes handled so far (written or skipped as zeros), for progress.
     private(set) var bytesDone: UInt64 = 0
     /// Bytes actually written to the target.
     private(set) var bytesWritten: UInt64 = 0
+    /// Bytes the target shares with the source through reflink (neither read nor written).
+    private(set) var bytesShared: UInt64 = 0
     private let progress: any ProgressReporter
     private let writer: TargetWriter
 
@@ -61,8 +71,47 @@ final class RangeCopier {
     /// Copies every segment in order.
     func copyAll(_ segments: [Segment], skipZeros: Bool) throws(ConversionError) {
         var rest = segments[...]
+        if cloneWorks { rest = try clone(rest)[...] }
         if kernelCopyWorks && !skipZeros { rest = try kernelCopy(rest) }
         if !rest.isEmpty { try pipelinedCopy(rest, skipZeros: skipZeros) }
+    }
+
+    /// FICLONERANGE segment by segment, on the part of each that is aligned to the target
+    /// filesystem's blocks (1 KiB-block ext filesystems have runs that start or end mid-block);
+    /// returns what is left to copy: those unaligned heads and tails, and everything from the
+    /// first segment the kernel would not clone on (all of it on any target that is not on the
+    /// source's reflink filesystem).
+    private func clone(_ segments: ArraySlice<Segment>) throws(ConversionError) -> [Segment] {
+        var info = stat()
+        let block = UInt64(fstat(target.rawValue, &info) == 0 && info.st_blksize > 0 ? Int(info.st_blksize) : 4096)
+        var left: [Segment] = []
+        for (index, segment) in zip(segments.indices, segments) {
+            try Host.stopIfInterrupted("the copy")
+            // Source and target offsets differ by the partition's offset, a multiple of 4 KiB.
+            let start = (segment.source + block - 1) / block * block
+            let end = (segment.source + segment.length) / block * block
+            guard start < end, (segment.target + start - segment.source) % block == 0 else {
+                left.append(segment)
+                continue
+            }
+            let body = Segment(source: start, target: segment.target + start - segment.source, length: end - start)
+            guard xen2kvm_clone_range(source.rawValue, body.source, body.length, target.rawValue, body.target) == 0
+            else {
+                cloneWorks = false
+                return left + segments[index...]
+            }
+            bytesShared += body.length
+            account(body.length, written: 0)
+            if start > segment.source {
+                left.append(Segment(source: segment.source, target: segment.target, length: start - segment.source))
+            }
+            if end < segment.source + segment.length {
+                left.append(
+                    Segment(
+                        source: end, target: body.target + body.length, length: segment.source + segment.length - end))
+            }
+        }
+        return left
     }
 
     /// copy_file_range over the segments; returns what is left when the kernel turns out not

@@ -102,8 +102,9 @@ enum ConvertText {
             let names = [plan.source.uuid.map { "UUID=\($0)" }, plan.source.label.map { "LABEL=\($0)" }]
             out += "  swap     new swap area in partition 1, \(names.compactMap { $0 }.joined(separator: " "))\n"
         } else {
+            let shared = result.bytesShared > 0 ? ", \(size(result.bytesShared)) shared by reflink" : ""
             out +=
-                "  copied   \(size(result.bytesCopied)) (\(size(result.bytesWritten)) written) in "
+                "  copied   \(size(result.bytesCopied)) (\(size(result.bytesWritten)) written\(shared)) in "
                 + String(format: "%.1f s, %@/s", result.seconds, size(UInt64(result.bytesPerSecond))) + "\n"
         }
         if let repair = result.repair { out += "  repair   e2fsck -fy exit \(repair.exitStatus)\n" }

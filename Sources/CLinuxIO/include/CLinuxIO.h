@@ -7,6 +7,9 @@
 /* Linux calls that glibc declares only under _GNU_SOURCE, which Swift's Glibc module does
    not define; the .c file does, and these wrappers carry them over. */
 ssize_t xen2kvm_copy_file_range(int fd_in, int64_t *off_in, int fd_out, int64_t *off_out, size_t len);
+/* FICLONERANGE: `fd_out` shares the source's blocks (reflink: XFS, btrfs) instead of a copy.
+   0, or -1 with errno (EOPNOTSUPP, EXDEV, EINVAL for ranges not aligned to blocks, …). */
+int xen2kvm_clone_range(int fd_in, uint64_t off_in, uint64_t len, int fd_out, uint64_t off_out);
 int64_t xen2kvm_seek_data(int fd, int64_t offset);
 int64_t xen2kvm_seek_hole(int fd, int64_t offset);
 /* A second descriptor of the same open file (not a path lookup, so it cannot be another file),
