@@ -142,7 +142,8 @@ public enum Converter {
         let written = plan.method == .rsync ? plan.bytesToCopy : copier.bytesWritten
         return ConversionResult(
             method: plan.method, layout: plan.layout, identity: plan.identity, bytesCopied: copied,
-            bytesWritten: written, bytesShared: plan.method == .rsync ? 0 : copier.bytesShared, seconds: seconds, bytesPerSecond: Double(copied) / seconds,
+            bytesWritten: written, bytesShared: plan.method == .rsync ? 0 : copier.bytesShared, seconds: seconds,
+            bytesPerSecond: Double(copied) / seconds,
             repair: repair, fsck: fsck, tableProblems: problems)
     }
 
