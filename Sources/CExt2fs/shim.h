@@ -24,4 +24,39 @@ static inline blk64_t xen2kvm_blocks_count(ext2_filsys fs) { return ext2fs_block
 static inline blk64_t xen2kvm_free_blocks_count(ext2_filsys fs) { return ext2fs_free_blocks_count(fs->super); }
 static inline blk64_t xen2kvm_r_blocks_count(ext2_filsys fs) { return ext2fs_r_blocks_count(fs->super); }
 static inline unsigned int xen2kvm_block_size(ext2_filsys fs) { return fs->blocksize; }
+
+/* Physical blocks of an inode's data (not its extent-tree or indirect blocks) from logical
+   block `from` on, as runs: `starts[i]`, `counts[i]`, at most `capacity` of them. */
+struct xen2kvm_block_runs {
+    blk64_t from;
+    blk64_t *starts;
+    blk64_t *counts;
+    size_t capacity, count;
+    int overflow;
+};
+
+static int xen2kvm_collect_block(ext2_filsys fs, blk64_t *block, e2_blkcnt_t logical, blk64_t ref_block,
+                                 int ref_offset, void *data) {
+    (void)fs, (void)ref_block, (void)ref_offset;
+    struct xen2kvm_block_runs *runs = data;
+    if (logical < 0 || (blk64_t)logical < runs->from || *block == 0) return 0;
+    if (runs->count > 0 && runs->starts[runs->count - 1] + runs->counts[runs->count - 1] == *block) {
+        runs->counts[runs->count - 1]++;
+    } else if (runs->count < runs->capacity) {
+        runs->starts[runs->count] = *block;
+        runs->counts[runs->count] = 1;
+        runs->count++;
+    } else {
+        runs->overflow = 1;
+        return BLOCK_ABORT;
+    }
+    return 0;
+}
+
+/* 0 and the runs; an errcode_t when the inode cannot be walked; runs.overflow when more runs
+   than `capacity` were found (the caller asks again with room for more). */
+static inline errcode_t xen2kvm_data_block_runs(ext2_filsys fs, ext2_ino_t inode, struct xen2kvm_block_runs *runs) {
+    return ext2fs_block_iterate3(fs, inode, BLOCK_FLAG_READ_ONLY | BLOCK_FLAG_DATA_ONLY, NULL,
+                                 xen2kvm_collect_block, runs);
+}
 #endif

@@ -150,7 +150,7 @@ public enum Converter {
     /// Used blocks of the filesystem at `path` land at the same offset inside partition 1.
     /// `copier` reads from `path` (the source, or the resize method's scratch copy).
     /// `trustingInodeCounts` is false for a source that is not clean (copied to be repaired):
-    /// its unused-inode counts may be wrong, so its inode tables are copied whole.
+    /// its unused-inode counts may be wrong, so its inode tables (and journal) are copied whole.
     static func copyUsedBlocks(
         of path: String, to offset: UInt64, copier: RangeCopier, skipZeros: Bool, trustingInodeCounts: Bool
     ) throws(ConversionError) {
@@ -159,12 +159,12 @@ public enum Converter {
         do {
             let fs = try ExtFilesystem(path: path)
             blockSize = UInt64(fs.blockSize)
-            // Inode-table blocks no inode uses are not read: a target that reads as zeros needs
-            // nothing there; any other target has them zeroed (no data moved where it can
-            // do that), or copied where it cannot.
-            runs = try fs.usedBlockRuns(leavingOutUnusedInodeTables: trustingInodeCounts)
+            // Inode-table blocks no inode uses and a clean journal's log are not read: a target
+            // that reads as zeros needs nothing there; any other target has them zeroed (no
+            // data moved where it can do that), or copied where it cannot.
+            runs = try fs.usedBlockRuns(leavingOutUnneeded: trustingInodeCounts)
             if !skipZeros && trustingInodeCounts {
-                let unused = fs.unusedInodeTableRuns().map {
+                let unused = fs.unneededBlockRuns().map {
                     offset + $0.lowerBound * blockSize..<offset + $0.upperBound * blockSize
                 }
                 if !copier.zeroTarget(unused) { runs = try fs.usedBlockRuns() }
