@@ -6,6 +6,22 @@ import Testing
 /// Source and target on one reflink filesystem (XFS here): the used blocks are shared, not
 /// copied, and the result is the same disk as a real copy makes, while the source stays as it was.
 @Suite struct ReflinkTests {
+    /// A new XFS with reflink, loop-mounted for the body, holding an ext4 image of the sample
+    /// tree (block size `blockSize`) as `source.img`. The body gets the mount point.
+    static func withXFSStore(
+        in dir: TemporaryDirectory, blockSize: Int = 4096, _ body: (String) async throws -> Void
+    ) async throws {
+        let store = dir.file("xfs.img")
+        try await Command.check("truncate", ["-s", "1G", store])
+        try await Command.check("mkfs.xfs", ["-q", "-m", "reflink=1", store])
+        try await Harness.withMount(store, options: "loop", in: dir) { mount in
+            try await Harness.makeImage(
+                from: try Harness.sampleTree(in: dir), at: "\(mount)/source.img",
+                options: ["-t", "ext4", "-b", "\(blockSize)"], size: "64M")
+            try await body(mount)
+        }
+    }
+
     /// With 4 KiB ext blocks every used run is shared; with 1 KiB blocks the runs' parts that
     /// do not fill a whole XFS block are copied around the shared middle.
     @Test(arguments: [(CopyMethod.blocks, 4096), (.blocks, 1024), (.clone, 4096)])
@@ -14,14 +30,8 @@ import Testing
             return
         }
         let dir = try TemporaryDirectory()
-        let store = dir.file("xfs.img")
-        try await Command.check("truncate", ["-s", "1G", store])
-        try await Command.check("mkfs.xfs", ["-q", "-m", "reflink=1", store])
-        try await Harness.withMount(store, options: "loop", in: dir) { mount in
+        try await Self.withXFSStore(in: dir, blockSize: blockSize) { mount in
             let source = "\(mount)/source.img"
-            try await Harness.makeImage(
-                from: try Harness.sampleTree(in: dir), at: source, options: ["-t", "ext4", "-b", "\(blockSize)"],
-                size: "64M")
             let disk: String
             if method == .clone {
                 // A disk that already has a table is cloned whole; its data regions are shared.
@@ -64,13 +74,8 @@ import Testing
     @Test func aTargetElsewhereIsCopied() async throws {
         guard TestEnvironment.require(root: true, tools: ["mkfs.xfs", "mke2fs"]) else { return }
         let dir = try TemporaryDirectory()
-        let store = dir.file("xfs.img")
-        try await Command.check("truncate", ["-s", "512M", store])
-        try await Command.check("mkfs.xfs", ["-q", "-m", "reflink=1", store])
-        try await Harness.withMount(store, options: "loop", in: dir) { mount in
+        try await Self.withXFSStore(in: dir) { mount in
             let source = "\(mount)/source.img"
-            try await Harness.makeImage(
-                from: try Harness.sampleTree(in: dir), at: source, options: ["-t", "ext4"], size: "64M")
             let target = dir.file("kvm.img")
             let (plan, result) = try await Harness.convert(source, target)
             #expect(result.bytesShared == 0)
