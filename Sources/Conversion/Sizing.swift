@@ -42,7 +42,7 @@ struct Sizing {
         // backup header lands in its last sector.
         let targetBytes = target.fixedBytes ?? layout.diskBytes
         return Sizing(
-            layout: layout, targetBytes: max(targetBytes, needed), bytesToCopy: source.usedBytes ?? 0, checks: [check])
+            layout: layout, targetBytes: max(targetBytes, needed), bytesToCopy: source.readBytes ?? 0, checks: [check])
     }
 
     /// The filesystem shrinks to the partition a fixed-size target leaves; the copy is made
@@ -93,7 +93,7 @@ struct Sizing {
                 } ?? "cannot read the free space of \(directory): give an existing directory with --temp-dir"))
         let layout = try makeLayout(options, partitionBytes: newBytes, diskBytes: room)
         return Sizing(
-            layout: layout, targetBytes: target.fixedBytes ?? layout.diskBytes, bytesToCopy: source.usedBytes ?? 0,
+            layout: layout, targetBytes: target.fixedBytes ?? layout.diskBytes, bytesToCopy: source.readBytes ?? 0,
             temporaryBytes: scratch,
             temporaryDirectory: directory, resizeToBytes: newBytes, checks: checks,
             notes: ["the filesystem is shrunk from \(fsBytes) to \(newBytes) bytes in a copy in \(directory)"])

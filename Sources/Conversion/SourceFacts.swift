@@ -14,6 +14,9 @@ struct SourceFacts {
     var filesystemType: String?
     var filesystemBytes: UInt64?
     var usedBytes: UInt64?
+    /// What the blocks copy reads: the used bytes, less (on a clean filesystem) the unused
+    /// inode tables and the journal's log, which it leaves out (Converter.copyUsedBlocks).
+    var readBytes: UInt64?
     var blockSize: UInt64?
     /// What resize2fs -P estimates the filesystem can shrink to.
     var minimumBytes: UInt64?
@@ -61,6 +64,11 @@ struct SourceFacts {
         facts.clean = report.filesystem?.state == .clean
         facts.distro = report.guest.map { "\($0.distro) \($0.version)" }
         facts.bootloader = report.guest?.bootloader.rawValue
+        facts.readBytes = facts.usedBytes
+        if facts.clean == true, let used = facts.usedBytes, let fs = try? ExtFilesystem(path: path) {
+            let unneeded = fs.unneededBlockRuns().reduce(0) { $0 + UInt64($1.count) } * UInt64(fs.blockSize)
+            facts.readBytes = used - min(used, unneeded)
+        }
         if let kernels = report.guest?.kernels, !kernels.isEmpty, kernels.allSatisfy(\.xenOnly) {
             facts.onlyXenKernels = kernels.map(\.version)
         }

@@ -64,7 +64,8 @@ import Testing
             : try await Harness.convert(source, target)
         let layout = try #require(plan.layout)
         #expect(result.fsck?.clean == true, "\(result.fsck?.output ?? "no fsck")")
-        #expect(result.bytesCopied == plan.bytesToCopy - unusedBytes)
+        #expect(result.bytesCopied == plan.bytesToCopy)
+        #expect(plan.bytesToCopy == plan.source.usedBytes! - unusedBytes)
         let fsck = try await Harness.fsck(target, offset: layout.partitionOffsetBytes)
         #expect(fsck.status == 0, "\(fsck.stdout)\(fsck.stderr)")
         #expect(
