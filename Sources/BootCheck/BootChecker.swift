@@ -97,7 +97,12 @@ public enum BootChecker {
             "-display", "none", "-vga", "none", "-monitor", "none", "-no-reboot", "-serial", "file:\(log)",
             // SeaBIOS mirrors its messages to the serial port named in this fw_cfg file (0x3f8,
             // little-endian), so the firmware stage and "not a bootable disk" are visible.
-            "-fw_cfg", "name=etc/sercon-port,file=\(log).sercon", "-nic", "none",
+            "-fw_cfg", "name=etc/sercon-port,file=\(log).sercon",
+            // A virtio NIC as KVM guests have, so the boot meets what it will meet there (a
+            // renamed interface, a network service that waits); user-mode networking with
+            // restrict=on: the guest reaches nothing, neither the host nor beyond. No option
+            // ROM: the firmware must not try a network boot after the disk.
+            "-netdev", "user,id=net0,restrict=on", "-device", "virtio-net-pci,netdev=net0,romfile=",
         ]
         for (index, disk) in ([options.disk] + options.extraDisks).enumerated() {
             arguments += [

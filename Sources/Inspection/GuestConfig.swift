@@ -101,7 +101,8 @@ enum GuestConfigScanner {
         }
     }
 
-    /// ifcfg-ethN files, and ifupdown or netplan files with an `ethN` word outside comments.
+    /// ifcfg-ethN files, and ifupdown, netplan or systemd-networkd files with an `ethN` word
+    /// outside comments (networkd: `Name=eth0`, or a glob `Name=eth*`).
     static func ethConfigs(_ guest: some GuestFileSource) -> [String] {
         let scripts = "/etc/sysconfig/network-scripts"
         var files = guest.names(in: scripts).sorted()
@@ -115,22 +116,24 @@ enum GuestConfigScanner {
         let netplan = guest.names(in: "/etc/netplan").sorted().filter { $0.hasSuffix(".yaml") }.map {
             "/etc/netplan/\($0)"
         }
-        for file in ifupdown + netplan
+        let networkd = guest.names(in: "/etc/systemd/network").sorted().filter { $0.hasSuffix(".network") }.map {
+            "/etc/systemd/network/\($0)"
+        }
+        for file in ifupdown + netplan + networkd
         where guest.lines(file).contains(where: { line in
             let text = line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-            return text.split(whereSeparator: { " \t:".contains($0) }).contains { isEthName($0) }
+            return text.split(whereSeparator: { " \t:=".contains($0) }).contains { isEthName($0) }
         }) {
             files.append(file)
         }
         return files
     }
 
-    /// "eth0", "eth1", … (and "eth0.100"-style VLANs, "eth0:1" aliases: still the eth0 NIC).
+    /// "eth0", "eth1", … (and "eth0.100"-style VLANs, "eth0:1" aliases: still the eth0 NIC;
+    /// "eth*", a networkd glob that matches no slot name either).
     static func isEthName(_ word: Substring) -> Bool {
-        guard word.hasPrefix("eth") else { return false }
-        let rest = word.dropFirst(3)
-        guard let first = rest.first, first.isASCII, first.isNumber else { return false }
-        return true
+        guard word.hasPrefix("eth"), let first = word.dropFirst(3).first else { return false }
+        return first == "*" || (first.isASCII && first.isNumber)
     }
 
     /// hvc0 and xvc0 are Xen's console devices; they do not exist under KVM.

@@ -83,6 +83,7 @@ struct BootCheckCommand: AsyncParsableCommand {
         out += "  accelerator  \(result.accelerator.rawValue): \(result.acceleratorReason)\n"
         out += "  console log  \(result.consoleLog)\n"
         for swap in result.events.swaps { out += "  swap         \(swap) activated\n" }
+        for rename in result.events.renamedInterfaces { out += "  network      \(rename) (renamed by udev)\n" }
         for warning in result.events.warnings { out += "  warning      \(warning)\n" }
         if !result.booted {
             out += "  last console lines:\n"

@@ -37,7 +37,7 @@ import Testing
     }
 }
 
-/// Swap activation and warnings are read from the kernel's and systemd's console lines.
+/// Swap activation, interface renames and warnings are read from the kernel's and systemd's console lines.
 @Suite struct BootEventsTests {
     @Test func swapsAndWarnings() {
         let console = """
@@ -55,5 +55,15 @@ import Testing
                 "[DEPEND] Dependency failed for dev-vdc1.swap - /dev/vdc1.",
             ])
         #expect(BootEvents.read("Adding swap on nothing\nswap on /dev/vdb1").swaps.isEmpty)
+    }
+
+    @Test func renamedInterfaces() {
+        let console = """
+            [    3.912345] virtio_net virtio1 ens3: renamed from eth0\r
+            [    4.000001] e1000 0000:00:04.0 enp0s4: renamed from eth1\r
+            [    5.1] ens3: renamed from eth0\r
+            """
+        #expect(BootEvents.read(console).renamedInterfaces == ["eth0 → ens3", "eth1 → enp0s4"])
+        #expect(BootEvents.read("virtio_net virtio1 eth0: link up\n: renamed from \n").renamedInterfaces.isEmpty)
     }
 }

@@ -17,6 +17,8 @@ import Testing
         ("/etc/network/interfaces", "auto lo\niface lo inet loopback\nallow-hotplug eth0\niface eth0 inet dhcp\n"),
         ("/etc/sysconfig/network-scripts/ifcfg-eth0", "DEVICE=eth0\nONBOOT=yes\n"),
         ("/etc/netplan/50-cloud-init.yaml", "network:\n  ethernets:\n    eth0:\n      dhcp4: true\n"),
+        ("/etc/systemd/network/10-eth0.network", "[Match]\nName=eth0\n\n[Network]\nDHCP=yes\n"),
+        ("/etc/systemd/network/99-wired.network", "# any wired NIC\n[Match]\nName=eth*\n[Network]\nDHCP=yes\n"),
     ])
     func ethConfigsGetTheOldNames(file: String, text: String) throws {
         let guest = try Self.guest([file: text])

@@ -28,6 +28,9 @@ import Testing
         let booted = try await BootCheckRun.run(target, accel: "auto", timeout: 300)
         #expect(booted.stage == 6, "\(booted.output)")
         #expect(booted.console.contains("GRUB Loading stage1.5"), "not booted by grub legacy's stage1_5")
+        // No network config names eth0 here, so nothing keeps the old name: udev renames the
+        // virtio NIC by its slot, and boot-check says so.
+        #expect(booted.renamedInterfaces.contains { $0.hasPrefix("eth0 → ") }, "\(booted.output)")
         // auto says which accelerator it used and why (here KVM hangs kernels: TCG after a probe).
         #expect(["kvm", "tcg"].contains(booted.accelerator) && !booted.acceleratorReason.isEmpty, "\(booted.output)")
         if booted.accelerator == "tcg" && booted.acceleratorReason.contains("KVM") {
@@ -43,7 +46,8 @@ import Testing
 
     /// Case C: GPT (BIOS boot partition for grub2's core.img), the root by UUID, swap on a
     /// second Xen disk /dev/xvdb1 mapped to /dev/vdb1 (both disks converted by xen2kvm):
-    /// booted with that disk attached, the swap must be active.
+    /// booted with that disk attached, the swap must be active. Its systemd-networkd config
+    /// names eth0: the converted guest's virtio NIC must keep that name.
     @Test func gptGuestWithSwapOnASecondDisk() async throws {
         guard TestEnvironment.require(root: true, tools: ["debootstrap", "mke2fs", "sfdisk", "qemu-system-x86_64"])
         else {
@@ -51,6 +55,11 @@ import Testing
         }
         let dir = try TemporaryDirectory(prefix: "xen2kvm-gpt")
         let source = try await XenGuestImages.image(.gptSwap, in: dir)
+        let network = dir.file("10-eth0.network")
+        try "[Match]\nName=eth0\n\n[Network]\nAddress=192.0.2.10/24\n".write(
+            toFile: network, atomically: false, encoding: .utf8)
+        try await Command.check(
+            "debugfs", ["-w", "-R", "write \(network) /etc/systemd/network/10-eth0.network", source])
         // The swap volume becomes a partitioned disk whose partition 1 is the swap (vdb1).
         let xenSwap = try await XenGuestImages.swapVolume(in: dir)
         let swap = dir.file("swap-kvm.img")
@@ -67,10 +76,13 @@ import Testing
         #expect(table.stdout.contains("No problems found"), "\(table.stdout)")
         let fstab = try await Command.check("debugfs", ["-R", "cat /etc/fstab", "\(target)?offset=1048576"])
         #expect(fstab.stdout.contains("UUID=") && fstab.stdout.contains("/dev/vdb1"), "\(fstab.stdout)")
+        let grub = try await Command.check("debugfs", ["-R", "cat /boot/grub/grub.cfg", "\(target)?offset=1048576"])
+        #expect(grub.stdout.contains("net.ifnames=0"), "grub-mkconfig did not get the interface names")
 
         let booted = try await BootCheckRun.run(target, accel: "tcg", timeout: 300, disks: [swap])
         #expect(booted.stage == 6, "\(booted.output)")
         #expect(booted.swaps == ["/dev/vdb1"], "the swap on the second disk is not active: \(booted.output)")
+        #expect(booted.renamedInterfaces.isEmpty, "the NIC lost the name its config uses: \(booted.output)")
 
         try await expectNotBooting(source: source, dir: dir, arguments: ["--table", "gpt"])
         #expect(try await sha256(source) == before)
@@ -101,6 +113,7 @@ struct BootCheckRun {
     var accelerator: String
     var acceleratorReason: String
     var swaps: [String]
+    var renamedInterfaces: [String]
     var console: String
     var output: String
 
@@ -117,7 +130,8 @@ struct BootCheckRun {
             status: run.status, stage: object["stage"] as? Int, failure: object["failure"] as? String,
             accelerator: object["accelerator"] as? String ?? "",
             acceleratorReason: object["acceleratorReason"] as? String ?? "",
-            swaps: events?["swaps"] as? [String] ?? [], console: console,
+            swaps: events?["swaps"] as? [String] ?? [],
+            renamedInterfaces: events?["renamedInterfaces"] as? [String] ?? [], console: console,
             output: run.stdout + run.stderr + "\n" + ConsoleTail.of(console))
     }
 }
