@@ -251,7 +251,7 @@ enum GuestChecks {
             result.append(
                 Finding(
                     .warning, "interface-names",
-                    "\(file) configures an eth interface, but udev names a KVM virtio NIC by its slot (ens3): "
+                    "\(file) configures an eth interface, but udev names a KVM virtio NIC by its slot (ens3, say): "
                         + "the guest would come up without network. convert adds net.ifnames=0 biosdevname=0 to "
                         + "the kernel command line",
                     file: file))
