@@ -244,9 +244,12 @@ enum GuestChecks {
                     "\(rules): binds eth0 to the Xen MAC; under KVM the NIC would become eth1. convert empties it",
                     file: rules))
         }
+        // What boots are the menu entries (GRUB_CMDLINE_LINUX_DEFAULT adds to them, so it need
+        // not repeat the setting).
+        let entries = guest.commandLines.filter { $0.kernel != nil }
         let keepsEthNames =
-            !guest.commandLines.isEmpty
-            && guest.commandLines.allSatisfy { $0.arguments.split(separator: " ").contains("net.ifnames=0") }
+            !entries.isEmpty
+            && entries.allSatisfy { $0.arguments.split(whereSeparator: \.isWhitespace).contains("net.ifnames=0") }
         if let file = guest.config.ethConfigsUnderSlotNames.first, !keepsEthNames {
             result.append(
                 Finding(

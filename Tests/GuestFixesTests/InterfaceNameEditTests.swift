@@ -1,6 +1,9 @@
 import Foundation
 import GuestFixes
+import TestSupport
 import Testing
+
+@testable import Inspection
 
 /// A guest whose network configs name eth0 and whose udev names NICs by slot keeps eth0 under
 /// KVM through `net.ifnames=0 biosdevname=0`; any other guest's command line is left alone.
@@ -27,6 +30,19 @@ import Testing
         #expect(
             try guest.read("/etc/default/grub").contains(
                 "GRUB_CMDLINE_LINUX=\"console=tty0 console=ttyS0,115200 net.ifnames=0 biosdevname=0\""))
+    }
+
+    /// inspect warns before the fixes and not after them.
+    @Test func theWarningGoesOnceTheFixesRan() throws {
+        let directory = try TemporaryDirectory()
+        let tree = directory.file("guest")
+        try FileManager.default.copyItem(atPath: Fixtures.tree("debian12-grub2"), toPath: tree)
+        let root = try GuestRoot(path: tree)
+        func codes() -> [String] { GuestChecks.findings(for: GuestInspector.inspect(root)).map(\.code) }
+        #expect(codes().contains("interface-names"))
+        let context = FixContext(guest: GuestInspector.inspect(root), profile: "debian")
+        try GuestEdits.apply(try GuestEdits.plan(root, context: context), to: root)
+        #expect(!codes().contains("interface-names"), "\(codes())")
     }
 
     @Test func otherGuestsKeepTheirCommandLine() throws {
