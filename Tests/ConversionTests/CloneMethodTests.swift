@@ -21,13 +21,13 @@ import Testing
         let dir = try TemporaryDirectory()
         let source = try await Self.partitionedDisk(dir)
         let target = dir.file("clone.img")
-        let (plan, result) = try await Convert.run(source, target)
+        let (plan, result) = try await Harness.convert(source, target)
         #expect(plan.method == .clone)
         #expect(plan.layout == nil)
         #expect(result.bytesCopied == plan.bytesToCopy)
         let compare = try await Command.run("cmp", [source, target])
         #expect(compare.status == 0, "\(compare.stdout)")
-        #expect(Convert.allocatedBytes(target) <= Convert.allocatedBytes(source) + (1 << 20), "not sparse")
+        #expect(Harness.allocatedBytes(target) <= Harness.allocatedBytes(source) + (1 << 20), "not sparse")
     }
 
     /// Anything libblkid knows that is neither a bare ext filesystem nor swap (here a squashfs
@@ -46,7 +46,7 @@ import Testing
         superblock += Data(count: (4 << 20) - superblock.count)
         try superblock.write(to: URL(fileURLWithPath: source))
         let target = dir.file("clone.img")
-        let (plan, _) = try await Convert.run(source, target)
+        let (plan, _) = try await Harness.convert(source, target)
         #expect(plan.method == .clone)
         #expect(plan.methodReason.contains("squashfs"), "\(plan.methodReason)")
         #expect(try await Command.run("cmp", [source, target]).status == 0)
@@ -61,7 +61,7 @@ import Testing
         #expect(truncate(source, 16 << 20) == 0)
         try await Command.check("mkswap", [source])
         let target = dir.file("clone.img")
-        let (plan, _) = try await Convert.run(source, target) { $0.method = .clone }
+        let (plan, _) = try await Harness.convert(source, target) { $0.method = .clone }
         #expect(plan.method == .clone && plan.layout == nil)
         #expect(try await Command.run("cmp", [source, target]).status == 0)
     }
@@ -74,7 +74,7 @@ import Testing
         let source = try await Self.partitionedDisk(dir)
         let target = dir.file("old.img")
         try Data(repeating: 0xAA, count: 80 << 20).write(to: URL(fileURLWithPath: target))
-        let (plan, _) = try await Convert.run(source, target) { $0.method = .clone }
+        let (plan, _) = try await Harness.convert(source, target) { $0.method = .clone }
         #expect(plan.target.kind == "existing file")
         let size = try FileManager.default.attributesOfItem(atPath: source)[.size] as? Int ?? 0
         let compare = try await Command.run("cmp", ["-n", "\(size)", source, target])

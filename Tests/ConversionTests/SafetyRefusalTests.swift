@@ -65,7 +65,7 @@ import Testing
         #expect(cli.stderr.contains("--force"), "\(cli.stderr)")
         #expect(try await sha256(target) == before, "a refused run wrote to the target")
 
-        let (plan, result) = try await Convert.run(source, target) { $0.force = true }
+        let (plan, result) = try await Harness.convert(source, target) { $0.force = true }
         #expect(plan.refusal == nil)
         #expect(result.fsck?.clean == true)
         let probe = try await Command.check("blkid", ["-p", target]).stdout
@@ -100,7 +100,7 @@ import Testing
         #expect(Self.refusal(source, target)?.contains("not clean") == true)
         #expect(!FileManager.default.fileExists(atPath: target))
 
-        let (plan, result) = try await Convert.run(source, target) { $0.force = true }
+        let (plan, result) = try await Harness.convert(source, target) { $0.force = true }
         #expect(plan.repairCopy)
         #expect(result.repair != nil)
         #expect(result.fsck?.clean == true)

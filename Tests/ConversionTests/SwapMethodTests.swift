@@ -23,7 +23,7 @@ import Testing
         let source = try await Self.xenSwapVolume(dir)
         let before = try await sha256(source)
         let target = dir.file("kvm-swap.img")
-        let (plan, result) = try await Convert.run(source, target) { $0.table = table == "gpt" ? .gpt : .mbr }
+        let (plan, result) = try await Harness.convert(source, target) { $0.table = table == "gpt" ? .gpt : .mbr }
         #expect(plan.method == .swap && result.tableProblems.isEmpty, "\(result.tableProblems)")
         #expect(plan.layout?.partitionBytes == 64 << 20)
 
@@ -32,7 +32,7 @@ import Testing
         #expect(dump.contains("start=        2048") && dump.contains(swapType), "\(dump)")
         let probe = try await Command.check("blkid", ["-p", "-O", "1048576", target]).stdout
         #expect(probe.contains("TYPE=\"swap\"") && probe.contains(Self.uuid) && probe.contains("LABEL=\"xenswap\""))
-        #expect(Convert.allocatedBytes(target) < 1 << 20, "the swap disk should stay sparse")
+        #expect(Harness.allocatedBytes(target) < 1 << 20, "the swap disk should stay sparse")
         #expect(try await sha256(source) == before)
     }
 
@@ -44,7 +44,7 @@ import Testing
         let target = dir.file("small.img")
         _ = FileManager.default.createFile(atPath: target, contents: nil)
         #expect(truncate(target, 32 << 20) == 0)
-        let (plan, _) = try await Convert.run(source, target)
+        let (plan, _) = try await Harness.convert(source, target)
         #expect(plan.layout?.partitionBytes == (32 << 20) - (1 << 20))
         #expect(plan.notes.contains { $0.contains("smaller than the source's") }, "\(plan.notes)")
         let probe = try await Command.check("blkid", ["-p", "-O", "1048576", target]).stdout
