@@ -23,16 +23,26 @@ public final class ReadThrottle: Sendable {
     }
 
     deinit {
-        // The processes are gone by now; an empty cgroup is removed with rmdir.
-        if let directory { rmdir(directory) }
+        guard let directory else { return }
+        // An empty cgroup is removed with rmdir. A child the program started may still be on
+        // its way out: move what is left to the root group, then remove this one.
+        for _ in 0..<50 {
+            if rmdir(directory) == 0 || errno == ENOENT { return }
+            let left = (try? String(contentsOfFile: "\(directory)/cgroup.procs", encoding: .utf8)) ?? ""
+            for pid in left.split(whereSeparator: \.isNewline) {
+                try? "\(pid)\n".write(toFile: "\(Self.root)/cgroup.procs", atomically: false, encoding: .utf8)
+            }
+            usleep(20_000)
+        }
     }
 
+    static let root = "/sys/fs/cgroup/blkio"
+
     private static func make(file: String, bytesPerSecond: Int) -> String? {
-        let root = "/sys/fs/cgroup/blkio"
         guard let disk = wholeDisk(of: file),
-            FileManager.default.fileExists(atPath: "\(root)/blkio.throttle.read_bps_device")
+            FileManager.default.fileExists(atPath: "\(Self.root)/blkio.throttle.read_bps_device")
         else { return nil }
-        let directory = "\(root)/xen2kvm-test-\(getpid())-\(UUID().uuidString.prefix(8))"
+        let directory = "\(Self.root)/xen2kvm-test-\(getpid())-\(UUID().uuidString.prefix(8))"
         guard mkdir(directory, 0o755) == 0 else { return nil }
         do {
             try "\(disk) \(bytesPerSecond)\n".write(
