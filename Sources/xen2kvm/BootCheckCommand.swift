@@ -8,21 +8,24 @@ struct BootCheckCommand: AsyncParsableCommand {
         commandName: "boot-check",
         abstract: "Boot a disk headless under QEMU and report how far it got.",
         discussion: """
-            Boots DISK as a virtio disk under qemu-system-x86_64 (Debian package qemu-system-x86) on a
-            copy-on-write snapshot, so DISK is never written, and follows the serial console:
-            firmware, bootloader, kernel started, initramfs, root filesystem mounted / init started,
-            login prompt. It stops early on a known failure: no bootable disk, grub error, kernel
-            panic, initramfs rescue shell / root device not found; otherwise at the timeout.
+            Boots DISK as a virtio disk under qemu-system-x86_64 (Debian package qemu-system-x86) on a \
+            copy-on-write snapshot, so DISK is never written, with a virtio NIC that reaches nothing \
+            (user networking, restrict=on), and follows the serial console: firmware, bootloader, \
+            kernel started, initramfs, root filesystem mounted / init started, login prompt. It stops \
+            early on a known failure: no bootable disk, grub error, kernel panic, initramfs rescue \
+            shell / root device not found; otherwise at the timeout. It also reports the swap areas \
+            activated, the network interfaces udev renamed (eth0 → ens2: a config naming eth0 would \
+            miss it) and systemd's failures.
 
-            --accel auto uses KVM only when a short probe boot shows a kernel running under it
-            (/dev/kvm existing proves nothing), and TCG otherwise; the report says which and why. A
+            --accel auto uses KVM only when a short probe boot shows a kernel running under it \
+            (/dev/kvm existing proves nothing), and TCG otherwise; the report says which and why. A \
             failed probe is remembered until the host reboots (/run/xen2kvm/kvm-probe).
 
             Examples:
               xen2kvm boot-check web01-kvm.img
               xen2kvm boot-check web01-kvm.img --accel tcg --timeout 240 --json
 
-            Exit status: 0 a login prompt appeared; 1 the boot did not get there (the stage and the
+            Exit status: 0 a login prompt appeared; 1 the boot did not get there (the stage and the \
             reason are printed, with the last console lines); 130 interrupted; 64 bad usage.
             """)
 

@@ -10,33 +10,36 @@ struct ConvertCommand: AsyncParsableCommand {
         commandName: "convert",
         abstract: "Build a partitioned KVM disk from a Xen guest disk, without touching the source.",
         discussion: """
-            SOURCE is an image file or a block device (an LVM volume); it is opened read-only and
-            never written. TARGET is a path that does not exist yet (a sparse file is created, just
+            SOURCE is an image file or a block device (an LVM volume); it is opened read-only and \
+            never written. TARGET is a path that does not exist yet (a sparse file is created, just \
             big enough), an existing image file, or a block device (its size is fixed).
 
             Methods:
               blocks  copy only the blocks the ext bitmaps mark as used into partition 1
-              resize  for a target smaller than the filesystem plus the partition start (e.g. a
-                      shell VM's disk of the source's own size): shrink a scratch copy with
-                      resize2fs, then copy its used blocks; the source is never resized
-              rsync   make a new filesystem with the source's UUID, label, block and inode size
-                      and features, mount both (source read-only) and copy every file with
-                      rsync -aHAXS --numeric-ids (needs root and rsync)
-              clone   copy the whole disk as it is (already partitioned or non-Linux disks)
-              swap    a bare swap volume: partition 1 gets a new swap area with the source's
-                      UUID and label (mkswap); fstab's /dev/xvdb1 finds it as /dev/vdb1
-              auto    swap for a swap area; clone for partitioned or other non-ext sources;
+              resize  for a target smaller than the filesystem plus the partition
+                      start (a shell VM's disk of the source's own size): shrink a
+                      scratch copy with resize2fs, then copy its used blocks; the
+                      source is never resized
+              rsync   a new filesystem with the source's UUID, label, block and inode
+                      size and features; both mounted (source read-only), every file
+                      copied with rsync -aHAXS --numeric-ids (needs root and rsync)
+              clone   copy the whole disk as it is (partitioned or non-Linux disks)
+              swap    a bare swap volume: partition 1 gets a new swap area with the
+                      source's UUID and label; fstab's /dev/xvdb1 finds it as vdb1
+              auto    swap for a swap area; clone for partitioned or non-ext sources;
                       blocks when the target is big enough; resize otherwise (default)
+            Source and target files on one XFS or btrfs filesystem share the used blocks \
+            (reflink) instead of copying them.
 
-            Safety: convert refuses (exit 2, nothing written) when the source is mounted read-write,
-            the target is the source, the target holds data libblkid recognises (add --force), the
-            target is too small, or the source filesystem is not clean (--force copies it and
-            repairs the copy). The copy is checked with e2fsck -fn, and the partition table is
+            Safety: convert refuses (exit 2, nothing written) when the source is mounted read-write, \
+            the target is the source, the target holds data libblkid recognises (add --force), the \
+            target is too small, or the source filesystem is not clean (--force copies it and \
+            repairs the copy). The copy is checked with e2fsck -fn, and the partition table is \
             written last. Ctrl-C stops cleanly and removes a target file convert created.
 
-            After the copy, the guest fixes run on the new disk as `xen2kvm fix` does (needs root):
-            device names, grub, console, drivers; --no-fix copies the guest unchanged, --edits-only
-            runs no guest program. A guest whose kernels are all Xen-only is refused before
+            After the copy, the guest fixes run on the new disk as `xen2kvm fix` does (needs root): \
+            device names, grub, console, drivers; --no-fix copies the guest unchanged, --edits-only \
+            runs no guest program. A guest whose kernels are all Xen-only is refused before \
             anything is written.
 
             Examples:
@@ -46,7 +49,7 @@ struct ConvertCommand: AsyncParsableCommand {
               xen2kvm convert /dev/vg0/xen-web01 /dev/vg1/kvm-web01 --method resize
               xen2kvm convert /dev/vg0/xen-web01-swap web01-swap-kvm.img
 
-            Exit status: 0 done; 1 failed while working; 2 refused (nothing written);
+            Exit status: 0 done; 1 failed while working; 2 refused (nothing written); \
             130 interrupted (SIGINT/SIGTERM); 64 bad usage.
             """)
 

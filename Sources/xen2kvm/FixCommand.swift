@@ -58,13 +58,16 @@ struct FixCommand: AsyncParsableCommand {
         commandName: "fix",
         abstract: "Make an already converted disk's guest boot under KVM: device names, grub, console, drivers.",
         discussion: """
-            DISK is a converted (partitioned) disk: an image file or a block device. xen2kvm attaches
-            it to a loop device, adds its partitions, mounts partition 1 and edits the guest's files
-            through paths resolved inside the guest (a symlink never reaches a host file):
-            fstab/crypttab/resume xvd* → vd*, grub legacy and grub2 configs (root=, root (hd0),
-            console=hvc0/xvc0 → ttyS0, xencons=), inittab/securetty gettys, modprobe aliases,
-            DEFAULTKERNEL, HWADDR and persistent-net rules, virtio in future initrds, stale device
-            caches, SELinux relabel. Every edit is idempotent: a second fix changes nothing.
+            DISK is a converted (partitioned) disk: an image file or a block device. xen2kvm attaches \
+            it to a loop device, adds its partitions, mounts partition 1 and edits the guest's files \
+            through paths resolved inside the guest (a symlink never reaches a host file): \
+            fstab/crypttab/resume xvd* → vd*, grub legacy and grub2 configs (root=, root (hd0), \
+            console=hvc0/xvc0 → ttyS0, xencons=, net.ifnames=0 where the network configs name \
+            eth0), inittab/securetty gettys, modprobe aliases, DEFAULTKERNEL, HWADDR and \
+            persistent-net rules, virtio in future initrds, stale device caches, SELinux relabel. \
+            Every edit is idempotent: a second fix changes nothing. Then the profile's guest helper \
+            rebuilds the initrds with virtio and installs the bootloader, in a chroot with fresh \
+            namespaces and no network.
 
             Examples:
               xen2kvm fix web01-kvm.img --dry-run

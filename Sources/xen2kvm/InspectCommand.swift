@@ -7,9 +7,9 @@ struct InspectCommand: ParsableCommand {
         commandName: "inspect",
         abstract: "Report what a Xen guest disk holds and what it needs before it can boot under KVM.",
         discussion: """
-            Reads SOURCE through libblkid and libext2fs without mounting it and without writing a
-            byte: the filesystem (size, used and free space, the minimum it can shrink to, state),
-            the guest (distribution, kernels and whether each is Xen-only or has virtio, the
+            Reads SOURCE through libblkid and libext2fs without mounting it and without writing a \
+            byte: the filesystem (size, used and free space, the minimum it can shrink to, state), \
+            the guest (distribution, kernels and whether each is Xen-only or has virtio, the \
             bootloader config, fstab) and findings, each with a severity and a stable code:
               blocker  must be solved by you before converting (e.g. only-xen-kernels)
               warning  a Xen-ism that `convert` will fix (e.g. xvd-in-fstab, xen-console)
