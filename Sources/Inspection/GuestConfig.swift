@@ -101,8 +101,9 @@ enum GuestConfigScanner {
         }
     }
 
-    /// ifcfg-ethN files, and ifupdown, netplan or systemd-networkd files with an `ethN` word
-    /// outside comments (networkd: `Name=eth0`, or a glob `Name=eth*`).
+    /// ifcfg-ethN files, and ifupdown, netplan, systemd-networkd or NetworkManager keyfiles with
+    /// an `ethN` word outside comments (networkd: `Name=eth0`, or a glob `Name=eth*`;
+    /// NetworkManager: `interface-name=eth0`).
     static func ethConfigs(_ guest: some GuestFileSource) -> [String] {
         let scripts = "/etc/sysconfig/network-scripts"
         var files = guest.names(in: scripts).sorted()
@@ -119,7 +120,10 @@ enum GuestConfigScanner {
         let networkd = guest.names(in: "/etc/systemd/network").sorted().filter { $0.hasSuffix(".network") }.map {
             "/etc/systemd/network/\($0)"
         }
-        for file in ifupdown + netplan + networkd
+        let keyfiles = guest.names(in: "/etc/NetworkManager/system-connections").sorted().map {
+            "/etc/NetworkManager/system-connections/\($0)"
+        }
+        for file in ifupdown + netplan + networkd + keyfiles
         where guest.lines(file).contains(where: { line in
             let text = line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
             return text.split(whereSeparator: { " \t:=".contains($0) }).contains { isEthName($0) }

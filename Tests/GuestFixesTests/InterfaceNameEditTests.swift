@@ -22,6 +22,10 @@ import Testing
         ("/etc/netplan/50-cloud-init.yaml", "network:\n  ethernets:\n    eth0:\n      dhcp4: true\n"),
         ("/etc/systemd/network/10-eth0.network", "[Match]\nName=eth0\n\n[Network]\nDHCP=yes\n"),
         ("/etc/systemd/network/99-wired.network", "# any wired NIC\n[Match]\nName=eth*\n[Network]\nDHCP=yes\n"),
+        (
+            "/etc/NetworkManager/system-connections/System eth0.nmconnection",
+            "[connection]\nid=System eth0\ntype=ethernet\ninterface-name=eth0\n"
+        ),
     ])
     func ethConfigsGetTheOldNames(file: String, text: String) throws {
         let guest = try Self.guest([file: text])
