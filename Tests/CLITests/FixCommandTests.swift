@@ -13,6 +13,15 @@ import Testing
         return image
     }
 
+    /// The fixture converted with --no-fix: a partitioned disk whose guest is still Xen's.
+    static func convertedUnfixed(_ fixture: String, _ dir: TemporaryDirectory) async throws -> String {
+        let source = try await image(fixture, dir)
+        let target = dir.file("kvm.img")
+        let copied = try await Xen2KVMBinary.run(["convert", "--no-fix", "--quiet", source, target])
+        #expect(copied.status == 0, "\(copied.stderr)")
+        return target
+    }
+
     @Test func onlyXenKernelsIsRefusedBeforeWriting() async throws {
         guard TestEnvironment.require(root: true, tools: ["mke2fs"]) else { return }
         let dir = try TemporaryDirectory()
@@ -56,10 +65,7 @@ import Testing
     @Test func anInstalledBinaryUsesTheHelpersInstalledWithIt() async throws {
         guard TestEnvironment.require(root: true, tools: ["mke2fs", "losetup"]) else { return }
         let dir = try TemporaryDirectory()
-        let source = try await Self.image("centos6", dir)
-        let target = dir.file("kvm.img")
-        let copied = try await Xen2KVMBinary.run(["convert", "--no-fix", "--quiet", source, target])
-        #expect(copied.status == 0, "\(copied.stderr)")
+        let target = try await Self.convertedUnfixed("centos6", dir)
 
         let prefix = dir.file("prefix")
         try FileManager.default.createDirectory(atPath: "\(prefix)/bin", withIntermediateDirectories: true)
@@ -82,10 +88,7 @@ import Testing
     @Test func fixDryRunShowsDiffsAndWritesNothing() async throws {
         guard TestEnvironment.require(root: true, tools: ["mke2fs", "losetup"]) else { return }
         let dir = try TemporaryDirectory()
-        let source = try await Self.image("centos5", dir)
-        let target = dir.file("kvm.img")
-        let copied = try await Xen2KVMBinary.run(["convert", "--no-fix", "--quiet", source, target])
-        #expect(copied.status == 0, "\(copied.stderr)")
+        let target = try await Self.convertedUnfixed("centos5", dir)
         let before = try await sha256(target)
         let dry = try await Xen2KVMBinary.run(["fix", "--dry-run", target])
         #expect(dry.status == 0, "\(dry.stderr)")
