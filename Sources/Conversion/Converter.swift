@@ -162,12 +162,12 @@ public enum Converter {
             // Inode-table blocks no inode uses and a clean journal's log are not read: a target
             // that reads as zeros needs nothing there; any other target has them zeroed (no
             // data moved where it can do that), or copied where it cannot.
-            runs = try fs.usedBlockRuns(leavingOutUnneeded: trustingInodeCounts)
-            if !skipZeros && trustingInodeCounts {
-                let unused = fs.unneededBlockRuns().map {
-                    offset + $0.lowerBound * blockSize..<offset + $0.upperBound * blockSize
-                }
-                if !copier.zeroTarget(unused) { runs = try fs.usedBlockRuns() }
+            let used = try fs.usedBlockRuns()
+            let unneeded = trustingInodeCounts ? fs.unneededBlockRuns() : []
+            runs = ExtFilesystem.subtract(unneeded, from: used)
+            if !skipZeros && !unneeded.isEmpty {
+                let ranges = unneeded.map { offset + $0.lowerBound * blockSize..<offset + $0.upperBound * blockSize }
+                if !copier.zeroTarget(ranges) { runs = used }
             }
             TraceTiming.mark("used-block runs read (\(runs.count) runs)")
         } catch {

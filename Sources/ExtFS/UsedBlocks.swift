@@ -76,7 +76,7 @@ extension ExtFilesystem {
     }
 
     /// Sorted, non-overlapping `runs` minus sorted `holes`.
-    static func subtract(_ holes: [Range<UInt64>], from runs: [Range<UInt64>]) -> [Range<UInt64>] {
+    public static func subtract(_ holes: [Range<UInt64>], from runs: [Range<UInt64>]) -> [Range<UInt64>] {
         var result: [Range<UInt64>] = []
         var next = holes.startIndex
         for run in runs {

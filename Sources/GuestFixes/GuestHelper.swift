@@ -45,7 +45,7 @@ struct GuestHelper {
     var scriptPath: String { Self.scriptPath(for: profile) }
 
     /// The helper a profile runs: a user's script given by path, or the bundled one.
-    public static func scriptPath(for profile: String) -> String {
+    static func scriptPath(for profile: String) -> String {
         profile.contains("/") ? profile : "\(helpersDirectory)/\(profile)"
     }
 
