@@ -106,31 +106,25 @@ enum GuestConfigScanner {
     /// NetworkManager: `interface-name=eth0`).
     static func ethConfigs(_ guest: some GuestFileSource) -> [String] {
         let scripts = "/etc/sysconfig/network-scripts"
-        var files = guest.names(in: scripts).sorted()
+        var found = guest.names(in: scripts).sorted()
             .filter { $0.hasPrefix("ifcfg-") && isEthName($0.dropFirst("ifcfg-".count)) }
             .map { "\(scripts)/\($0)" }
-        let ifupdown =
-            ["/etc/network/interfaces"]
-            + guest.names(in: "/etc/network/interfaces.d").sorted().map {
-                "/etc/network/interfaces.d/\($0)"
-            }
-        let netplan = guest.names(in: "/etc/netplan").sorted().filter { $0.hasSuffix(".yaml") }.map {
-            "/etc/netplan/\($0)"
+        /// The files of `directory` whose names end in `suffix`, by name, as guest paths.
+        func files(in directory: String, endingIn suffix: String = "") -> [String] {
+            guest.names(in: directory).sorted().filter { $0.hasSuffix(suffix) }.map { "\(directory)/\($0)" }
         }
-        let networkd = guest.names(in: "/etc/systemd/network").sorted().filter { $0.hasSuffix(".network") }.map {
-            "/etc/systemd/network/\($0)"
-        }
-        let keyfiles = guest.names(in: "/etc/NetworkManager/system-connections").sorted().map {
-            "/etc/NetworkManager/system-connections/\($0)"
-        }
-        for file in ifupdown + netplan + networkd + keyfiles
+        let candidates =
+            ["/etc/network/interfaces"] + files(in: "/etc/network/interfaces.d")
+            + files(in: "/etc/netplan", endingIn: ".yaml") + files(in: "/etc/systemd/network", endingIn: ".network")
+            + files(in: "/etc/NetworkManager/system-connections")
+        for file in candidates
         where guest.lines(file).contains(where: { line in
             let text = line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
             return text.split(whereSeparator: { " \t:=".contains($0) }).contains { isEthName($0) }
         }) {
-            files.append(file)
+            found.append(file)
         }
-        return files
+        return found
     }
 
     /// "eth0", "eth1", … (and "eth0.100"-style VLANs, "eth0:1" aliases: still the eth0 NIC;
