@@ -75,6 +75,42 @@ import Testing
         #expect(try await Self.sameBytes(source, cliTarget).status == 0)
     }
 
+    /// Anything libblkid knows that is neither a bare ext filesystem nor swap (here a squashfs
+    /// superblock) is copied as it is, and the plan says what it found.
+    @Test func otherContentIsCloned() async throws {
+        guard TestEnvironment.require(tools: ["cmp"]) else { return }
+        let dir = try TemporaryDirectory()
+        let source = dir.file("squashfs.img")
+        var superblock = Data()
+        // magic, inodes, mkfs time, block size, fragments; compression, block log, flags, ids, 4.0
+        for word: UInt32 in [0x7371_7368, 1, 0, 131_072, 0] {
+            withUnsafeBytes(of: word.littleEndian) { superblock += $0 }
+        }
+        for half: UInt16 in [1, 17, 0, 1, 4, 0] { withUnsafeBytes(of: half.littleEndian) { superblock += $0 } }
+        for long: UInt64 in [0, 4096] { withUnsafeBytes(of: long.littleEndian) { superblock += $0 } }
+        superblock += Data(count: (4 << 20) - superblock.count)
+        try superblock.write(to: URL(fileURLWithPath: source))
+        let target = dir.file("clone.img")
+        let (plan, _) = try await Harness.convert(source, target)
+        #expect(plan.method == .clone)
+        #expect(plan.methodReason.contains("squashfs"), "\(plan.methodReason)")
+        #expect(try await Self.sameBytes(source, target).status == 0)
+    }
+
+    /// A bare swap area asked to be cloned is cloned as it is (auto would make a new one in a
+    /// partition).
+    @Test func swapAreaClonedWhenAskedTo() async throws {
+        guard TestEnvironment.require(tools: ["mkswap", "cmp"]) else { return }
+        let dir = try TemporaryDirectory()
+        let source = dir.file("swapdisk.img")
+        try Harness.sparseFile(source, bytes: 16 << 20)
+        try await Command.check("mkswap", ["-q", source])
+        let target = dir.file("clone.img")
+        let (plan, _) = try await Harness.convert(source, target) { $0.method = .clone }
+        #expect(plan.method == .clone && plan.layout == nil)
+        #expect(try await Self.sameBytes(source, target).status == 0)
+    }
+
     /// Into an existing, bigger file full of old data (0xAA): the source's holes are not
     /// skipped there, since the target is not known to be zero. Every byte within the source's
     /// size equals the source; what lies past its end may stay.

@@ -35,6 +35,10 @@ import Testing
             #expect(text.contains("ok   \(check.name)"), "missing check \(check.name): \(text)")
         }
         #expect(!Harness.exists(target), "a dry run created the target")
+
+        let dosCompat = try await Self.cli(["--dos-compat", source, target])
+        #expect(dosCompat.stdout.contains("layout   mbr, partition 1 at sector 32, "), "\(dosCompat.stdout)")
+        #expect(!Harness.exists(target))
     }
 
     /// An existing target that holds data: with --force the dry run passes, and still the

@@ -158,6 +158,7 @@ import Testing
         #expect(blocks?.check == "target size", "\(blocks?.description ?? "none")")
         #expect(blocks?.detail.contains("--target-size") == true && blocks?.detail.contains("--method resize") == true)
         // auto shrinks a copy to fit, but not below what resize2fs can reach.
+        #expect(Harness.refusal(source, target) { $0.targetSize = 32 << 20 } == nil)
         let auto = Harness.refusal(source, target) { $0.targetSize = 8 << 20 }
         #expect(auto?.check == "filesystem can shrink", "\(auto?.description ?? "none")")
 
