@@ -1,4 +1,5 @@
 import Conversion
+import ExtFS
 import Foundation
 import PartitionTable
 import TestSupport
@@ -139,6 +140,39 @@ import Testing
         #expect(
             try Harness.usedData(image: backing, offset: disk.partitionOffsetBytes) == Harness.usedData(image: source))
         #expect(try await sha256(source) == before)
+    }
+
+    /// The source an operator usually has: a block device (an LVM volume; a writable loop
+    /// device stands in), not a file. Every method reads it through the device and never
+    /// writes it (the backing file's hash is the device's content); the copy is fsck-clean with
+    /// the source's UUID, and blocks and resize copy the used data exactly.
+    @Test(arguments: [CopyMethod.blocks, .resize, .rsync])
+    func blockDeviceSource(method: CopyMethod) async throws {
+        guard
+            TestEnvironment.require(
+                root: true, tools: ["mke2fs", "e2fsck", "resize2fs", "rsync", "losetup", "mount", "sha256sum"])
+        else { return }
+        let dir = try TemporaryDirectory()
+        let volume = try await Harness.fixtureImage("centos6", in: dir, name: "lv.img")
+        let before = try await sha256(volume)
+        let target = dir.file("kvm.img")
+        let (plan, result) = try await Harness.withLoopDevice(volume) { device in
+            try await Harness.convert(device, target) {
+                $0.method = method
+                if method == .resize { $0.targetSize = 56 << 20 }
+            }
+        }
+        #expect(plan.source.kind == .blockDevice, "\(plan.source.kind)")
+        #expect(result.fsck?.clean == true)
+        let disk = try #require(plan.layout)
+        let copy = try ExtFilesystem(path: target, offset: disk.partitionOffsetBytes).facts()
+        #expect(try copy.uuid == ExtFilesystem(path: volume).facts().uuid)
+        if method == .blocks {
+            #expect(
+                try Harness.usedData(image: target, offset: disk.partitionOffsetBytes)
+                    == Harness.usedData(image: volume))
+        }
+        #expect(try await sha256(volume) == before, "the source volume was written")
     }
 
     /// --target-size makes the disk bigger, never the partition (that is the guest's job with
