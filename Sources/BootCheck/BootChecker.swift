@@ -167,6 +167,11 @@ public enum BootChecker {
         } catch {
             throw .failed("cannot run qemu-system-x86_64 (Debian package qemu-system-x86): \(error)")
         }
+        Log.command(
+            "qemu-system-x86_64", qemuArguments(options, accel: accel, log: log), status: nil,
+            seconds: seconds(since: started),
+            output: ConsoleText.lastLines(outcome.2, count: 40).joined(separator: "\n"))
+        Log.info("boot check: reached \(outcome.0)\(outcome.1.map { ", stopped: \($0.rawValue)" } ?? "")")
         try Cancellation.check("the boot check")
         if limit != nil && outcome.1 == nil && outcome.0 != .login { outcome.1 = .timeout }
         return BootResult(

@@ -29,10 +29,12 @@ public struct ConversionResult: Sendable, Codable {
 /// Carries out a plan: prepare the target, copy, sync, check the copy, and write the
 /// partition table last, so an interrupted run never leaves a disk that looks complete.
 public enum Converter {
-    public static func run(_ plan: ConversionPlan, progress: any ProgressReporter) async throws(ConversionError)
-        -> ConversionResult
+    public static func run(_ plan: ConversionPlan, progress reporter: any ProgressReporter)
+        async throws(ConversionError) -> ConversionResult
     {
         if let refusal = plan.refusal { throw .refused(refusal.detail) }
+        let progress = LoggedProgress(inner: reporter)
+        logStart(plan)
         let started = ContinuousClock.now
         let target = try TargetFile.open(plan)
         var finished = false
@@ -140,11 +142,31 @@ public enum Converter {
         // rsync copies files, not through the copier: count the source's used bytes.
         let copied = plan.method == .rsync ? plan.bytesToCopy : copier.bytesDone
         let written = plan.method == .rsync ? plan.bytesToCopy : copier.bytesWritten
-        return ConversionResult(
+        let result = ConversionResult(
             method: plan.method, layout: plan.layout, identity: plan.identity, bytesCopied: copied,
             bytesWritten: written, bytesShared: plan.method == .rsync ? 0 : copier.bytesShared, seconds: seconds,
             bytesPerSecond: Double(copied) / seconds,
             repair: repair, fsck: fsck, tableProblems: problems)
+        Log.info(
+            "converted: \(copied) bytes read, \(written) written, \(result.bytesShared) shared, in "
+                + "\((seconds * 100).rounded() / 100) s; e2fsck -fn \(fsck.map { $0.clean ? "clean" : "not clean" } ?? "not run")"
+                + (problems.isEmpty ? "" : "; table problems: \(problems.joined(separator: "; "))"))
+        return result
+    }
+
+    /// What is about to happen, in the log: enough to tell later which disk became which.
+    private static func logStart(_ plan: ConversionPlan) {
+        let source = plan.source
+        Log.info(
+            "converting \(source.path) (\(source.kind.rawValue), \(source.sizeBytes) bytes, \(source.holds)) to \(plan.target.path) (\(plan.target.kind), "
+                + "\(plan.target.sizeBytes) bytes)")
+        Log.info("method \(plan.method.rawValue): \(plan.methodReason)")
+        if let layout = plan.layout {
+            Log.info(
+                "layout \(layout.table), partition 1 at sector \(layout.partitionStart), "
+                    + "\(layout.partitionBytes / 512) sectors; disk \(layout.diskSectors) sectors")
+        }
+        for check in plan.checks { Log.debug("check \(check.passed ? "ok" : "FAIL") \(check.name): \(check.detail)") }
     }
 
     /// Used blocks of the filesystem at `path` land at the same offset inside partition 1.

@@ -1,3 +1,5 @@
+import HostSystem
+
 /// Receives progress of long steps. The CLI draws a bar, prints lines, or stays quiet.
 public protocol ProgressReporter: Sendable {
     /// A long step begins: `total` bytes of work.
@@ -17,4 +19,23 @@ public struct SilentProgress: ProgressReporter {
     public func advance(done: UInt64) {}
     public func end() {}
     public func note(_ text: String) {}
+}
+
+/// Passes everything on to `inner` and puts the steps and notes in the log (not the byte
+/// counts: a log line per 8 MiB chunk would bury the rest).
+struct LoggedProgress: ProgressReporter {
+    let inner: any ProgressReporter
+
+    func begin(step: String, total: UInt64) {
+        Log.info("\(step): \(total) bytes")
+        inner.begin(step: step, total: total)
+    }
+
+    func advance(done: UInt64) { inner.advance(done: done) }
+    func end() { inner.end() }
+
+    func note(_ text: String) {
+        Log.info(text)
+        inner.note(text)
+    }
 }

@@ -69,6 +69,7 @@ enum RsyncCopy {
         ]
         let status: Int32
         let tail: String
+        let started = ContinuousClock.now
         // rsync forks a receiver and a generator: give them a process group of their own, so
         // one signal stops all three and the target mount is free again.
         var platform = PlatformOptions()
@@ -99,6 +100,8 @@ enum RsyncCopy {
             case .signaled(let signal): status = 128 + signal
             }
             tail = result.standardError
+            Log.command(
+                "rsync", arguments, status: status, seconds: (ContinuousClock.now - started).inSeconds, output: tail)
         } catch {
             throw .failed("cannot run rsync (Debian package rsync): \(error)")
         }

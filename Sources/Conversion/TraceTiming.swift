@@ -1,3 +1,4 @@
+import HostSystem
 import Synchronization
 
 #if canImport(Glibc)
@@ -13,14 +14,17 @@ public enum TraceTiming {
 
     /// Prints how long the phase that ends now took (the first mark: since the process
     /// started, i.e. loading the program and its libraries).
+    /// Also logged at debug level when a logger is bound (`--log`).
     public static func mark(_ phase: String) {
-        guard enabled else { return }
+        guard enabled || Log.logger != nil else { return }
         let now = ContinuousClock.now
         let previous = last.withLock { value in
             defer { value = now }
             return value
         }
         let milliseconds = previous.map { Self.milliseconds(now - $0) } ?? sinceProcessStart()
+        Log.debug("timing: \(phase): \(milliseconds) ms")
+        guard enabled else { return }
         var line = "xen2kvm timing: \(pad(milliseconds)) ms  \(phase)\n"
         line.withUTF8 { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
     }

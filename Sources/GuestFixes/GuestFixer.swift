@@ -67,6 +67,9 @@ public enum GuestFixer {
         }
         let guest = GuestInspector.inspect(root)
         let profile = options.profile == "auto" ? Profile.detect(guest) : options.profile
+        Log.info(
+            "fixing the guest on \(options.disk) (\(session.loopDevice)): \(guest.distro) \(guest.version), "
+                + "profile \(profile)\(options.dryRun ? ", dry run" : options.editsOnly ? ", edits only" : "")")
         if !guest.kernels.isEmpty && guest.kernels.allSatisfy(\.xenOnly) {
             throw .refused(
                 "every kernel in the guest is Xen-only (\(guest.kernels.map(\.version).joined(separator: ", "))): "
@@ -80,6 +83,11 @@ public enum GuestFixer {
         do {
             changes = try GuestEdits.plan(root, context: context)
             if !options.dryRun { try GuestEdits.apply(changes, to: root) }
+            for change in changes {
+                Log.info(
+                    "\(options.dryRun ? "would edit" : "edited") \(change.path) (\(change.edit)): "
+                        + change.summary.joined(separator: "; "))
+            }
         } catch {
             throw .edit(error)
         }

@@ -77,8 +77,11 @@ extension GuestSession {
             case .exited(let code): status = code
             case .signaled(let signal): status = 128 + signal
             }
-            output = (result.standardOutput + result.standardError).split(separator: "\n").suffix(20)
-                .joined(separator: "\n")
+            let printed = result.standardOutput + result.standardError
+            output = printed.split(separator: "\n").suffix(20).joined(separator: "\n")
+            Log.command(
+                "(in the guest) \(program)", arguments, status: status,
+                seconds: (ContinuousClock.now - started).inSeconds, output: printed)
         } catch {
             throw .setup("cannot start \(program) in the guest (unshare, util-linux): \(error)")
         }

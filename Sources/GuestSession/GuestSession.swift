@@ -132,6 +132,9 @@ public final class GuestSession {
             // close() runs on every path, often from a defer: say it here, where it is known.
             let line = "xen2kvm: could not release \(leftovers.joined(separator: ", "))\n"
             _ = line.withCString { write(2, $0, strlen($0)) }
+            Log.warning("could not release \(leftovers.joined(separator: ", "))")
+        } else {
+            Log.info("released \(loopDevice) and its mounts")
         }
         return leftovers
     }

@@ -10,6 +10,7 @@ public enum HostTool {
 
     public static func run(_ name: String, _ arguments: [String], package: String) async throws(HostError) -> Outcome {
         let result: ExecutionRecord
+        let started = ContinuousClock.now
         do {
             let run = try await Subprocess.run(
                 name.contains("/") ? .path(.init(name)) : .name(name), arguments: Arguments(arguments),
@@ -21,6 +22,9 @@ public enum HostTool {
             case .signaled(let signal): status = 128 + signal
             }
             result = ExecutionRecord(status: status, text: run.standardOutput + run.standardError)
+            Log.command(
+                name, arguments, status: status, seconds: (ContinuousClock.now - started).inSeconds, output: result.text
+            )
         } catch {
             throw .failed("cannot run \(name) (Debian package \(package)): \(error)")
         }

@@ -68,6 +68,7 @@ public final class LoopMounts {
         devices.removeAll()
         for directory in directories.reversed() { _ = rmdir(directory) }
         directories.removeAll()
+        if !leftovers.isEmpty { Log.warning("could not release \(leftovers.joined(separator: ", "))") }
         return leftovers
     }
 

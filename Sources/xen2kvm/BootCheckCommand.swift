@@ -54,7 +54,11 @@ struct BootCheckCommand: AsyncParsableCommand {
         guard FileManager.default.fileExists(atPath: disk) else { throw ValidationError("\(disk) does not exist") }
     }
 
-    func run() async throws {
+    @OptionGroup var log: LogOptions
+
+    func run() async throws { try await log.run(bootCheck) }
+
+    private func bootCheck() async throws {
         Cancellation.install()
         var options = BootOptions(disk: disk)
         options.timeoutSeconds = timeout
@@ -67,7 +71,7 @@ struct BootCheckCommand: AsyncParsableCommand {
         do {
             result = try await BootChecker.run(options)
         } catch {
-            FileHandle.standardError.write(Data("xen2kvm: \(error.description)\n".utf8))
+            ErrorOutput.print(error.description)
             if case .interrupted = error { throw ExitCode(130) }
             throw ExitCode(1)
         }

@@ -104,8 +104,14 @@ struct ConvertCommand: AsyncParsableCommand {
         }
     }
 
+    @OptionGroup var log: LogOptions
+
     func run() async throws {
         TraceTiming.mark("start-up (program and libraries loaded)")
+        try await log.run(convert)
+    }
+
+    private func convert() async throws {
         var options = ConvertOptions(source: source, target: target)
         options.method = method
         options.table = table

@@ -41,7 +41,7 @@ struct ConvertOutput {
     }
 
     func error(_ text: String) {
-        FileHandle.standardError.write(Data("xen2kvm: \(text)\n".utf8))
+        ErrorOutput.print(text)
     }
 
     private func kind(_ error: ConversionError) -> String {

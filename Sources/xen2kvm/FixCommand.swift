@@ -88,13 +88,17 @@ struct FixCommand: AsyncParsableCommand {
     @Flag(help: "Print the report as JSON.")
     var json = false
 
-    func run() async throws {
+    @OptionGroup var log: LogOptions
+
+    func run() async throws { try await log.run(fixDisk) }
+
+    private func fixDisk() async throws {
         Cancellation.install()
         let report: FixReport
         do {
             report = try await GuestFixer.run(fix.options(for: disk, dryRun: dryRun))
         } catch {
-            FileHandle.standardError.write(Data("xen2kvm: \(error.description)\n".utf8))
+            ErrorOutput.print(error.description)
             throw ExitCode(FixText.exitCode(error))
         }
         if json {

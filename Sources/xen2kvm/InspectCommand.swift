@@ -32,7 +32,7 @@ struct InspectCommand: ParsableCommand {
         do {
             report = try Inspector.inspect(source)
         } catch {
-            FileHandle.standardError.write(Data("xen2kvm: \(error.description)\n".utf8))
+            ErrorOutput.print(error.description)
             throw ExitCode(1)
         }
         if json {

@@ -16,7 +16,8 @@ import Testing
         let before = try await sha256(source)
         let target = dir.file("debian12-kvm.img")
 
-        let run = try await Xen2KVMBinary.run(["convert", "--json", source, target])
+        let log = dir.file("debian12.log")
+        let run = try await Xen2KVMBinary.run(["convert", "--json", "--log", log, source, target])
         #expect(run.status == 0, "\(run.stderr)")
         let object = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
         let fixes = try #require(object?["fixes"] as? [String: Any])
@@ -49,8 +50,16 @@ import Testing
 
         // The proof: the converted guest boots to a login prompt; the Xen original does not.
         let booted = try await Xen2KVMBinary.run(
-            ["boot-check", "--accel", "tcg", "--timeout", "240", "--json", target])
+            ["boot-check", "--accel", "tcg", "--timeout", "240", "--json", "--log", log, target])
         #expect(booted.status == 0, "\(booted.stdout)\(booted.stderr)")
+        // One log for the guest: the conversion, the programs run in its chroot, the boot.
+        let record = try String(contentsOfFile: log, encoding: .utf8)
+        for phrase in [
+            "info    ran (in the guest) ", "info    released /dev/loop", "info    ran qemu-system-x86_64 ",
+            "info    boot check: reached login prompt", "info    finished: exit 0",
+        ] {
+            #expect(record.contains(phrase), "the log lacks \"\(phrase)\":\n\(record)")
+        }
         let bootResult = try JSONSerialization.jsonObject(with: Data(booted.stdout.utf8)) as? [String: Any]
         #expect(bootResult?["stage"] as? Int == 6, "\(booted.stdout)")
         let original = try await Xen2KVMBinary.run(["boot-check", "--accel", "tcg", "--timeout", "60", source])
