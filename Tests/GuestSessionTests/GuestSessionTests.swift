@@ -108,25 +108,42 @@ import Testing
 
     /// The kernel keeps the partitions of a loop device detached while they were in use; the
     /// next session that gets the device must not mount an earlier user's partition 1.
+    /// The session must get the very device the stale partition is on: other tests take loop
+    /// devices too, so the run's log says which one it got, and the test tries again when
+    /// another was free first (a run that never got it fails: it proved nothing).
     @Test func staleLoopPartitionsAreReplaced() async throws {
         guard TestEnvironment.require(root: true, tools: ["mke2fs", "losetup", "addpart"]) else { return }
         let dir = try TemporaryDirectory()
         let disk = try await Self.convertedDisk(dir)
         let other = dir.file("earlier-user.img")
         try await Command.check("truncate", ["-s", "64M", other])
-        let loop = try await Command.check("losetup", ["--find", "--show", other]).stdout
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-        // Partition 1 at sector 32, where no filesystem of `disk` starts, and partition 2 over it.
-        try await Command.check("addpart", [loop, "1", "32", "60000"])
-        try await Command.check("losetup", ["--detach", loop])
+        let log = dir.file("fix.log")
+        for _ in 0..<8 {
+            let loop = try await Command.check("losetup", ["--find", "--show", other]).stdout
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            // Partition 1 at sector 32, where no filesystem of `disk` starts (replacing what an
+            // earlier try left on this device).
+            _ = try? await Command.run("delpart", [loop, "1"])
+            try await Command.check("addpart", [loop, "1", "32", "60000"])
+            try await Command.check("losetup", ["--detach", loop])
 
-        let fix = try await Xen2KVMBinary.run(["fix", "--edits-only", disk])
-        #expect(fix.status == 0, "\(fix.stderr)")
-        let name = loop.split(separator: "/").last.map(String.init) ?? loop
-        let left = try await Command.run("cat", ["/sys/block/\(name)/\(name)p1/start"])
-        #expect(
-            left.stdout.trimmingCharacters(in: .whitespacesAndNewlines) != "32", "the stale partition is still there")
-        #expect(try await Self.settledLeftovers(disk).isEmpty)
+            try? FileManager.default.removeItem(atPath: log)
+            let fix = try await Xen2KVMBinary.run(["fix", "--edits-only", "--log", log, disk])
+            #expect(fix.status == 0, "\(fix.stderr)")
+            #expect(try await Self.settledLeftovers(disk).isEmpty)
+            let record = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            guard record.contains("fixing the guest on \(disk) (\(loop))") else {
+                _ = try? await Command.run("delpart", [loop, "1"])
+                continue
+            }
+            let name = loop.split(separator: "/").last.map(String.init) ?? loop
+            let left = try await Command.run("cat", ["/sys/block/\(name)/\(name)p1/start"])
+            #expect(
+                left.stdout.trimmingCharacters(in: .whitespacesAndNewlines) != "32",
+                "the stale partition is still there")
+            return
+        }
+        Issue.record("the session never got the loop device with the stale partition (other tests took it first)")
     }
 
     /// While a guest program runs, a filesystem mounted elsewhere on the host (another
