@@ -40,7 +40,9 @@ struct LogOptions: ParsableArguments {
         defer { for sink in sinks where sink.fd != STDERR_FILENO { close(sink.fd) } }
         let logger = Logger(label: "xen2kvm") { _ in MultiplexLogHandler(sinks.map(LineLogHandler.init)) }
         try await Log.with(logger) {
-            Log.info("started: xen2kvm \(CommandLine.arguments.dropFirst().joined(separator: " ")) (pid \(getpid()))")
+            Log.info(
+                "started: xen2kvm \(CommandLine.arguments.dropFirst().joined(separator: " ")) "
+                    + "(version \(Xen2KVM.version), pid \(getpid()))")
             do {
                 try await body()
                 Log.info("finished: exit 0")

@@ -2,6 +2,9 @@ import ArgumentParser
 
 @main
 struct Xen2KVM: AsyncParsableCommand {
+    /// Printed by --version and at the head of every --log record: which build did what.
+    static let version = "0.1.0"
+
     static let configuration = CommandConfiguration(
         commandName: "xen2kvm",
         abstract: "Move powered-off Xen PV Linux guests to KVM, offline.",
@@ -23,5 +26,6 @@ struct Xen2KVM: AsyncParsableCommand {
             Linux disk; boot-check: no login prompt); 2 refused, nothing written; 130 \
             interrupted; 64 bad usage.
             """,
+        version: version,
         subcommands: [InspectCommand.self, ConvertCommand.self, FixCommand.self, BootCheckCommand.self])
 }

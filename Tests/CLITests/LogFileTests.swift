@@ -39,7 +39,7 @@ import Testing
         let first = try String(contentsOfFile: log, encoding: .utf8)
         Self.expectWellFormed(first)
         for phrase in [
-            "info    started: xen2kvm convert --no-fix --quiet --log \(log) \(source) \(target) (pid ",
+            "info    started: xen2kvm convert --no-fix --quiet --log \(log) \(source) \(target) (version ",
             "info    converting \(source) (file, 67108864 bytes, ext4",
             "info    method blocks: ", "info    layout mbr, partition 1 at sector 2048, 131072 sectors",
             "debug   check ok target holds no data", "info    copying used blocks: ",
