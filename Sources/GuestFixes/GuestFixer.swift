@@ -59,6 +59,7 @@ public enum GuestFixer {
         }
         defer { session.close() }
         await pauseForTests()
+        try stopIfInterrupted("opening the guest")
         let root: GuestRoot
         do {
             root = try GuestRoot(path: session.root)
@@ -82,6 +83,11 @@ public enum GuestFixer {
         let changes: [FileChange]
         do {
             changes = try GuestEdits.plan(root, context: context)
+        } catch {
+            throw .edit(error)
+        }
+        try stopIfInterrupted("the guest edits")
+        do {
             if !options.dryRun { try GuestEdits.apply(changes, to: root) }
             for change in changes {
                 Log.info(
@@ -130,6 +136,7 @@ public enum GuestFixer {
         }
         report.warnings += OtherDisks.warnings(context)
         for helper in options.helpers {
+            try stopIfInterrupted("the helpers")
             guard !options.dryRun else {
                 report.notRun.append(.init(program: helper, reason: "--dry-run"))
                 continue
@@ -139,13 +146,22 @@ public enum GuestFixer {
         return report
     }
 
-    /// Tests that kill a run while its session is open set XEN2KVM_TEST_PAUSE_IN_SESSION: the run
-    /// says so on stderr and waits there.
+    /// Ctrl-C / SIGTERM between steps: stop before the next one (the session still closes).
+    static func stopIfInterrupted(_ during: String) throws(GuestFixFailure) {
+        do {
+            try Cancellation.check(during)
+        } catch {
+            throw .session(GuestSessionError(error))
+        }
+    }
+
+    /// Tests that stop a run while its session is open set XEN2KVM_TEST_PAUSE_IN_SESSION: the
+    /// run says so on stderr and waits there (up to 60 s, or until SIGINT/SIGTERM).
     static func pauseForTests() async {
         guard getenv("XEN2KVM_TEST_PAUSE_IN_SESSION") != nil else { return }
         let line = "xen2kvm: test pause: session open\n"
         _ = line.withCString { write(2, $0, strlen($0)) }
-        try? await Task.sleep(for: .seconds(60))
+        for _ in 0..<600 where Cancellation.signal == nil { try? await Task.sleep(for: .milliseconds(100)) }
     }
 
     /// The StorPool contract: the whole-disk block device as the only argument.

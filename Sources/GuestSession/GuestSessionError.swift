@@ -15,7 +15,7 @@ public enum GuestSessionError: Error, CustomStringConvertible {
         }
     }
 
-    init(_ error: HostError) {
+    public init(_ error: HostError) {
         switch error {
         case .failed(let text): self = .setup(text)
         case .interrupted(let text): self = .interrupted(text)

@@ -1,17 +1,25 @@
 import Conversion
 import Foundation
 import GuestSession
+import Synchronization
 import TestSupport
 import Testing
 
 /// A guest session takes a loop device, partitions and mounts, shows guest programs the
 /// disk under its KVM names, and gives everything back — also after a kill -9.
 @Suite(.serialized) struct GuestSessionTests {
-    /// A converted Debian fixture disk with a static busybox in it, so programs can run.
-    static func convertedDisk(_ dir: TemporaryDirectory) async throws -> String {
+    /// A converted Debian fixture disk with a static busybox in it, so programs can run (and,
+    /// with `shell`, as /bin/sh too, for guest helper scripts).
+    static func convertedDisk(_ dir: TemporaryDirectory, shell: Bool = false) async throws -> String {
         let tree = dir.file("tree")
         try FileManager.default.copyItem(atPath: Fixtures.tree("debian12-grub2"), toPath: tree)
         try FileManager.default.copyItem(atPath: "/bin/busybox", toPath: "\(tree)/usr/bin/busybox")
+        if shell {
+            // The fixture's /bin/sh (usr/bin/sh) is a stand-in script that runs nothing.
+            try? FileManager.default.removeItem(atPath: "\(tree)/usr/bin/sh")
+            try FileManager.default.copyItem(atPath: "/bin/busybox", toPath: "\(tree)/usr/bin/sh")
+            try FileManager.default.createDirectory(atPath: "\(tree)/tmp", withIntermediateDirectories: true)
+        }
         let source = dir.file("source.img")
         try await Fixtures.makeImage(from: tree, at: source, size: "64M")
         let disk = dir.file("kvm.img")
@@ -104,6 +112,70 @@ import Testing
             let still = try await Command.check("losetup", ["-a"]).stdout
             #expect(still.contains(theirs), "the cleanup detached a loop device that backs another file")
         }
+    }
+
+    /// SIGTERM sent to xen2kvm alone (an orchestrator stopping it, `timeout`), while a guest
+    /// program runs: the program is stopped at once rather than waited for, nothing of it keeps
+    /// running, and the run exits 130 with its session released.
+    @Test func aStopReachesTheGuestProgram() async throws {
+        guard TestEnvironment.require(root: true, tools: ["mke2fs", "losetup", "busybox", "pgrep"]) else { return }
+        let dir = try TemporaryDirectory()
+        let disk = try await Self.convertedDisk(dir, shell: true)
+        // A guest helper that says it started (a file in the guest's /tmp) and then takes long
+        // (long enough to tell a prompt stop from a wait, short enough not to hang a broken run).
+        let helper = dir.file("slow-helper")
+        let marker = "xen2kvm-slow-helper-\(getpid())"
+        try "touch /tmp/\(marker)\nexec /usr/bin/busybox sleep 120\n".write(
+            toFile: helper, atomically: true, encoding: .utf8)
+        let started = Mutex<ContinuousClock.Instant?>(nil)
+        let stopped = try await runXen2KVM(
+            ["fix", "--verbose", "--profile", helper, disk], signal: SIGTERM, when: "fixing the guest on"
+        ) {
+            for _ in 0..<300 {
+                let sessions = (try? FileManager.default.contentsOfDirectory(atPath: "/run/xen2kvm")) ?? []
+                if sessions.contains(where: {
+                    FileManager.default.fileExists(atPath: "/run/xen2kvm/\($0)/root/tmp/\(marker)")
+                }) {
+                    break
+                }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            started.withLock { $0 = .now }
+        }
+        let seconds = started.withLock { $0 }.map { (ContinuousClock.now - $0).components.seconds } ?? -1
+        #expect(stopped.status == 130, "\(stopped.stderr)")
+        #expect((0..<20).contains(seconds), "the stop took \(seconds) s: the guest program was waited for")
+        let running = try await Command.run("pgrep", ["-f", "busybox sleep 120"])
+        #expect(running.stdout.isEmpty, "the guest program outlived the run: \(running.stdout)")
+        #expect(try await Self.settledLeftovers(disk).isEmpty)
+    }
+
+    /// Conversions of a fleet run side by side: a run that starts while another's session is
+    /// open (its disk attached and mounted, its lock held) cleans up only dead sessions and
+    /// leaves the live one alone; the live one then stops on SIGTERM (exit 130) and releases
+    /// its own.
+    @Test func anotherRunLeavesALiveSessionAlone() async throws {
+        guard TestEnvironment.require(root: true, tools: ["mke2fs", "losetup", "busybox"]) else { return }
+        let first = try TemporaryDirectory()
+        let second = try TemporaryDirectory()
+        let live = try await Self.convertedDisk(first)
+        let other = try await Self.convertedDisk(second)
+        let stopped = try await runXen2KVM(
+            ["fix", "--edits-only", live], signal: SIGTERM, when: "session open",
+            environment: ["XEN2KVM_TEST_PAUSE_IN_SESSION": "1"]
+        ) {
+            let run = try await Xen2KVMBinary.run(["fix", "--edits-only", other])
+            #expect(run.status == 0, "\(run.stderr)")
+            #expect(try await Self.settledLeftovers(other).isEmpty)
+            let held = try await Self.leftovers(live)
+            #expect(!held.isEmpty, "the other run released a live session's loop device")
+            let device = String(held.prefix { $0 != ":" })
+            let mounts = try String(contentsOfFile: "/proc/mounts", encoding: .utf8)
+            #expect(mounts.contains("\(device)p1 "), "the other run unmounted a live session: \(mounts)")
+        }
+        #expect(stopped.status == 130, "\(stopped.stderr)")
+        #expect(stopped.stderr.contains("interrupted"), "\(stopped.stderr)")
+        #expect(try await Self.settledLeftovers(live).isEmpty)
     }
 
     /// The kernel keeps the partitions of a loop device detached while they were in use; the

@@ -2,12 +2,13 @@ import Foundation
 import Subprocess
 
 /// Runs the xen2kvm binary and sends `signal` once a line containing `trigger` appears on
-/// its standard error (progress lines go there). Returns the exit status and the output.
+/// its standard error (progress lines go there), after running `meanwhile` (what should not
+/// disturb the run at that point). Returns the exit status and the output.
 /// With `throttle`, the program reads its disk no faster than the throttle allows, so a copy
 /// is still under way when the signal lands, however busy the machine running the tests is.
 public func runXen2KVM(
     _ arguments: [String], signal: Int32, when trigger: String, environment: [String: String] = [:],
-    throttle: ReadThrottle? = nil
+    throttle: ReadThrottle? = nil, meanwhile: @Sendable () async throws -> Void = {}
 ) async throws -> CommandResult {
     var env: [Environment.Key: String?] = [:]
     for (key, value) in environment { env[Environment.Key(stringLiteral: key)] = value }
@@ -22,6 +23,7 @@ public func runXen2KVM(
         for try await line in execution.standardError.strings() {
             text += line
             if !sent && line.contains(trigger) {
+                try await meanwhile()
                 try execution.send(signal: Signal(rawValue: signal))
                 sent = true
             }
