@@ -70,35 +70,16 @@ enum RsyncCopy {
         let status: Int32
         let tail: String
         let started = ContinuousClock.now
-        // rsync forks a receiver and a generator: give them a process group of their own, so
-        // one signal stops all three and the target mount is free again.
-        var platform = PlatformOptions()
-        platform.processGroupID = 0
+        // rsync forks a receiver and a generator: one signal to the group stops all three and
+        // the target mount is free again.
         do {
-            let result = try await Subprocess.run(
-                .name("rsync"), arguments: Arguments(arguments),
-                environment: .inherit.updating(["PATH": "/usr/bin:/bin", "LC_ALL": "C"]),
-                platformOptions: platform, input: .none, output: .sequence, error: .string(limit: 1 << 20)
-            ) { execution in
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask {
-                        while !Task.isCancelled {
-                            try await Task.sleep(for: .milliseconds(100))
-                            if Cancellation.signal != nil {
-                                try? execution.send(signal: .terminate, toProcessGroup: true)
-                            }
-                        }
-                    }
-                    for try await line in execution.standardOutput.strings() {
-                        if let bytes = progressBytes(line) { progress.advance(done: bytes) }
-                    }
-                    group.cancelAll()
-                }
+            let result = try await StoppableCommand.run(
+                .name("rsync"), arguments, environment: .inherit.updating(["PATH": "/usr/bin:/bin", "LC_ALL": "C"]),
+                stopSignal: .terminate
+            ) { line in
+                if let bytes = progressBytes(line) { progress.advance(done: bytes) }
             }
-            switch result.terminationStatus {
-            case .exited(let code): status = code
-            case .signaled(let signal): status = 128 + signal
-            }
+            status = result.status
             tail = result.standardError
             Log.command(
                 "rsync", arguments, status: status, seconds: (ContinuousClock.now - started).inSeconds, output: tail)

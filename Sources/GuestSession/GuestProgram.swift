@@ -69,41 +69,13 @@ extension GuestSession {
             ] + arguments
         let status: Int32
         let output: String
-        // Its own process group: a SIGTERM meant for xen2kvm alone (an orchestrator's stop) is
-        // passed on to the program, and SIGKILL to unshare takes the whole pid namespace with it
-        // (--kill-child), so a stop is prompt and leaves nothing running in the guest.
-        var platform = PlatformOptions()
-        platform.processGroupID = 0
         do {
-            let result = try await Subprocess.run(
-                .path("/usr/bin/unshare"), arguments: Arguments(command), environment: .custom(environment),
-                platformOptions: platform, input: .none, output: .sequence, error: .string(limit: 4 << 20)
-            ) { execution in
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask {
-                        while !Task.isCancelled {
-                            try await Task.sleep(for: .milliseconds(100))
-                            if Cancellation.signal != nil {
-                                try? execution.send(signal: .kill, toProcessGroup: true)
-                                return
-                            }
-                        }
-                    }
-                    // The last lines only: an initrd build can print thousands.
-                    var lines: [String] = []
-                    for try await line in execution.standardOutput.strings() {
-                        lines.append(line)
-                        if lines.count > 4000 { lines.removeFirst(2000) }
-                    }
-                    group.cancelAll()
-                    return lines.joined(separator: "\n")
-                }
-            }
-            switch result.terminationStatus {
-            case .exited(let code): status = code
-            case .signaled(let signal): status = 128 + signal
-            }
-            let printed = result.closureResult + "\n" + result.standardError
+            // SIGKILL to unshare takes the whole pid namespace with it (--kill-child).
+            let result = try await StoppableCommand.run(
+                .path("/usr/bin/unshare"), command, environment: .custom(environment), stopSignal: .kill,
+                keepingLines: 2000)
+            status = result.status
+            let printed = (result.lines + [result.standardError]).joined(separator: "\n")
             output = printed.split(separator: "\n").suffix(20).joined(separator: "\n")
             Log.command(
                 "(in the guest) \(program)", arguments, status: status,
