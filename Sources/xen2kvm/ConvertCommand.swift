@@ -157,9 +157,14 @@ struct ConvertCommand: AsyncParsableCommand {
             do {
                 fixes = try await GuestFixer.run(fix.options(for: target, dryRun: false))
             } catch {
-                output.failure(
-                    .failed("the disk was copied but the guest fixes failed: \(error.description)"), plan: plan)
-                throw ExitCode(FixText.exitCode(error) == 130 ? 130 : 1)
+                // The copy is whole and checked; only the guest is not ready for KVM yet.
+                let text =
+                    "the disk was copied, but its guest was not fixed (\(error.description)); it will not boot "
+                    + "under KVM as it is: finish with `xen2kvm fix \(target)` (with the same --profile, --map, "
+                    + "--helper, --edits-only), or convert again with --force"
+                let interrupted = FixText.exitCode(error) == 130
+                output.failure(interrupted ? .interrupted(text) : .failed(text), plan: plan)
+                throw ExitCode(interrupted ? 130 : 1)
             }
         }
         if fixes != nil { TraceTiming.mark("guest fixes") }

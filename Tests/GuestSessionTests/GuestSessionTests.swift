@@ -11,6 +11,16 @@ import Testing
     /// A converted Debian fixture disk with a static busybox in it, so programs can run (and,
     /// with `shell`, as /bin/sh too, for guest helper scripts).
     static func convertedDisk(_ dir: TemporaryDirectory, shell: Bool = false) async throws -> String {
+        let source = try await sourceImage(dir, shell: shell)
+        let disk = dir.file("kvm.img")
+        var options = ConvertOptions(source: source, target: disk)
+        options.table = .gpt
+        _ = try await Converter.run(try Planner.plan(options), progress: SilentProgress())
+        return disk
+    }
+
+    /// The bare (Xen) image `convertedDisk` converts.
+    static func sourceImage(_ dir: TemporaryDirectory, shell: Bool) async throws -> String {
         let tree = dir.file("tree")
         try FileManager.default.copyItem(atPath: Fixtures.tree("debian12-grub2"), toPath: tree)
         try FileManager.default.copyItem(atPath: "/bin/busybox", toPath: "\(tree)/usr/bin/busybox")
@@ -22,11 +32,7 @@ import Testing
         }
         let source = dir.file("source.img")
         try await Fixtures.makeImage(from: tree, at: source, size: "64M")
-        let disk = dir.file("kvm.img")
-        var options = ConvertOptions(source: source, target: disk)
-        options.table = .gpt
-        _ = try await Converter.run(try Planner.plan(options), progress: SilentProgress())
-        return disk
+        return source
     }
 
     static func settledLeftovers(_ disk: String) async throws -> String {
@@ -116,11 +122,14 @@ import Testing
 
     /// SIGTERM sent to xen2kvm alone (an orchestrator stopping it, `timeout`), while a guest
     /// program runs: the program is stopped at once rather than waited for, nothing of it keeps
-    /// running, and the run exits 130 with its session released.
-    @Test func aStopReachesTheGuestProgram() async throws {
+    /// running, and the run exits 130 with its session released. `convert` says the copy is
+    /// there but not fixed, and how to finish it.
+    @Test(arguments: ["fix", "convert"])
+    func aStopReachesTheGuestProgram(command: String) async throws {
         guard TestEnvironment.require(root: true, tools: ["mke2fs", "losetup", "busybox", "pgrep"]) else { return }
         let dir = try TemporaryDirectory()
-        let disk = try await Self.convertedDisk(dir, shell: true)
+        let disk = command == "fix" ? try await Self.convertedDisk(dir, shell: true) : dir.file("kvm.img")
+        let source = command == "fix" ? nil : try await Self.sourceImage(dir, shell: true)
         // A guest helper that says it started (a file in the guest's /tmp) and then takes long
         // (long enough to tell a prompt stop from a wait, short enough not to hang a broken run).
         let helper = dir.file("slow-helper")
@@ -129,7 +138,8 @@ import Testing
             toFile: helper, atomically: true, encoding: .utf8)
         let started = Mutex<ContinuousClock.Instant?>(nil)
         let stopped = try await runXen2KVM(
-            ["fix", "--verbose", "--profile", helper, disk], signal: SIGTERM, when: "fixing the guest on"
+            [command, "--verbose", "--profile", helper] + [source, disk].compactMap { $0 }, signal: SIGTERM,
+            when: "fixing the guest on"
         ) {
             for _ in 0..<300 {
                 let sessions = (try? FileManager.default.contentsOfDirectory(atPath: "/run/xen2kvm")) ?? []
@@ -148,6 +158,10 @@ import Testing
         let running = try await Command.run("pgrep", ["-f", "busybox sleep 120"])
         #expect(running.stdout.isEmpty, "the guest program outlived the run: \(running.stdout)")
         #expect(try await Self.settledLeftovers(disk).isEmpty)
+        if command == "convert" {
+            #expect(stopped.stderr.contains("xen2kvm fix \(disk)"), "\(stopped.stderr)")
+            #expect(FileManager.default.fileExists(atPath: disk), "the copy is gone, and with it the way to finish")
+        }
     }
 
     /// Conversions of a fleet run side by side: a run that starts while another's session is
