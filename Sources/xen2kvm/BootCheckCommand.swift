@@ -1,6 +1,6 @@
 import ArgumentParser
 import BootCheck
-import Foundation
+import FoundationEssentials
 import HostSystem
 
 struct BootCheckCommand: AsyncParsableCommand {
@@ -66,7 +66,7 @@ struct BootCheckCommand: AsyncParsableCommand {
         options.memoryMiB = memory
         options.extraDisks = extraDisks
         options.consoleLog = consoleLog
-        options.onProgress = { line in FileHandle.standardError.write(Data("\(line)\n".utf8)) }
+        options.onProgress = { line in Stderr.write("\(line)\n") }
         let result: BootResult
         do {
             result = try await BootChecker.run(options)
@@ -86,7 +86,7 @@ struct BootCheckCommand: AsyncParsableCommand {
     static func render(_ result: BootResult) -> String {
         var out = result.booted ? "Boots: login prompt reached" : "Does not boot: stopped at \"\(result.stage)\""
         if let failure = result.failure { out += " (\(failure.rawValue))" }
-        out += String(format: " after %.0f s\n", result.seconds)
+        out += " after \(ByteCount.seconds(result.seconds, decimals: 0))\n"
         out += "  accelerator  \(result.accelerator.rawValue): \(result.acceleratorReason)\n"
         out += "  console log  \(result.consoleLog)\n"
         for swap in result.events.swaps { out += "  swap         \(swap) activated\n" }

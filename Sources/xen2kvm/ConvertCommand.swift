@@ -1,6 +1,6 @@
 import ArgumentParser
 import Conversion
-import Foundation
+import FoundationEssentials
 import GuestFixes
 import HostSystem
 import PartitionTable

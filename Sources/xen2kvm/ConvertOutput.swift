@@ -1,5 +1,5 @@
 import Conversion
-import Foundation
+import FoundationEssentials
 import GuestFixes
 
 /// Everything `convert` prints: the plan, progress, the summary, errors; JSON or text.
@@ -105,7 +105,7 @@ enum ConvertText {
             let shared = result.bytesShared > 0 ? ", \(size(result.bytesShared)) shared by reflink" : ""
             out +=
                 "  copied   \(size(result.bytesCopied)) (\(size(result.bytesWritten)) written\(shared)) in "
-                + String(format: "%.1f s, %@/s", result.seconds, size(UInt64(result.bytesPerSecond))) + "\n"
+                + "\(ByteCount.seconds(result.seconds)), \(size(UInt64(result.bytesPerSecond)))/s\n"
         }
         if let repair = result.repair { out += "  repair   e2fsck -fy exit \(repair.exitStatus)\n" }
         if let fsck = result.fsck { out += "  fsck     e2fsck -fn: \(fsck.clean ? "clean" : "problems")\n" }

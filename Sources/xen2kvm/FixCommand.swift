@@ -1,7 +1,11 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import GuestFixes
 import HostSystem
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The options `fix` and `convert` share.
 struct FixFlags: ParsableArguments {
@@ -46,8 +50,7 @@ struct FixFlags: ParsableArguments {
         options.dryRun = dryRun
         for map in maps {
             let parts = map.split(separator: "=").map(String.init)
-            options.deviceMap[parts[0].replacingOccurrences(of: "/dev/", with: "")] =
-                parts[1].replacingOccurrences(of: "/dev/", with: "")
+            options.deviceMap[parts[0].replacing("/dev/", with: "")] = parts[1].replacing("/dev/", with: "")
         }
         return options
     }
@@ -125,7 +128,7 @@ enum FixText {
         for run in report.programs {
             out +=
                 "  ran  \(([run.program] + run.arguments).joined(separator: " ")): exit \(run.exitStatus), "
-                + String(format: "%.1f s", run.seconds) + "\n"
+                + ByteCount.seconds(run.seconds) + "\n"
         }
         for skipped in report.notRun { out += "  not run: \(skipped.program) (\(skipped.reason))\n" }
         for warning in report.warnings { out += "  warning: \(warning)\n" }

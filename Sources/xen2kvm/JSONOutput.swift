@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// `--json` output of every command: one pretty, key-sorted object on standard output.
 enum JSONOutput {

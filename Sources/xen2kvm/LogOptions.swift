@@ -61,8 +61,23 @@ struct LogOptions: ParsableArguments {
 enum ErrorOutput {
     static func print(_ text: String) {
         Log.error(text, printed: true)
-        let line = "xen2kvm: \(text)\n"
-        line.withCString { _ = write(STDERR_FILENO, $0, strlen($0)) }
+        Stderr.write("xen2kvm: \(text)\n")
+    }
+}
+
+/// Standard error, unbuffered: progress and messages appear as they happen.
+enum Stderr {
+    static func write(_ text: String) {
+        var text = text
+        text.withUTF8 { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let put = Glibc.write(STDERR_FILENO, bytes.baseAddress! + offset, bytes.count - offset)
+                if put < 0 && errno == EINTR { continue }
+                if put <= 0 { return }
+                offset += put
+            }
+        }
     }
 }
 

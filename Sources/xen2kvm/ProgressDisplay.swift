@@ -1,7 +1,11 @@
 import Conversion
-import Foundation
+import FoundationEssentials
 import HostSystem
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Progress for people: a redrawn bar on a terminal, a line every few seconds otherwise.
 final class ProgressDisplay: ProgressReporter {
@@ -62,6 +66,6 @@ final class ProgressDisplay: ProgressReporter {
     static func size(_ bytes: UInt64) -> String { ByteCount.text(bytes) }
 
     private func emit(_ text: String) {
-        FileHandle.standardError.write(Data(text.utf8))
+        Stderr.write(text)
     }
 }
