@@ -66,7 +66,7 @@ struct BootCheckCommand: AsyncParsableCommand {
         options.memoryMiB = memory
         options.extraDisks = extraDisks
         options.consoleLog = consoleLog
-        options.onProgress = { line in Stderr.write("\(line)\n") }
+        options.onProgress = { line in RawOutput.stderr("\(line)\n") }
         let result: BootResult
         do {
             result = try await BootChecker.run(options)

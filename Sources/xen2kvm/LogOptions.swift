@@ -57,30 +57,6 @@ struct LogOptions: ParsableArguments {
     }
 }
 
-/// Why a command stopped, on stderr and in the log.
-enum ErrorOutput {
-    static func print(_ text: String) {
-        Log.error(text, printed: true)
-        Stderr.write("xen2kvm: \(text)\n")
-    }
-}
-
-/// Standard error, unbuffered: progress and messages appear as they happen.
-enum Stderr {
-    static func write(_ text: String) {
-        var text = text
-        text.withUTF8 { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let put = Glibc.write(STDERR_FILENO, bytes.baseAddress! + offset, bytes.count - offset)
-                if put < 0 && errno == EINTR { continue }
-                if put <= 0 { return }
-                offset += put
-            }
-        }
-    }
-}
-
 /// One destination of log lines: a file (every level, timestamped) or stderr (--verbose).
 final class LogSink: Sendable {
     let fd: Int32
@@ -97,24 +73,14 @@ final class LogSink: Sendable {
 
     func write(_ level: Logger.Level, _ message: String) {
         let lines = message.split(separator: "\n", omittingEmptySubsequences: false)
-        var record: String
+        let record: String
         if stamped {
             let head = "\(Self.timestamp()) \(level.rawValue.padding(7)) "
             record = head + lines.joined(separator: "\n" + String(repeating: " ", count: head.count) + "| ") + "\n"
         } else {
             record = "xen2kvm: " + lines.joined(separator: "\n         ") + "\n"
         }
-        lock.withLock { _ in
-            record.withUTF8 { bytes in
-                var offset = 0
-                while offset < bytes.count {
-                    let put = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-                    if put < 0 && errno == EINTR { continue }
-                    if put <= 0 { return }
-                    offset += put
-                }
-            }
-        }
+        lock.withLock { _ in RawOutput.write(record, to: fd) }
     }
 
     /// UTC, to the millisecond: logs from several hosts of a migration sort together.

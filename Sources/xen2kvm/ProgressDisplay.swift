@@ -66,6 +66,6 @@ final class ProgressDisplay: ProgressReporter {
     static func size(_ bytes: UInt64) -> String { ByteCount.text(bytes) }
 
     private func emit(_ text: String) {
-        Stderr.write(text)
+        RawOutput.stderr(text)
     }
 }
