@@ -124,5 +124,8 @@ let package = Package(
         .testTarget(name: "GuestSessionTests", dependencies: ["GuestSession", "TestSupport", "Conversion", "xen2kvm"]),
         .testTarget(name: "BootCheckTests", dependencies: ["BootCheck"]),
         .testTarget(name: "CLITests", dependencies: ["xen2kvm", "TestSupport"]),
+        .testTarget(
+            name: "HostSystemTests",
+            dependencies: ["HostSystem", .product(name: "Logging", package: "swift-log")]),
     ]
 )
