@@ -1,8 +1,9 @@
 import ArgumentParser
 import FoundationEssentials
+import HostSystem
 import Inspection
 
-struct InspectCommand: ParsableCommand {
+struct InspectCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
         abstract: "Report what a Xen guest disk holds and what it needs before it can boot under KVM.",
@@ -27,13 +28,23 @@ struct InspectCommand: ParsableCommand {
     @Flag(help: "Print one JSON object instead of the report.")
     var json = false
 
-    func run() throws {
+    @OptionGroup var log: LogOptions
+
+    func run() async throws { try await log.run(inspect) }
+
+    private func inspect() async throws {
         let report: InspectionReport
         do {
             report = try Inspector.inspect(source)
         } catch {
             ErrorOutput.print(error.description)
             throw ExitCode(1)
+        }
+        // The verdict in the guest's record, before its conversion.
+        let guest = report.guest.map { " \($0.distro) \($0.version)," } ?? ""
+        Log.info("inspected \(source):\(guest) \(report.readiness.rawValue)")
+        for finding in report.findings {
+            Log.info("finding \(finding.severity.rawValue) \(finding.code): \(finding.message)")
         }
         if json {
             try JSONOutput.print(report)

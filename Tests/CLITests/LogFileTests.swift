@@ -60,6 +60,24 @@ import Testing
         #expect(second.hasSuffix("info    finished: exit 2\n"), "\(second)")
     }
 
+    /// inspect puts its verdict and findings in the guest's record, ahead of its conversion.
+    @Test func inspectRecordsTheVerdict() async throws {
+        guard TestEnvironment.require(tools: ["mke2fs"]) else { return }
+        let dir = try TemporaryDirectory()
+        let source = try await Self.source(dir, "centos5")
+        let log = dir.file("web01.log")
+        let run = try await Xen2KVMBinary.run(["inspect", "--json", "--log", log, source])
+        #expect(run.status == 0, "\(run.stderr)")
+        let text = try String(contentsOfFile: log, encoding: .utf8)
+        Self.expectWellFormed(text)
+        for phrase in [
+            "info    inspected \(source): centos 5.11, fixable", "info    finding warning xvd-in-fstab: ",
+            "info    finished: exit 0",
+        ] {
+            #expect(text.contains(phrase), "the log lacks \"\(phrase)\":\n\(text)")
+        }
+    }
+
     /// --verbose: the main lines on stderr as the run goes, not the commands' output, and
     /// stdout stays one JSON object.
     @Test func verboseGoesToStderr() async throws {
