@@ -9,14 +9,16 @@ enum SafetyChecks {
     ) -> [ConversionPlan.Check] {
         var checks: [ConversionPlan.Check] = []
 
-        let writable = Mounts.using(sourceID).filter(\.readWrite)
+        // Mounted read-write, or not mounted here yet live: the disk of a Xen guest that still
+        // runs (blkback holds it, QEMU locks it). A read-only mount (someone looking) is fine.
+        let sourceUse = sourceID.kind == .missing ? nil : DiskInUse.reason(options.source, readOnlyMountsCount: false)
         checks.append(
             .init(
-                name: "source not in use", passed: writable.isEmpty,
-                detail: writable.isEmpty
-                    ? "not mounted read-write"
-                    : "\(options.source) is mounted read-write on \(writable.map(\.mountPoint).joined(separator: ", ")): "
-                        + "shut the guest down (or unmount it) first; a copy of a live filesystem is not consistent"))
+                name: "source not in use", passed: sourceUse == nil,
+                detail: sourceUse.map {
+                    "\(options.source) is \($0): shut the guest down (or unmount it) first; a copy of a live "
+                        + "filesystem is not consistent"
+                } ?? "not mounted read-write, not held or locked by another program"))
 
         let same = targetID.kind != .missing && (targetID.isSameData(as: sourceID) || options.target == options.source)
         checks.append(
@@ -26,15 +28,14 @@ enum SafetyChecks {
                     ? "\(options.target) is the source itself (the same file or device): name a different target"
                     : "different data"))
 
+        // Writing under a mounted filesystem or a running VM corrupts it, --force or not.
         if targetID.kind != .missing {
-            let mounted = Mounts.using(targetID)
+            let use = DiskInUse.reason(options.target)
             checks.append(
                 .init(
-                    name: "target not mounted", passed: mounted.isEmpty,
-                    detail: mounted.isEmpty
-                        ? "not mounted"
-                        : "\(options.target) is mounted on \(mounted.map(\.mountPoint).joined(separator: ", ")): unmount it"
-                ))
+                    name: "target not in use", passed: use == nil,
+                    detail: use.map { "\(options.target) is \($0): unmount it or stop what uses it" }
+                        ?? "not mounted, not held or locked by another program"))
         }
 
         let holdsData = target.holdsData

@@ -26,6 +26,9 @@ public final class GuestSession {
     let directory: String
     /// The flock on <directory>/lock that says this session is alive (see StaleSessions).
     private var lock: Int32 = -1
+    /// The disk itself, flock'ed while the session lives: a second xen2kvm on the same disk
+    /// is refused rather than mounting its filesystem a second time.
+    private var diskLock: Int32 = -1
     private var mounts: [String] = []
     private var closed = false
 
@@ -42,20 +45,31 @@ public final class GuestSession {
         guard geteuid() == 0 else { throw .setup("a guest session attaches and mounts the disk: run as root") }
         _ = mkdir(stateDirectory, 0o700)
         let table = try readTable(disk)
-        // This session's state directory, locked while it lives; dead sessions' are released.
+        // This session's state directory, locked while it lives; dead sessions' are released
+        // (first: a killed run's mounts of this very disk are not a use to refuse).
         let (directory, lock) = StaleSessions.cleanAndClaim()
+        let diskLock: Int32
+        do {
+            diskLock = try claim(disk)
+        } catch {
+            StaleSessions.forget(directory)
+            if lock >= 0 { _ = Glibc.close(lock) }
+            throw error
+        }
         let loop: String
         do {
             loop = try await LoopMounts.attachUnmanaged(disk, readOnly: readOnly)
         } catch {
             StaleSessions.forget(directory)
             if lock >= 0 { _ = Glibc.close(lock) }
+            _ = Glibc.close(diskLock)
             throw GuestSessionError(error)
         }
         // Recorded at once: if this process dies from here on, the next session cleans up.
         StaleSessions.record(loopDevice: loop, disk: disk, in: directory)
         let session = GuestSession(disk: disk, loopDevice: loop, readOnly: readOnly, directory: directory)
         session.lock = lock
+        session.diskLock = diskLock
         do {
             session.partitions = try PartitionNodes.add(to: loop, table: table)
             session.partitionTable = table.kind
@@ -65,6 +79,22 @@ public final class GuestSession {
             session.close()
             throw error
         }
+    }
+
+    /// Refuses a disk in use, and locks it against other xen2kvm runs for the session: the
+    /// guest's filesystem is mounted read-write, and a second mount of it anywhere (a running
+    /// VM, another fix) would corrupt it.
+    static func claim(_ disk: String) throws(GuestSessionError) -> Int32 {
+        if let use = DiskInUse.reason(disk) {
+            throw .inUse("\(disk) is \(use): stop what uses it (shut the VM down, unmount it) and run again")
+        }
+        let fd = Glibc.open(disk, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .setup("cannot open \(disk): \(String(cString: strerror(errno)))") }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            _ = Glibc.close(fd)
+            throw .inUse("another xen2kvm is working on \(disk): wait for it to finish")
+        }
+        return fd
     }
 
     static func readTable(_ disk: String) throws(GuestSessionError) -> DetectedTable {
@@ -128,6 +158,8 @@ public final class GuestSession {
         }
         StaleSessions.forget(directory)
         if lock >= 0 { _ = Glibc.close(lock) }
+        if diskLock >= 0 { _ = Glibc.close(diskLock) }
+        diskLock = -1
         if !leftovers.isEmpty {
             // close() runs on every path, often from a defer: say it here, where it is known.
             let line = "xen2kvm: could not release \(leftovers.joined(separator: ", "))\n"

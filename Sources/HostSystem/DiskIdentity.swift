@@ -95,7 +95,8 @@ public enum Mounts {
     }
 
     /// Mounts of the data behind `identity`: the block device itself, or any loop device over
-    /// the same file (for a loop device given as the identity: over its backing file).
+    /// the same file (for a loop device given as the identity: over its backing file), or a
+    /// partition of one of those (loop0p1 of a converted disk).
     public static func using(_ identity: DiskIdentity) -> [Mount] {
         var devices: Set<UInt64> = []
         var backing: (device: UInt64, inode: UInt64)?
@@ -113,6 +114,8 @@ public enum Mounts {
                 devices.insert(loop.rdev)
             }
         }
-        return all().filter { devices.contains($0.rdev) }
+        return all().filter {
+            devices.contains($0.rdev) || DeviceNumber.disk(ofPartition: $0.rdev).map(devices.contains) == true
+        }
     }
 }

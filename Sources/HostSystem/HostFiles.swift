@@ -49,6 +49,26 @@ public enum DeviceNumber {
         let (major, minor) = (UInt64(major), UInt64(minor))
         return ((major & 0xFFFF_F000) << 32) | ((major & 0xFFF) << 8) | ((minor & 0xFFFF_FF00) << 12) | (minor & 0xFF)
     }
+
+    /// glibc's major()/minor() are macros Swift cannot call: the same bit layout by hand.
+    public static func split(_ rdev: UInt64) -> (major: UInt64, minor: UInt64) {
+        ((rdev >> 8) & 0xfff | (rdev >> 32) & ~0xfff, rdev & 0xff | (rdev >> 12) & ~0xff)
+    }
+
+    /// The sysfs directory of a block device ("/sys/dev/block/7:0").
+    public static func sysfs(_ rdev: UInt64) -> String {
+        let (major, minor) = split(rdev)
+        return "/sys/dev/block/\(major):\(minor)"
+    }
+
+    /// The whole disk a partition belongs to (loop0 for loop0p1); nil for a whole disk.
+    public static func disk(ofPartition rdev: UInt64) -> UInt64? {
+        let directory = sysfs(rdev)
+        guard HostFiles.read("\(directory)/partition") != nil,
+            let text = HostFiles.read("\(directory)/../dev")?.split(separator: "\n").first
+        else { return nil }
+        return LoopDevices.parseDevNumber(String(text))
+    }
 }
 
 extension Duration {

@@ -142,6 +142,7 @@ enum FixText {
         switch error {
         case .refused: return 2
         case .session(.interrupted): return 130
+        case .session(.inUse): return 2
         default: return 1
         }
     }

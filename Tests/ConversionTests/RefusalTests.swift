@@ -224,6 +224,53 @@ import Testing
         #expect(!Harness.exists(target))
     }
 
+    /// The disk of a Xen guest that is still running is not mounted on the host: blkback holds
+    /// it open exclusively (as does QEMU, or a device-mapper layer). It is refused, --force or
+    /// not; once let go, the same device plans fine.
+    @Test func sourceHeldByAnotherProgramIsRefused() async throws {
+        guard TestEnvironment.require(root: true, tools: ["mke2fs", "losetup"]) else { return }
+        let dir = try TemporaryDirectory()
+        let source = try await Harness.fixtureImage(in: dir)
+        let target = dir.file("kvm.img")
+        try await Harness.withLoopDevice(source) { device in
+            // What blkback does with a running guest's disk: an exclusive open.
+            let held = open(device, O_RDONLY | O_EXCL | O_CLOEXEC)
+            #expect(held >= 0, "cannot hold \(device): \(errno)")
+            for force in [false, true] {
+                let refusal = Harness.refusal(device, target) { $0.force = force }
+                #expect(refusal?.check == "source not in use", "force \(force): \(refusal?.description ?? "none")")
+                #expect(refusal?.detail.contains("held open exclusively") == true)
+            }
+            Self.expectRefused(
+                try await Self.cli(["--force", device, target]),
+                saying: ["held open exclusively", "shut the guest down"])
+            close(held)
+            #expect(Harness.refusal(device, target) == nil, "a device nobody holds was refused")
+        }
+        #expect(!Harness.exists(target))
+    }
+
+    /// A disk a running VM uses is locked by its QEMU (OFD byte-range locks on the image, what
+    /// `qemu-img` reports as "Is another process using the image?"). As a source it is live; as
+    /// a target, writing it would corrupt the VM. Both are refused, --force or not.
+    @Test func disksLockedByQEMUAreRefused() async throws {
+        guard TestEnvironment.require(tools: ["mke2fs"]) else { return }
+        let dir = try TemporaryDirectory()
+        let source = try await Harness.fixtureImage(in: dir)
+        let other = try await Harness.fixtureImage("centos5", in: dir, name: "running-vm.img", size: "80M")
+        for (locked, role) in [(source, "source"), (other, "target")] {
+            let hold = try QEMUImageLock(locked)
+            let (from, to) = role == "source" ? (source, dir.file("kvm.img")) : (source, other)
+            let refusal = Harness.refusal(from, to) { $0.force = true }
+            #expect(refusal?.check == "\(role) not in use", "\(role): \(refusal?.description ?? "none")")
+            #expect(refusal?.detail.contains("locked by another program") == true, "\(refusal?.detail ?? "")")
+            Self.expectRefused(try await Self.cli(["--force", from, to]), saying: ["QEMU locks the disks"])
+            hold.release()
+            #expect(Harness.refusal(from, to) { $0.force = true } == nil, "\(role) still refused once unlocked")
+        }
+        #expect(!Harness.exists(dir.file("kvm.img")))
+    }
+
     /// Mounted read-only (someone looking at the files) is safe to copy: allowed, and the run
     /// works while the mount stays.
     @Test func sourceMountedReadOnlyIsAllowed() async throws {
@@ -376,7 +423,7 @@ import Testing
             try await Harness.withMount(device, options: "ro", in: dir) { point in
                 for name in [target, device] {
                     let refusal = Harness.refusal(source, name) { $0.force = true }
-                    #expect(refusal?.check == "target not mounted", "\(name): \(refusal?.description ?? "none")")
+                    #expect(refusal?.check == "target not in use", "\(name): \(refusal?.description ?? "none")")
                     #expect(refusal?.detail.contains(point) == true)
                 }
                 Self.expectRefused(try await Self.cli(["--force", source, device]), saying: ["unmount"])

@@ -164,6 +164,36 @@ import Testing
         }
     }
 
+    /// fix mounts the guest's filesystem read-write: never while something else has it. A
+    /// second fix of the same disk (a fleet script started twice) and a disk a running VM's QEMU
+    /// has locked are refused (exit 2) before anything is attached; the first run is unharmed.
+    @Test func aDiskInUseIsNotFixed() async throws {
+        guard TestEnvironment.require(root: true, tools: ["mke2fs", "losetup", "busybox"]) else { return }
+        let dir = try TemporaryDirectory()
+        let disk = try await Self.convertedDisk(dir)
+        let first = try await runXen2KVM(
+            ["fix", "--edits-only", disk], signal: SIGTERM, when: "session open",
+            environment: ["XEN2KVM_TEST_PAUSE_IN_SESSION": "1"]
+        ) {
+            let second = try await Xen2KVMBinary.run(["fix", "--edits-only", disk])
+            #expect(second.status == 2, "\(second.stderr)")
+            #expect(second.stderr.contains("refused: \(disk) is mounted"), "\(second.stderr)")
+            #expect(
+                try await Self.leftovers(disk).split(separator: "\n").count == 1, "the second run attached the disk")
+        }
+        #expect(first.status == 130, "\(first.stderr)")
+        #expect(try await Self.settledLeftovers(disk).isEmpty)
+
+        let lock = try QEMUImageLock(disk)
+        let locked = try await Xen2KVMBinary.run(["fix", "--edits-only", disk])
+        #expect(locked.status == 2, "\(locked.stderr)")
+        #expect(locked.stderr.contains("QEMU locks the disks of running VMs"), "\(locked.stderr)")
+        lock.release()
+        let free = try await Xen2KVMBinary.run(["fix", "--edits-only", disk])
+        #expect(free.status == 0, "\(free.stderr)")
+        #expect(try await Self.settledLeftovers(disk).isEmpty)
+    }
+
     /// Conversions of a fleet run side by side: a run that starts while another's session is
     /// open (its disk attached and mounted, its lock held) cleans up only dead sessions and
     /// leaves the live one alone; the live one then stops on SIGTERM (exit 130) and releases
