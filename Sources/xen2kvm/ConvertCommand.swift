@@ -31,8 +31,9 @@ struct ConvertCommand: AsyncParsableCommand {
             Source and target files on one XFS or btrfs filesystem share the used blocks \
             (reflink) instead of copying them.
 
-            Safety: convert refuses (exit 2, nothing written) when the source is mounted read-write, \
-            the target is the source, the target holds data libblkid recognises (add --force), the \
+            Safety: convert refuses (exit 2, nothing written) when the source or the target is in use \
+            (mounted, held by a running guest's blkback, locked by a running VM's QEMU), the target \
+            is the source, the target holds data libblkid recognises (add --force), the \
             target is too small, or the source filesystem is not clean (--force copies it and \
             repairs the copy). The copy is checked with e2fsck -fn, and the partition table is \
             written last. Ctrl-C stops cleanly and removes a target file convert created.

@@ -61,7 +61,8 @@ struct FixCommand: AsyncParsableCommand {
         commandName: "fix",
         abstract: "Make an already converted disk's guest boot under KVM: device names, grub, console, drivers.",
         discussion: """
-            DISK is a converted (partitioned) disk: an image file or a block device. xen2kvm attaches \
+            DISK is a converted (partitioned) disk: an image file or a block device; one in use \
+            (mounted, a running VM's, being fixed by another xen2kvm) is refused. xen2kvm attaches \
             it to a loop device, adds its partitions, mounts partition 1 and edits the guest's files \
             through paths resolved inside the guest (a symlink never reaches a host file): \
             fstab/crypttab/resume xvd* → vd*, grub legacy and grub2 configs (root=, root (hd0), \
