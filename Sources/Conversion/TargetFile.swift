@@ -1,3 +1,4 @@
+import HostSystem
 import PartitionTable
 import SystemPackage
 
@@ -6,7 +7,7 @@ import SystemPackage
 #endif
 
 /// The open target: created sparse when new, opened in place (block device exclusively)
-/// when it exists.
+/// when it exists; locked against VMs while open (a QEMU started on it meanwhile refuses).
 final class TargetFile {
     let fd: FileDescriptor
     let path: String
@@ -29,6 +30,7 @@ final class TargetFile {
                     FilePath(path), .writeOnly, options: [.create, .exclusiveCreate, .closeOnExec],
                     permissions: [.ownerReadWrite, .groupRead])
                 try fd.resize(to: Int64(plan.target.sizeBytes))
+                DiskInUse.holdAgainstVMs(fd.rawValue)
                 return TargetFile(fd: fd, path: path, isNew: true)
             }
             // O_EXCL on a block device: an exclusive open that fails while it is mounted.
@@ -37,6 +39,7 @@ final class TargetFile {
             let fd = try FileDescriptor.open(FilePath(path), .writeOnly, options: options)
             let isEmptyFile = plan.target.kind == "existing file" && plan.target.existingBytes == 0
             if isEmptyFile { try fd.resize(to: Int64(plan.target.sizeBytes)) }
+            DiskInUse.holdAgainstVMs(fd.rawValue)
             return TargetFile(fd: fd, path: path, isNew: isEmptyFile)
         } catch {
             throw .failed("cannot open the target \(path) for writing: \(error)")

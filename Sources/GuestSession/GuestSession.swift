@@ -50,7 +50,7 @@ public final class GuestSession {
         let (directory, lock) = StaleSessions.cleanAndClaim()
         let diskLock: Int32
         do {
-            diskLock = try claim(disk)
+            diskLock = try claim(disk, readOnly: readOnly)
         } catch {
             StaleSessions.forget(directory)
             if lock >= 0 { _ = Glibc.close(lock) }
@@ -81,19 +81,23 @@ public final class GuestSession {
         }
     }
 
-    /// Refuses a disk in use, and locks it against other xen2kvm runs for the session: the
-    /// guest's filesystem is mounted read-write, and a second mount of it anywhere (a running
-    /// VM, another fix) would corrupt it.
-    static func claim(_ disk: String) throws(GuestSessionError) -> Int32 {
-        if let use = DiskInUse.reason(disk) {
-            throw .inUse("\(disk) is \(use): stop what uses it (shut the VM down, unmount it) and run again")
-        }
-        let fd = Glibc.open(disk, O_RDONLY | O_CLOEXEC)
+    /// Refuses a disk in use, and locks it for the session: against other xen2kvm runs (flock)
+    /// and, when writable, against VMs (QEMU will not start on it). The guest's filesystem is
+    /// mounted read-write, and a second mount of it anywhere (a running VM, another fix) would
+    /// corrupt it.
+    static func claim(_ disk: String, readOnly: Bool) throws(GuestSessionError) -> Int32 {
+        let fd = Glibc.open(disk, (readOnly ? O_RDONLY : O_RDWR) | O_CLOEXEC)
         guard fd >= 0 else { throw .setup("cannot open \(disk): \(String(cString: strerror(errno)))") }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             _ = Glibc.close(fd)
             throw .inUse("another xen2kvm is working on \(disk): wait for it to finish")
         }
+        // Before this session's own lock, which the check would see.
+        if let use = DiskInUse.reason(disk) {
+            _ = Glibc.close(fd)
+            throw .inUse("\(disk) is \(use): stop what uses it (shut the VM down, unmount it) and run again")
+        }
+        if !readOnly { DiskInUse.holdAgainstVMs(fd) }
         return fd
     }
 

@@ -29,8 +29,23 @@ public enum DiskInUse {
         return nil
     }
 
-    /// F_OFD_GETLK, which glibc hides behind _GNU_SOURCE (the same on every Linux architecture).
+    /// Holds a write lock over all of the open, writable `fd` (an OFD lock: it lasts until that
+    /// descriptor is closed). QEMU then refuses to start a VM on the disk ("Failed to lock byte
+    /// 100"): nobody boots a half-written or half-fixed disk by mistake.
+    @discardableResult
+    public static func holdAgainstVMs(_ fd: Int32) -> Bool {
+        var lock = flock()
+        lock.l_type = Int16(F_WRLCK)
+        lock.l_whence = Int16(SEEK_SET)
+        lock.l_start = 0
+        lock.l_len = 0
+        return fcntl(fd, setOpenFileLock, &lock) == 0
+    }
+
+    /// F_OFD_GETLK and F_OFD_SETLK, which glibc hides behind _GNU_SOURCE (the same on every
+    /// Linux architecture).
     private static let getOpenFileLock: Int32 = 36
+    private static let setOpenFileLock: Int32 = 37
 
     /// Whether another open file holds a lock on the file (QEMU's image locking uses OFD
     /// byte-range locks): the holder's pid for a classic lock, -1 for an OFD lock; nil for none.

@@ -53,6 +53,25 @@ import Testing
         #expect(again.status == 0, "\(again.stderr)")
     }
 
+    /// Nobody boots a half-written disk by mistake: while convert writes the target, QEMU
+    /// refuses to start a VM on it (convert holds a lock QEMU respects).
+    @Test func aVMCannotStartOnATargetBeingWritten() async throws {
+        guard TestEnvironment.require(root: true, tools: ["mke2fs", "qemu-system-x86_64"]) else { return }
+        let dir = try TemporaryDirectory()
+        let source = try await Self.bigSource(dir)
+        let target = dir.file("kvm.img")
+        await Self.dropCaches()
+        let result = try await runXen2KVM(
+            ["convert", "--no-fix", source, target], signal: SIGINT, when: "copying used blocks",
+            throttle: Self.slowReads(of: source)
+        ) {
+            let vm = try await startVM(on: target)
+            #expect(
+                vm.status == 1 && vm.stderr.contains("Failed to lock"), "a VM started on a disk being written: \(vm)")
+        }
+        #expect(result.status == 130, "\(result.stderr)")
+    }
+
     /// Interrupting the rsync method releases its mounts and loop devices.
     @Test func signalDuringRsyncReleasesMountsAndLoops() async throws {
         guard TestEnvironment.require(root: true, tools: ["mke2fs", "rsync", "losetup"]) else { return }

@@ -166,9 +166,11 @@ import Testing
 
     /// fix mounts the guest's filesystem read-write: never while something else has it. A
     /// second fix of the same disk (a fleet script started twice) and a disk a running VM's QEMU
-    /// has locked are refused (exit 2) before anything is attached; the first run is unharmed.
+    /// has locked are refused (exit 2) before anything is attached; the first run is unharmed,
+    /// and while it works, a VM cannot be started on its disk.
     @Test func aDiskInUseIsNotFixed() async throws {
-        guard TestEnvironment.require(root: true, tools: ["mke2fs", "losetup", "busybox"]) else { return }
+        guard TestEnvironment.require(root: true, tools: ["mke2fs", "losetup", "busybox", "qemu-system-x86_64"])
+        else { return }
         let dir = try TemporaryDirectory()
         let disk = try await Self.convertedDisk(dir)
         let first = try await runXen2KVM(
@@ -177,9 +179,11 @@ import Testing
         ) {
             let second = try await Xen2KVMBinary.run(["fix", "--edits-only", disk])
             #expect(second.status == 2, "\(second.stderr)")
-            #expect(second.stderr.contains("refused: \(disk) is mounted"), "\(second.stderr)")
+            #expect(second.stderr.contains("refused: another xen2kvm is working on \(disk)"), "\(second.stderr)")
             #expect(
                 try await Self.leftovers(disk).split(separator: "\n").count == 1, "the second run attached the disk")
+            let vm = try await startVM(on: disk)
+            #expect(vm.status == 1 && vm.stderr.contains("Failed to lock"), "a VM started on a disk being fixed: \(vm)")
         }
         #expect(first.status == 130, "\(first.stderr)")
         #expect(try await Self.settledLeftovers(disk).isEmpty)

@@ -39,3 +39,15 @@ public func runXen2KVM(
     return CommandResult(
         status: status, stdout: result.standardOutput, stderr: sent ? stderr : "SIGNAL NOT SENT\n" + stderr)
 }
+
+/// Tries to start a VM on `disk` the way a hypervisor would (paused, no display), and returns
+/// QEMU's exit status and message: a disk xen2kvm is working on must make it refuse at once
+/// ("Failed to lock byte 100"); a VM that did start is stopped after a few seconds (status 124).
+public func startVM(on disk: String) async throws -> CommandResult {
+    try await Command.run(
+        "timeout",
+        [
+            "5", "qemu-system-x86_64", "-machine", "pc,accel=tcg", "-display", "none", "-S", "-nodefaults",
+            "-drive", "file=\(disk),format=raw,if=virtio",
+        ])
+}
