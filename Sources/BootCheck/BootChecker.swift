@@ -48,6 +48,14 @@ public struct BootResult: Sendable, Codable {
 /// and follows the serial console until a login prompt, a failure, or the timeout.
 public enum BootChecker {
     public static func run(_ options: BootOptions) async throws(HostError) -> BootResult {
+        // A snapshot keeps the disk unwritten, but a disk that changes under the boot (a running
+        // VM's, one convert or fix is writing) proves nothing: say so instead of a QEMU error.
+        for disk in [options.disk] + options.extraDisks {
+            if let use = DiskInUse.reason(disk, readOnlyMountsCount: false) {
+                throw .failed(
+                    "\(disk) is \(use): boot-check needs a disk nothing is changing; try again when it is free")
+            }
+        }
         let log = options.consoleLog ?? temporaryLog()
         switch options.accelerator {
         case .tcg:
