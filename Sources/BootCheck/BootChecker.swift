@@ -142,6 +142,9 @@ public enum BootChecker {
             ) { execution in
                 defer { try? execution.send(signal: .kill) }
                 var handedToDisk: ContinuousClock.Instant?
+                // Without the 0x55AA signature SeaBIOS never jumps to the disk: it says "not a
+                // bootable disk" (late, on a loaded host) rather than running zeros.
+                let canRunBootCode = Self.hasBootSignature(options.disk)
                 while true {
                     try await Task.sleep(for: .milliseconds(250))
                     let text = ConsoleText.read(log)
@@ -151,7 +154,7 @@ public enum BootChecker {
                     if stage == .login || failure != nil { return }
                     // SeaBIOS jumped to the disk's boot sector and nothing ever printed again: a
                     // table without boot code (a bootloader prints within a second or two).
-                    if stage == .firmware && text.contains("Booting from Hard Disk") {
+                    if canRunBootCode && stage == .firmware && text.contains("Booting from Hard Disk") {
                         handedToDisk = handedToDisk ?? .now
                         if ContinuousClock.now - handedToDisk! > .seconds(20) {
                             outcome.1 = .noBootCode
@@ -186,6 +189,17 @@ public enum BootChecker {
             stage: outcome.0, failure: outcome.0 == .login ? nil : outcome.1, accelerator: accel,
             acceleratorReason: reason, seconds: seconds(since: started), consoleLog: log,
             lastLines: ConsoleText.lastLines(outcome.2, count: 15), events: BootEvents.read(outcome.2))
+    }
+
+    /// Whether sector 0 ends in the 0x55AA boot signature, the firmware's condition for
+    /// running it.
+    static func hasBootSignature(_ disk: String) -> Bool {
+        let fd = open(disk, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return true }
+        defer { close(fd) }
+        var sector = [UInt8](repeating: 0, count: 512)
+        guard pread(fd, &sector, 512, 0) == 512 else { return true }
+        return sector[510] == 0x55 && sector[511] == 0xAA
     }
 
     static func writeSerconPort(to path: String) {
