@@ -57,7 +57,7 @@ let package = Package(
         // Guest facts (distro, kernels, bootloader, fstab) and findings.
         .target(
             name: "Inspection",
-            dependencies: ["ExtFS", "BlockProbe", "PartitionTable", "CDecompress"]),
+            dependencies: ["ExtFS", "BlockProbe", "PartitionTable", "CDecompress", "HostSystem"]),
         // The host side: tools, loop devices, mounts, device identity, signals.
         .target(
             name: "HostSystem",

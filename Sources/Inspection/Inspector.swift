@@ -1,5 +1,6 @@
 import BlockProbe
 import ExtFS
+import HostSystem
 
 /// Why a source could not be inspected; each message says what to do.
 public enum InspectionError: Error, CustomStringConvertible {
@@ -41,6 +42,15 @@ public enum Inspector {
         var findings: [Finding] = []
         var offset: UInt64 = 0
         var length: UInt64?
+        // Inspection reads safely either way, but what it reads of a live disk is a moment of
+        // a changing filesystem, and convert will refuse it.
+        if let use = DiskInUse.reason(path, readOnlyMountsCount: false) {
+            findings.append(
+                Finding(
+                    .blocker, "source-in-use",
+                    "\(path) is \(use): shut the guest down first (convert refuses a disk in use; a copy of a "
+                        + "live filesystem is not consistent)"))
+        }
 
         if probe.partitionTable != nil {
             source.partitions = SourcePartitions.read(path)
@@ -50,7 +60,8 @@ public enum Inspector {
                     "\(path) already has a \(probe.partitionTable!) partition table: convert clones the disk as it is"))
             guard let linux = SourcePartitions.firstLinux(source.partitions, path: path) else {
                 return InspectionReport(
-                    source: source, filesystem: nil, guest: nil, findings: findings, readiness: .ready)
+                    source: source, filesystem: nil, guest: nil, findings: findings,
+                    readiness: Readiness.from(findings))
             }
             offset = linux.startSector * 512
             length = linux.sectors * 512

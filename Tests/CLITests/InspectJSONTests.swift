@@ -6,6 +6,29 @@ import Testing
 @Suite struct InspectJSONTests {
     static func object(_ value: Any?) -> [String: Any] { value as? [String: Any] ?? [:] }
 
+    /// The disk of a guest that still runs (here: locked the way its QEMU locks it) is read all
+    /// the same, and the verdict says it cannot be converted now.
+    @Test func aDiskInUseIsABlocker() async throws {
+        guard TestEnvironment.require(tools: ["mke2fs"]) else { return }
+        let dir = try TemporaryDirectory()
+        let image = dir.file("running.img")
+        try await Fixtures.makeImage(from: Fixtures.tree("centos6"), at: image)
+        let codes = { (run: CommandResult) -> (Set<String>, String?) in
+            let json = Self.object(try? JSONSerialization.jsonObject(with: Data(run.stdout.utf8)))
+            let findings = (json["findings"] as? [[String: Any]]) ?? []
+            return (Set(findings.compactMap { $0["code"] as? String }), json["readiness"] as? String)
+        }
+        let lock = try QEMUImageLock(image)
+        let live = try await Xen2KVMBinary.run(["inspect", "--json", image])
+        lock.release()
+        #expect(live.status == 0, "\(live.stderr)")
+        #expect(codes(live).0.contains("source-in-use"), "\(live.stdout)")
+        #expect(codes(live).1 == "blocked")
+        let idle = try await Xen2KVMBinary.run(["inspect", "--json", image])
+        #expect(!codes(idle).0.contains("source-in-use"), "\(idle.stdout)")
+        #expect(codes(idle).1 == "fixable")
+    }
+
     @Test func jsonHasTheDocumentedKeys() async throws {
         guard TestEnvironment.require(tools: ["mke2fs"]) else { return }
         let dir = try TemporaryDirectory()
