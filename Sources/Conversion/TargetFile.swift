@@ -19,6 +19,7 @@ final class TargetFile {
         self.fd = fd
         self.path = path
         self.isNew = isNew
+        DiskInUse.holdAgainstVMs(fd.rawValue)
     }
 
     static func open(_ plan: ConversionPlan) throws(ConversionError) -> TargetFile {
@@ -30,7 +31,6 @@ final class TargetFile {
                     FilePath(path), .writeOnly, options: [.create, .exclusiveCreate, .closeOnExec],
                     permissions: [.ownerReadWrite, .groupRead])
                 try fd.resize(to: Int64(plan.target.sizeBytes))
-                DiskInUse.holdAgainstVMs(fd.rawValue)
                 return TargetFile(fd: fd, path: path, isNew: true)
             }
             // O_EXCL on a block device: an exclusive open that fails while it is mounted.
@@ -39,7 +39,6 @@ final class TargetFile {
             let fd = try FileDescriptor.open(FilePath(path), .writeOnly, options: options)
             let isEmptyFile = plan.target.kind == "existing file" && plan.target.existingBytes == 0
             if isEmptyFile { try fd.resize(to: Int64(plan.target.sizeBytes)) }
-            DiskInUse.holdAgainstVMs(fd.rawValue)
             return TargetFile(fd: fd, path: path, isNew: isEmptyFile)
         } catch {
             throw .failed("cannot open the target \(path) for writing: \(error)")

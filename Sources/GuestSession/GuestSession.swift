@@ -168,7 +168,8 @@ public final class GuestSession {
             // close() runs on every path, often from a defer: say it here, where it is known.
             let line = "xen2kvm: could not release \(leftovers.joined(separator: ", "))\n"
             _ = line.withCString { write(2, $0, strlen($0)) }
-            Log.warning("could not release \(leftovers.joined(separator: ", "))")
+            // On stderr already: the log keeps it, --verbose does not print it twice.
+            Log.error("could not release \(leftovers.joined(separator: ", "))", printed: true)
         } else {
             Log.info("released \(loopDevice) and its mounts")
         }

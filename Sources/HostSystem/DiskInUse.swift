@@ -34,12 +34,18 @@ public enum DiskInUse {
     /// 100"): nobody boots a half-written or half-fixed disk by mistake.
     @discardableResult
     public static func holdAgainstVMs(_ fd: Int32) -> Bool {
+        var lock = wholeFileWriteLock()
+        return fcntl(fd, setOpenFileLock, &lock) == 0
+    }
+
+    /// A write lock over the whole file: to hold, or to ask whether any lock stands in its way.
+    private static func wholeFileWriteLock() -> flock {
         var lock = flock()
         lock.l_type = Int16(F_WRLCK)
         lock.l_whence = Int16(SEEK_SET)
         lock.l_start = 0
         lock.l_len = 0
-        return fcntl(fd, setOpenFileLock, &lock) == 0
+        return lock
     }
 
     /// F_OFD_GETLK and F_OFD_SETLK, which glibc hides behind _GNU_SOURCE (the same on every
@@ -54,11 +60,7 @@ public enum DiskInUse {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
-        var lock = flock()
-        lock.l_type = Int16(F_WRLCK)
-        lock.l_whence = Int16(SEEK_SET)
-        lock.l_start = 0
-        lock.l_len = 0
+        var lock = wholeFileWriteLock()
         guard fcntl(fd, getOpenFileLock, &lock) == 0, lock.l_type != Int16(F_UNLCK) else { return nil }
         return lock.l_pid
     }
