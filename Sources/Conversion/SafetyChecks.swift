@@ -51,6 +51,7 @@ enum SafetyChecks {
                             + "target, then add --force"))
 
         if let clean = source.clean {
+            let reasons = source.uncleanReasons.isEmpty ? "errors" : source.uncleanReasons.joined(separator: ", ")
             checks.append(
                 .init(
                     name: "source filesystem clean", passed: clean || options.repairCopy,
@@ -59,10 +60,9 @@ enum SafetyChecks {
                         : options.repairCopy
                             ? "not clean; --repair-copy: every block is copied and the copy repaired with e2fsck -fy, "
                                 + "the source is left alone"
-                            : "the filesystem on \(options.source) is not clean (not cleanly unmounted, errors, or a "
-                                + "journal to replay), so its bitmaps cannot be trusted. Shut the guest down cleanly "
-                                + "and retry, or add --repair-copy to copy every block and repair the copy (never the "
-                                + "source)"))
+                            : "the filesystem on \(options.source) is not clean (\(reasons)), so its bitmaps cannot "
+                                + "be trusted. Shut the guest down cleanly and retry, or add --repair-copy to copy every "
+                                + "block and repair the copy (never the source)"))
         }
         return checks
     }

@@ -21,6 +21,8 @@ struct SourceFacts {
     /// What resize2fs -P estimates the filesystem can shrink to.
     var minimumBytes: UInt64?
     var clean: Bool?
+    /// Why it is not clean, in words (the inspection's state reasons).
+    var uncleanReasons: [String] = []
     var distro: String?
     var bootloader: String?
     /// The kernel versions, when every one of them is Xen-only.
@@ -69,6 +71,7 @@ struct SourceFacts {
         facts.blockSize = report.filesystem.map { UInt64($0.blockSize) }
         facts.minimumBytes = report.filesystem?.minimumBytes
         facts.clean = report.filesystem?.state == .clean
+        facts.uncleanReasons = report.filesystem?.stateReasons ?? []
         facts.distro = report.guest.map { "\($0.distro) \($0.version)" }
         facts.bootloader = report.guest?.bootloader.rawValue
         facts.readBytes = facts.usedBytes

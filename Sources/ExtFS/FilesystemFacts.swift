@@ -45,6 +45,12 @@ extension ExtFilesystem {
         if sb.s_state & UInt16(EXT2_VALID_FS) == 0 { reasons.append("not cleanly unmounted") }
         if sb.s_state & UInt16(EXT2_ERROR_FS) != 0 { reasons.append("errors recorded") }
         if xen2kvm_has_feature_needs_recovery(fs) != 0 { reasons.append("journal needs recovery") }
+        // A superblock marked clean over descriptors that place a bitmap or inode table outside
+        // its group, or two of them on one block, is not clean: its bitmaps cannot be trusted.
+        let descriptors = ext2fs_check_desc(fs)
+        if descriptors != 0 {
+            reasons.append("group descriptors damaged (\(ExtFSError.message(for: Int(descriptors))))")
+        }
 
         return FilesystemFacts(
             type: Self.typeName(features: Set(features)),
