@@ -31,7 +31,7 @@ enum DamagedSource: String, CaseIterable, Sendable, CustomTestStringConvertible 
     static let fastCommitText = Data("test\n".utf8)
     /// /docs/orphan.txt: 5120 bytes of text, like f_lpf's /lost+found/#13.
     static let orphanText = Data(
-        (0..<128).map { String(format: "orphan line %03d of 40 bytes, padded...\n", $0) }.joined().utf8)
+        (0..<128).map { String(format: "orphan line %03d of 40 bytes, padded....\n", $0) }.joined().utf8)
 
     /// What the builder made: the image, and the file its repaired copy must hold whose blocks
     /// the image's bitmap marks free (what a copy by bitmap loses).
