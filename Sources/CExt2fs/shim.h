@@ -3,6 +3,13 @@
 #include <ext2fs/ext2_fs.h>
 #include <ext2fs/ext2fs.h>
 #include <e2p/e2p.h>
+#include <ext2fs/ext2_err.h>
+#include <pthread.h>
+
+/* com_err knows libext2fs's codes only once their table is registered; without it every
+   message reads "Unknown code ext2 152". Registered once per process. */
+static pthread_once_t xen2kvm_error_table_once = PTHREAD_ONCE_INIT;
+static inline void xen2kvm_register_error_table(void) { pthread_once(&xen2kvm_error_table_once, initialize_ext2_error_table); }
 
 /* Swift 6 rejects libext2fs's mutable C global `unix_io_manager` as unsafe shared
    state; reading it through a function keeps the access in C. */

@@ -65,7 +65,7 @@ public struct ConversionPlan: Sendable, Codable {
     public var temporaryDirectory: String?
     /// The resize method: the filesystem's new size in bytes (a whole number of blocks).
     public var resizeToBytes: UInt64?
-    /// The source is not clean and --force was given: e2fsck -fy repairs the copy.
+    /// --repair-copy: every block of the filesystem is copied and e2fsck -fy repairs the copy.
     public var repairCopy: Bool
     public var checks: [Check]
     public var notes: [String]

@@ -29,8 +29,12 @@ public struct ConvertOptions: Sendable {
     public var start: UInt64 = PartitionTable.defaultStart
     /// Size of a new file target; nil: just big enough.
     public var targetSize: UInt64?
-    /// Write over a target that holds data, and copy an unclean source (repairing the copy).
+    /// Write over a target that holds data.
     public var force = false
+    /// Copy a source whose filesystem is not clean, or whose metadata is damaged: every block
+    /// of the filesystem, then the copy (never the source) repaired with e2fsck -fy. A consent
+    /// of its own: the copy may lose what e2fsck cannot save.
+    public var repairCopy = false
     /// Where the resize method keeps its shrunken copy; nil: next to a file target, else
     /// $TMPDIR or /var/tmp.
     public var temporaryDirectory: String?

@@ -66,11 +66,18 @@ public enum Converter {
         var scratch: ScratchCopy?
         defer { scratch?.remove() }
         switch plan.method {
+        case .blocks where plan.repairCopy:
+            // The bitmaps of a filesystem to repair are not to be trusted (a journal not
+            // replayed, blocks an inode uses marked free): every block goes, as it is, and
+            // e2fsck repairs the copy exactly as it would repair the source.
+            progress.begin(step: "copying every block of the filesystem", total: plan.bytesToCopy)
+            try copyAsItIs(
+                source, plan.source, bytes: plan.source.filesystemBytes!, to: plan.layout!.partitionOffsetBytes,
+                copier: copier, skipZeros: target.isNew)
         case .blocks:
             progress.begin(step: "copying used blocks", total: plan.bytesToCopy)
             try copyUsedBlocks(
-                of: plan.source.path, to: plan.layout!.partitionOffsetBytes, copier: copier, skipZeros: target.isNew,
-                trustingInodeCounts: !plan.repairCopy)
+                of: plan.source.path, to: plan.layout!.partitionOffsetBytes, copier: copier, skipZeros: target.isNew)
         case .resize:
             let made = try await shrunkenCopy(plan, source: source, progress: progress)
             scratch = made.scratch
@@ -81,15 +88,15 @@ public enum Converter {
                 directWrites: intoDevice)
             progress.begin(step: "copying the shrunken filesystem", total: made.usedBytes)
             try copyUsedBlocks(
-                of: made.scratch.path, to: plan.layout!.partitionOffsetBytes, copier: copier,
-                skipZeros: target.isNew, trustingInodeCounts: true)
+                of: made.scratch.path, to: plan.layout!.partitionOffsetBytes, copier: copier, skipZeros: target.isNew)
         case .rsync:
             // Files, not blocks: the loop device and mounts see the target by path.
             target.close()
             try await RsyncCopy.run(plan, progress: progress)
         case .clone:
             progress.begin(step: "cloning", total: plan.bytesToCopy)
-            try copyWholeDisk(plan, source: source, copier: copier, skipZeros: target.isNew)
+            try copyAsItIs(
+                source, plan.source, bytes: plan.source.sizeBytes, to: 0, copier: copier, skipZeros: target.isNew)
         case .swap:
             progress.note("making a swap area in partition 1")
             try target.sync("before mkswap")
@@ -114,21 +121,17 @@ public enum Converter {
             try writeTable(plan, layout: layout)
         } else if let layout = plan.layout {
             try Host.stopIfInterrupted("the filesystem check")
+            let partition = FilesystemCheck.Place(
+                path: plan.target.path, offset: layout.partitionOffsetBytes, length: layout.partitionBytes)
             // The resize method already repaired its scratch copy before shrinking it.
             if plan.repairCopy && plan.method != .resize {
                 progress.note("repairing the copy with e2fsck -fy")
-                repair = try await FilesystemCheck.run(
-                    plan.target.path, offset: layout.partitionOffsetBytes, length: layout.partitionBytes, repair: true)
+                repair = try await FilesystemCheck.repair(partition, what: "the copy")
             }
             progress.note("checking the copy with e2fsck -fn")
-            let check = try await FilesystemCheck.run(
-                plan.target.path, offset: layout.partitionOffsetBytes, length: layout.partitionBytes)
+            let check = try await FilesystemCheck.check(partition)
             fsck = check
-            guard check.clean else {
-                throw .failed(
-                    "e2fsck -fn found problems in the copy (exit \(check.exitStatus)); the partition table was not "
-                        + "written:\n\(check.output)")
-            }
+            guard check.clean else { throw .failed(damagedCopyMessage(plan, check: check)) }
             TraceTiming.mark("e2fsck -fn")
             try Host.stopIfInterrupted("the filesystem check")
             progress.note("writing the \(layout.table) partition table")
@@ -170,12 +173,12 @@ public enum Converter {
     }
 
     /// Used blocks of the filesystem at `path` land at the same offset inside partition 1.
-    /// `copier` reads from `path` (the source, or the resize method's scratch copy).
-    /// `trustingInodeCounts` is false for a source that is not clean (copied to be repaired):
-    /// its unused-inode counts may be wrong, so its inode tables (and journal) are copied whole.
-    static func copyUsedBlocks(
-        of path: String, to offset: UInt64, copier: RangeCopier, skipZeros: Bool, trustingInodeCounts: Bool
-    ) throws(ConversionError) {
+    /// `copier` reads from `path` (the source, or the resize method's scratch copy), which is
+    /// clean: its bitmaps and unused-inode counts are believed, but its own structure
+    /// (superblocks, descriptors, bitmaps, inode tables) is copied whatever the bitmaps say.
+    static func copyUsedBlocks(of path: String, to offset: UInt64, copier: RangeCopier, skipZeros: Bool)
+        throws(ConversionError)
+    {
         var runs: [Range<UInt64>]
         let blockSize: UInt64
         do {
@@ -184,8 +187,8 @@ public enum Converter {
             // Inode-table blocks no inode uses and a clean journal's log are not read: a target
             // that reads as zeros needs nothing there; any other target has them zeroed (no
             // data moved where it can do that), or copied where it cannot.
-            let used = try fs.usedBlockRuns()
-            let unneeded = trustingInodeCounts ? fs.unneededBlockRuns() : []
+            let used = ExtFilesystem.union(try fs.usedBlockRuns(), fs.metadataBlockRuns())
+            let unneeded = fs.unneededBlockRuns()
             runs = ExtFilesystem.subtract(unneeded, from: used)
             if !skipZeros && !unneeded.isEmpty {
                 let ranges = unneeded.map { offset + $0.lowerBound * blockSize..<offset + $0.upperBound * blockSize }
@@ -193,7 +196,9 @@ public enum Converter {
             }
             TraceTiming.mark("used-block runs read (\(runs.count) runs)")
         } catch {
-            throw .failed("reading the block bitmaps of \(path): \(error.description)")
+            throw .failed(
+                "reading the block bitmaps of \(path): \(error.description) To copy it anyway, convert with "
+                    + "--repair-copy: every block is copied and the copy repaired with e2fsck -fy")
         }
         let segments = runs.map { run in
             RangeCopier.Segment(
@@ -201,6 +206,21 @@ public enum Converter {
                 length: UInt64(run.count) * blockSize)
         }
         try copier.copyAll(segments, skipZeros: skipZeros)
+    }
+
+    /// What a failed check of a copy made from the bitmaps means. A clean-marked source whose
+    /// copy is damaged has damaged metadata itself (a stale or misplaced bitmap); copying every
+    /// block and repairing the copy is the way through, never a repair of the source.
+    static func damagedCopyMessage(_ plan: ConversionPlan, check: FilesystemCheck.Outcome) -> String {
+        let advice =
+            plan.repairCopy
+            ? "the repaired copy still has problems: the source is too damaged to convert as it is; keep it, and ask "
+                + "e2fsck (on another copy) what it cannot repair"
+            : "the source is marked clean, but its own metadata is damaged (check it with `e2fsck -fn "
+                + "\(plan.source.path)`): convert again with --repair-copy, which copies every block and repairs the "
+                + "copy (never the source)"
+        return "e2fsck -fn found problems in the copy (exit \(check.exitStatus)): \(advice). The partition table was "
+            + "not written:\n\(check.output)"
     }
 
     /// The resize method's first half: used blocks into a sparse scratch file, repaired and
@@ -216,9 +236,13 @@ public enum Converter {
             defer { try? writer.close() }
             let toScratch = RangeCopier(
                 source: source, target: writer, tryKernelCopy: false, progress: progress, directWrites: false)
-            progress.begin(step: "copying used blocks to a scratch copy", total: plan.bytesToCopy)
-            try copyUsedBlocks(
-                of: plan.source.path, to: 0, copier: toScratch, skipZeros: true, trustingInodeCounts: !plan.repairCopy)
+            if plan.repairCopy {
+                progress.begin(step: "copying every block of the filesystem to a scratch copy", total: plan.bytesToCopy)
+                try copyAsItIs(source, plan.source, bytes: fsBytes, to: 0, copier: toScratch, skipZeros: true)
+            } else {
+                progress.begin(step: "copying used blocks to a scratch copy", total: plan.bytesToCopy)
+                try copyUsedBlocks(of: plan.source.path, to: 0, copier: toScratch, skipZeros: true)
+            }
             progress.end()
         } catch {
             scratch.remove()
@@ -240,17 +264,17 @@ public enum Converter {
         }
     }
 
-    /// Every byte that holds data, at the same offset; holes stay holes in a new file.
-    static func copyWholeDisk(
-        _ plan: ConversionPlan, source: FileDescriptor, copier: RangeCopier, skipZeros: Bool
+    /// The first `bytes` of the source, every byte that holds data, at `offset` in the target;
+    /// holes stay holes in a new file.
+    static func copyAsItIs(
+        _ source: FileDescriptor, _ facts: ConversionPlan.Source, bytes: UInt64, to offset: UInt64,
+        copier: RangeCopier, skipZeros: Bool
     ) throws(ConversionError) {
         // Holes may be skipped only where the target is known to be zero already.
         let regions =
-            plan.source.kind == .file && skipZeros
-            ? SparseRegions.dataRegions(of: source, size: plan.source.sizeBytes)
-            : [0..<plan.source.sizeBytes]
+            facts.kind == .file && skipZeros ? SparseRegions.dataRegions(of: source, size: bytes) : [0..<bytes]
         let segments = regions.map {
-            RangeCopier.Segment(source: $0.lowerBound, target: $0.lowerBound, length: UInt64($0.count))
+            RangeCopier.Segment(source: $0.lowerBound, target: offset + $0.lowerBound, length: UInt64($0.count))
         }
         try copier.copyAll(segments, skipZeros: skipZeros)
     }

@@ -1,12 +1,17 @@
 import ExtFS
 import HostSystem
 
-/// Runs e2fsck on the filesystem inside the target at its partition offset, read-only
-/// (`-fn`) to verify, or `-fy` to repair a copy.
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// e2fsck on the filesystem inside a target (at its partition's offset) or a scratch file:
+/// `-fn` to verify a copy, `-fy` to repair one. Every exit status is read.
 ///
-/// e2fsprogs accept `PATH?offset=N`, except for one thing: with the mmp feature, e2fsck reads
-/// the MMP block through a descriptor of its own that ignores the offset, and reports a bad
-/// MMP magic on a perfect copy. Such filesystems are checked through an offset loop device.
+/// Inside a disk, e2fsck works on an offset loop device, never on `PATH?offset=N`: with that
+/// name e2fsck cannot re-open the filesystem after replaying its journal ("Bad magic number in
+/// super-block while trying to re-open", exit 12), and with the mmp feature it reads the MMP
+/// block through a descriptor of its own that ignores the offset.
 public enum FilesystemCheck {
     public struct Outcome: Sendable, Codable, Equatable {
         public var clean: Bool
@@ -15,24 +20,78 @@ public enum FilesystemCheck {
         public var output: String
     }
 
-    public static func run(_ path: String, offset: UInt64, length: UInt64? = nil, repair: Bool = false)
-        async throws(ConversionError) -> Outcome
-    {
-        let mmp =
-            offset > 0 && ((try? ExtFilesystem(path: path, offset: offset).facts().features.contains("mmp")) ?? false)
-        guard mmp else {
-            return try await check(offset > 0 ? "\(path)?offset=\(offset)" : path, repair: repair)
+    /// Where a filesystem lies: `length` bytes at `offset` into the file or device `path`.
+    public struct Place: Sendable {
+        public var path: String
+        public var offset: UInt64
+        public var length: UInt64?
+
+        public init(path: String, offset: UInt64 = 0, length: UInt64? = nil) {
+            self.path = path
+            self.offset = offset
+            self.length = length
+        }
+    }
+
+    /// Passes of `e2fsck -fy` before giving up: e2fsck's own test suite expects a second pass to
+    /// find nothing; a third that still corrects something means it cannot finish.
+    static let repairPasses = 3
+
+    /// `e2fsck -fn`: clean only with exit status 0.
+    public static func check(_ place: Place) async throws(ConversionError) -> Outcome {
+        let result = try await run(place, ["-fn"])
+        return Outcome(clean: result.status == 0, exitStatus: result.status, output: result.tail)
+    }
+
+    /// `e2fsck -fy` until a pass finds nothing more to correct. Throws, before anything else
+    /// is written, when a pass reports errors left, an operational error, or keeps correcting.
+    public static func repair(_ place: Place, what: String) async throws(ConversionError) -> Outcome {
+        // The report keeps the first pass: what was corrected.
+        var first: Outcome?
+        var last = ""
+        for _ in 1...repairPasses {
+            let result = try await run(place, ["-fy"])
+            last = result.tail
+            // 1: errors corrected; 2: corrected, "reboot" (meant for a mounted root). Anything
+            // else means the repair did not finish.
+            guard result.status & ~3 == 0 else {
+                throw .failed(
+                    "e2fsck -fy could not repair \(what) (exit \(result.status): \(meaning(result.status))); the "
+                        + "partition table was not written, the source is unchanged:\n\(result.tail)")
+            }
+            if first == nil { first = Outcome(clean: true, exitStatus: result.status, output: result.tail) }
+            if result.status == 0 { return first! }
+        }
+        throw .failed(
+            "e2fsck -fy was still correcting errors in \(what) after \(repairPasses) passes; the partition table was "
+                + "not written, the source is unchanged:\n\(last)")
+    }
+
+    /// e2fsck's exit status bits, in words (e2fsck(8)).
+    static func meaning(_ status: Int32) -> String {
+        let bits: [(Int32, String)] = [
+            (4, "errors left uncorrected"), (8, "operational error"), (16, "usage or syntax error"),
+            (32, "cancelled"), (128, "shared-library error"),
+        ]
+        let words = bits.filter { status & $0.0 != 0 }.map(\.1)
+        return words.isEmpty ? "errors corrected" : words.joined(separator: ", ")
+    }
+
+    private static func run(_ place: Place, _ flags: [String]) async throws(ConversionError) -> HostTool.Outcome {
+        guard place.offset > 0 else { return try await Host.run("e2fsck", flags + [place.path], package: "e2fsprogs") }
+        guard geteuid() == 0 else {
+            let mmp = (try? ExtFilesystem(path: place.path, offset: place.offset).facts().features.contains("mmp"))
+            // Read-only, without the mmp feature, `?offset=` works: nothing is re-opened.
+            guard flags == ["-fn"], mmp == false else {
+                throw .failed(
+                    "e2fsck \(flags.joined()) works on an offset loop device, which needs root: run as root")
+            }
+            return try await Host.run("e2fsck", flags + ["\(place.path)?offset=\(place.offset)"], package: "e2fsprogs")
         }
         let loops = LoopMounts()
         defer { loops.release() }
-        let device = try await Host.attach(loops, path, offset: offset, length: length, readOnly: !repair)
-        return try await check(device, repair: repair)
-    }
-
-    private static func check(_ device: String, repair: Bool) async throws(ConversionError) -> Outcome {
-        let result = try await Host.run("e2fsck", [repair ? "-fy" : "-fn", device], package: "e2fsprogs")
-        // -fn: 0 is clean. -fy: 0 clean, 1 errors corrected — the copy is then repaired.
-        let clean = result.status == 0 || (repair && result.status == 1)
-        return Outcome(clean: clean, exitStatus: result.status, output: result.tail)
+        let device = try await Host.attach(
+            loops, place.path, offset: place.offset, length: place.length, readOnly: flags == ["-fn"])
+        return try await Host.run("e2fsck", flags + [device], package: "e2fsprogs")
     }
 }

@@ -44,9 +44,20 @@ public enum Planner {
                         "the guest boots with grub2, whose core.img (~27 KiB) does not fit in the 31 sectors before "
                         + "sector 32: drop --dos-compat (the default start 2048 leaves room)"))
         }
-        let repair = source.clean == false && options.force
+        let repair = options.repairCopy && (method == .blocks || method == .resize)
+        if options.repairCopy && !repair {
+            sizing.checks.append(
+                .init(
+                    name: "repair applies", passed: false,
+                    detail: "--repair-copy copies every block of a bare ext filesystem and repairs the copy: it works "
+                        + "with --method blocks or resize (auto picks them), not with \(method.rawValue)"))
+        }
         var notes: [String] = []
-        if repair { notes.append("the source filesystem is not clean: e2fsck -fy repairs the copy (never the source)") }
+        if repair {
+            notes.append(
+                "--repair-copy: every block of the filesystem is copied and e2fsck -fy repairs the copy (never the "
+                    + "source)")
+        }
         notes += sizing.notes
 
         return ConversionPlan(

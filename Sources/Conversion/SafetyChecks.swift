@@ -1,7 +1,8 @@
 import HostSystem
 
 /// The checks that keep data safe: the source in use, the target being the source, the
-/// target holding something, an unclean source. Each failed check says what to do.
+/// target holding something (--force), an unclean source (--repair-copy). Each failed check
+/// says what to do.
 enum SafetyChecks {
     static func run(
         _ options: ConvertOptions, source: SourceFacts, sourceID: DiskIdentity, target: TargetFacts,
@@ -52,14 +53,16 @@ enum SafetyChecks {
         if let clean = source.clean {
             checks.append(
                 .init(
-                    name: "source filesystem clean", passed: clean || options.force,
+                    name: "source filesystem clean", passed: clean || options.repairCopy,
                     detail: clean
                         ? "clean"
-                        : options.force
-                            ? "not clean; --force: the copy is repaired with e2fsck -fy, the source is left alone"
+                        : options.repairCopy
+                            ? "not clean; --repair-copy: every block is copied and the copy repaired with e2fsck -fy, "
+                                + "the source is left alone"
                             : "the filesystem on \(options.source) is not clean (not cleanly unmounted, errors, or a "
-                                + "journal to replay). Shut the guest down cleanly and retry, or add --force to copy "
-                                + "it anyway and repair the copy (never the source)"))
+                                + "journal to replay), so its bitmaps cannot be trusted. Shut the guest down cleanly "
+                                + "and retry, or add --repair-copy to copy every block and repair the copy (never the "
+                                + "source)"))
         }
         return checks
     }

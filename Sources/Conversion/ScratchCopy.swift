@@ -38,10 +38,7 @@ final class ScratchCopy {
     func shrink(toBytes bytes: UInt64, blockSize: UInt64, progress: any ProgressReporter) async throws(ConversionError)
     {
         progress.note("checking the scratch copy with e2fsck -fy")
-        let check = try await FilesystemCheck.run(path, offset: 0, repair: true)
-        guard check.clean else {
-            throw .failed("e2fsck could not repair the scratch copy (exit \(check.exitStatus)):\n\(check.output)")
-        }
+        _ = try await FilesystemCheck.repair(.init(path: path), what: "the scratch copy")
         progress.note("shrinking the scratch copy to \(bytes) bytes with resize2fs")
         let result = try await Host.run("resize2fs", [path, "\(bytes / blockSize)"], package: "e2fsprogs")
         guard result.status == 0 else {

@@ -18,6 +18,12 @@ struct Sizing {
     var checks: [ConversionPlan.Check] = []
     var notes: [String] = []
 
+    /// What the blocks and resize methods read from the source: its used blocks, or with
+    /// --repair-copy every block of its filesystem.
+    static func copiedBytes(_ options: ConvertOptions, _ source: SourceFacts) -> UInt64 {
+        options.repairCopy ? source.filesystemDataBytes : source.readBytes ?? 0
+    }
+
     /// The partition covers the filesystem exactly; the target is at least that big.
     static func blocks(
         _ options: ConvertOptions, source: SourceFacts, target: TargetFacts, needed: UInt64
@@ -42,7 +48,8 @@ struct Sizing {
         // backup header lands in its last sector.
         let targetBytes = target.fixedBytes ?? layout.diskBytes
         return Sizing(
-            layout: layout, targetBytes: max(targetBytes, needed), bytesToCopy: source.readBytes ?? 0, checks: [check])
+            layout: layout, targetBytes: max(targetBytes, needed), bytesToCopy: copiedBytes(options, source),
+            checks: [check])
     }
 
     /// The filesystem shrinks to the partition a fixed-size target leaves; the copy is made
@@ -80,7 +87,8 @@ struct Sizing {
                     detail: "\(fsBytes) → \(newBytes) bytes (the minimum is \(minimum))"))
         }
         let directory = options.temporaryDirectory ?? defaultScratchDirectory(for: options.target, target: target)
-        let scratch = source.usedBytes ?? fsBytes
+        // With --repair-copy the scratch copy holds every block, not just the used ones.
+        let scratch = options.repairCopy ? source.filesystemDataBytes : source.usedBytes ?? fsBytes
         let free = freeBytes(directory)
         checks.append(
             .init(
@@ -93,7 +101,8 @@ struct Sizing {
                 } ?? "cannot read the free space of \(directory): give an existing directory with --temp-dir"))
         let layout = try makeLayout(options, partitionBytes: newBytes, diskBytes: room)
         return Sizing(
-            layout: layout, targetBytes: target.fixedBytes ?? layout.diskBytes, bytesToCopy: source.readBytes ?? 0,
+            layout: layout, targetBytes: target.fixedBytes ?? layout.diskBytes,
+            bytesToCopy: copiedBytes(options, source),
             temporaryBytes: scratch,
             temporaryDirectory: directory, resizeToBytes: newBytes, checks: checks,
             notes: ["the filesystem is shrunk from \(fsBytes) to \(newBytes) bytes in a copy in \(directory)"])

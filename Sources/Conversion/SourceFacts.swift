@@ -27,6 +27,9 @@ struct SourceFacts {
     var onlyXenKernels: [String]?
     /// Bytes a clone reads (the data regions of a sparse file, all of a device).
     var dataBytes: UInt64
+    /// Bytes a copy of every block of the filesystem reads (--repair-copy): the data regions
+    /// within its first `filesystemBytes`.
+    var filesystemDataBytes: UInt64 = 0
 
     static func read(_ path: String, identity: DiskIdentity) throws(ConversionError) -> SourceFacts {
         let probe: ProbeResult
@@ -40,10 +43,10 @@ struct SourceFacts {
         var facts = SourceFacts(
             holds: probe.summary, type: probe.type, uuid: probe.uuid, label: probe.label,
             partitionTable: probe.partitionTable, dataBytes: identity.sizeBytes)
+        var regions = [0..<identity.sizeBytes]
         if identity.kind == .file, let fd = try? FileDescriptor.open(FilePath(path), .readOnly) {
-            facts.dataBytes = SparseRegions.dataRegions(of: fd, size: identity.sizeBytes).reduce(0) {
-                $0 + UInt64($1.count)
-            }
+            regions = SparseRegions.dataRegions(of: fd, size: identity.sizeBytes)
+            facts.dataBytes = regions.reduce(0) { $0 + UInt64($1.count) }
             try? fd.close()
             TraceTiming.mark("plan: source data regions")
         }
@@ -58,6 +61,10 @@ struct SourceFacts {
         TraceTiming.mark("plan: source inspected (filesystem, minimum size, guest)")
         facts.filesystemType = report.filesystem?.type
         facts.filesystemBytes = report.filesystem?.sizeBytes
+        let fsBytes = facts.filesystemBytes ?? 0
+        facts.filesystemDataBytes = regions.reduce(0) { total, region in
+            total + (region.lowerBound < fsBytes ? min(region.upperBound, fsBytes) - region.lowerBound : 0)
+        }
         facts.usedBytes = report.filesystem?.usedBytes
         facts.blockSize = report.filesystem.map { UInt64($0.blockSize) }
         facts.minimumBytes = report.filesystem?.minimumBytes

@@ -46,6 +46,7 @@ public enum ExtFSError: Error, CustomStringConvertible, Equatable {
 
     /// libext2fs's own text for an error code (com_err table).
     static func message(for code: Int) -> String {
+        xen2kvm_register_error_table()
         guard let text = error_message(errcode_t(code)) else { return "error \(code)" }
         return String(cString: text)
     }

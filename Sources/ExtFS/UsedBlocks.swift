@@ -4,14 +4,20 @@ extension ExtFilesystem {
     /// The blocks the block bitmaps mark as in use, as sorted runs of block numbers.
     ///
     /// Asks libext2fs for runs (find first set / first zero) rather than testing bit by bit.
-    /// Group metadata (superblock copies, descriptors, bitmaps, inode tables) is marked in the
-    /// bitmaps too, so these runs are everything a block copy must carry.
+    /// On a sound filesystem group metadata (superblock copies, descriptors, bitmaps, inode
+    /// tables) is marked too; a copy adds `metadataBlockRuns()` all the same, because a bitmap
+    /// that is missing, misplaced or stale reads as free and must not leave the structure out.
     public func usedBlockRuns() throws(ExtFSError) -> [Range<UInt64>] {
         let code = ext2fs_read_block_bitmap(fs)
         guard code == 0 else {
             throw .corrupt(path: path, detail: "cannot read the block bitmaps: \(ExtFSError.message(for: Int(code)))")
         }
         guard let bitmap = fs.pointee.block_map else { return [] }
+        return runs(markedIn: bitmap)
+    }
+
+    /// The set bits of a block bitmap of this filesystem, as sorted runs of block numbers.
+    func runs(markedIn bitmap: ext2fs_block_bitmap) -> [Range<UInt64>] {
         // Bounds in blocks from the superblock: with bigalloc the bitmap itself counts
         // clusters, but its search functions take and return block numbers.
         let first = UInt64(fs.pointee.super.pointee.s_first_data_block)
@@ -109,7 +115,7 @@ extension ExtFilesystem {
     public func inactiveJournalRuns() -> [Range<UInt64>] {
         let inode = fs.pointee.super.pointee.s_journal_inum
         guard xen2kvm_has_feature_journal(fs) != 0, xen2kvm_has_feature_needs_recovery(fs) == 0, inode != 0,
-            journalIsEmpty(inode)
+            journalIsEmpty()
         else { return [] }
         var capacity = 64
         while true {
@@ -137,9 +143,8 @@ extension ExtFilesystem {
     /// Whether the journal's superblock (its first block) is a jbd2 superblock with no log to
     /// replay (`s_start` 0). Big-endian fields: magic at 0, block type at 4 (3 or 4: v1 or v2
     /// superblock), s_start at 28.
-    private func journalIsEmpty(_ inode: ext2_ino_t) -> Bool {
-        var first: blk64_t = 0
-        guard ext2fs_bmap2(fs, inode, nil, nil, 0, 0, nil, &first) == 0, first != 0 else { return false }
+    private func journalIsEmpty() -> Bool {
+        guard let first = journalSuperblockBlock() else { return false }
         var block = [UInt8](repeating: 0, count: blockSize)
         guard io_channel_read_blk64(fs.pointee.io, first, 1, &block) == 0 else { return false }
         func word(_ at: Int) -> UInt32 { block[at..<at + 4].reduce(0) { $0 << 8 | UInt32($1) } }
@@ -149,9 +154,13 @@ extension ExtFilesystem {
     /// Used blocks a copy need not read: unused inode tables and the log of a clean journal,
     /// sorted and merged.
     public func unneededBlockRuns() -> [Range<UInt64>] {
-        let all = (unusedInodeTableRuns() + inactiveJournalRuns()).sorted { $0.lowerBound < $1.lowerBound }
+        Self.union(unusedInodeTableRuns(), inactiveJournalRuns())
+    }
+
+    /// Every block in any of the runs, as sorted, merged runs.
+    public static func union(_ first: [Range<UInt64>], _ second: [Range<UInt64>]) -> [Range<UInt64>] {
         var merged: [Range<UInt64>] = []
-        for run in all {
+        for run in (first + second).sorted(by: { $0.lowerBound < $1.lowerBound }) {
             if let last = merged.last, run.lowerBound <= last.upperBound {
                 merged[merged.count - 1] = last.lowerBound..<max(last.upperBound, run.upperBound)
             } else {

@@ -81,7 +81,8 @@ public enum Inspector {
                 Finding(
                     .warning, "filesystem-not-clean",
                     "the filesystem is not clean (\(filesystem.stateReasons.joined(separator: ", "))): convert "
-                        + "refuses it unless --force, and then repairs the copy, never the source"))
+                        + "refuses it unless --repair-copy, which copies every block and repairs the copy, never "
+                        + "the source"))
         }
         let guest = GuestInspector.inspect(fs, readInitrds: readInitrds)
         findings += GuestChecks.findings(for: guest)

@@ -34,9 +34,16 @@ struct ConvertCommand: AsyncParsableCommand {
             Safety: convert refuses (exit 2, nothing written) when the source or the target is in use \
             (mounted, held by a running guest's blkback, locked by a running VM's QEMU), the target \
             is the source, the target holds data libblkid recognises (add --force), the \
-            target is too small, or the source filesystem is not clean (--force copies it and \
-            repairs the copy). The copy is checked with e2fsck -fn, and the partition table is \
-            written last. Ctrl-C stops cleanly and removes a target file convert created.
+            target is too small, or the source filesystem is not clean. The copy is checked with \
+            e2fsck -fn, and the partition table is written last. Ctrl-C stops cleanly and removes \
+            a target file convert created.
+
+            An unclean source (a guest that crashed, a journal to replay, errors) has bitmaps that \
+            cannot be trusted: --repair-copy copies every block of its filesystem (zeros skipped) \
+            and repairs the copy with e2fsck -fy, never the source; a repair that does not finish \
+            fails the run before the partition table is written. Use it too when the copy of a \
+            source marked clean fails e2fsck (its metadata is damaged). --force is another \
+            consent: it only lets convert overwrite a target that holds data.
 
             After the copy, the guest fixes run on the new disk as `xen2kvm fix` does (needs root): \
             device names, grub, console, drivers; --no-fix copies the guest unchanged, --edits-only \
@@ -86,8 +93,13 @@ struct ConvertCommand: AsyncParsableCommand {
     @Flag(help: "Print the plan and write nothing.")
     var dryRun = false
 
-    @Flag(help: "Overwrite a target that holds data; copy an unclean source and repair the copy.")
+    @Flag(help: "Overwrite a target that holds data.")
     var force = false
+
+    @Flag(
+        help: ArgumentHelp(
+            "Copy a source that is not clean: every block, then repair the copy with e2fsck -fy (never the source)."))
+    var repairCopy = false
 
     @Flag(help: "Print the plan and the result as one JSON object.")
     var json = false
@@ -119,6 +131,7 @@ struct ConvertCommand: AsyncParsableCommand {
         options.start = dosCompat ? PartitionTable.dosCompatibleStart : (start ?? PartitionTable.defaultStart)
         options.targetSize = targetSize.flatMap(SizeParser.bytes)
         options.force = force
+        options.repairCopy = repairCopy
         options.temporaryDirectory = tempDir
 
         let output = ConvertOutput(json: json, quiet: quiet)

@@ -22,7 +22,7 @@ import Testing
     @Test func convertHelpDocumentsSafetyAndExitCodes() async throws {
         let result = try await Xen2KVMBinary.run(["convert", "--help"])
         #expect(result.status == 0)
-        for word in ["--dos-compat", "--table", "--force", "--dry-run", "Exit status", "Examples:", "read-only"] {
+        for word in ["--dos-compat", "--table", "--force", "--repair-copy", "--dry-run", "Exit status", "Examples:", "read-only"] {
             #expect(result.stdout.contains(word), "\(word)")
         }
     }

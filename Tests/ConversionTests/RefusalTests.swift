@@ -172,23 +172,25 @@ import Testing
 
     // MARK: The source
 
-    /// An unclean filesystem is refused; with --force the COPY is repaired and the source keeps
-    /// its state, byte for byte.
-    @Test func uncleanSourceNeedsForceAndOnlyTheCopyIsRepaired() async throws {
-        guard TestEnvironment.require(tools: ["mke2fs", "debugfs", "e2fsck", "sha256sum"]) else { return }
+    /// An unclean filesystem is refused, --force or not (that consent is for the target); with
+    /// --repair-copy the COPY is repaired and the source keeps its state, byte for byte.
+    @Test func uncleanSourceNeedsRepairCopyAndOnlyTheCopyIsRepaired() async throws {
+        guard TestEnvironment.require(root: true, tools: ["mke2fs", "debugfs", "e2fsck", "sha256sum"]) else { return }
         let dir = try TemporaryDirectory()
         let source = try await Harness.fixtureImage(in: dir)
         try await Command.check("debugfs", ["-w", "-R", "ssv state 0", source])
         let before = try await sha256(source)
         let target = dir.file("kvm.img")
 
-        let refusal = Harness.refusal(source, target)
-        #expect(refusal?.check == "source filesystem clean", "\(refusal?.description ?? "none")")
-        #expect(refusal?.detail.contains("--force") == true)
-        Self.expectRefused(try await Self.cli([source, target]), saying: ["not clean", "--force"])
+        for force in [false, true] {
+            let refusal = Harness.refusal(source, target) { $0.force = force }
+            #expect(refusal?.check == "source filesystem clean", "\(refusal?.description ?? "none")")
+            #expect(refusal?.detail.contains("--repair-copy") == true)
+        }
+        Self.expectRefused(try await Self.cli(["--force", source, target]), saying: ["not clean", "--repair-copy"])
         #expect(!Harness.exists(target))
 
-        let (plan, result) = try await Harness.convert(source, target) { $0.force = true }
+        let (plan, result) = try await Harness.convert(source, target) { $0.repairCopy = true }
         #expect(plan.repairCopy)
         #expect(result.repair != nil)
         #expect(result.repair?.clean == true, "\(result.repair?.output ?? "")")
