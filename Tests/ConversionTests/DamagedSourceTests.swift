@@ -112,9 +112,10 @@ import Testing
         let differences = Harness.treeDifferences(
             reference: try await Harness.tree(reference.image, in: dir),
             copy: try await Harness.tree(target, offset: partitionOffset, in: dir))
+        let shown = differences.prefix(20).joined(separator: "\n")
         #expect(
             differences.isEmpty,
-            "exit 0, but the copy differs from the repaired source (e2fsck -fy passes \(reference.repairs)):\n"
-                + differences.prefix(20).joined(separator: "\n"), sourceLocation: sourceLocation)
+            "exit 0, but the copy differs from the repaired source (e2fsck -fy passes \(reference.repairs)):\n\(shown)",
+            sourceLocation: sourceLocation)
     }
 }

@@ -48,8 +48,18 @@ enum DamagedSource: String, CaseIterable, Sendable, CustomTestStringConvertible 
         var content: Data
     }
 
-    /// Builds the damaged image in `dir` (fastCommitJournal mounts: root).
+    /// Builds the damaged image in `dir` (fastCommitJournal mounts: root). Only the superblock
+    /// of the marked-clean variant and of the crashed mount (clean, a journal to replay) says clean.
     func build(in dir: TemporaryDirectory) async throws -> Built {
+        let built = try await make(in: dir)
+        // dumpe2fs prints the superblock, then fails on zeroed descriptors.
+        let header = try await Command.run("dumpe2fs", ["-h", built.image]).stdout
+        let clean = self == .illegalBlockBitmapMarkedClean || self == .fastCommitJournal
+        try #require(header.contains("Filesystem state:         \(clean ? "clean" : "not clean")\n"), "\(header)")
+        return built
+    }
+
+    private func make(in dir: TemporaryDirectory) async throws -> Built {
         let image = dir.file("source.img")
         let tree = try Self.tree(in: dir)
         switch self {
