@@ -1,0 +1,121 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// Issue 10: never hand over a disk that lost data. A source that is not clean, converted with
+/// the repair flag, gives a copy whose files equal the repaired source's, file for file; or
+/// the run fails, says why, and writes no partition table. Exit 0 with a difference is the bug
+/// (a copy by stale bitmaps, repaired after: files pointing at blocks never copied).
+@Suite struct DamagedSourceTests {
+    static let tools = [
+        "mke2fs", "debugfs", "dumpe2fs", "e2fsck", "dd", "losetup", "mount", "umount", "sfdisk", "sha256sum",
+        "find", "xargs",
+    ]
+    /// Where partition 1 of a new target starts.
+    static let partitionOffset: UInt64 = 1_048_576
+
+    @Test(arguments: DamagedSource.allCases)
+    func repairedCopyHoldsWhatTheRepairedSourceHolds(_ damage: DamagedSource) async throws {
+        guard TestEnvironment.require(root: true, tools: Self.tools) else { return }
+        let dir = try TemporaryDirectory()
+        let built = try await damage.build(in: dir)
+        let before = try await sha256(built.image)
+        let reference = try await Self.provenDamage(damage, built, in: dir)
+        let target = dir.file("kvm.img")
+
+        let run = try await Xen2KVMBinary.run(["convert", "--no-fix", "--repair-copy", built.image, target])
+        try await Self.expectNoLoss(run, target: target, reference: reference, in: dir)
+        #expect(try await sha256(built.image) == before, "the source was written")
+    }
+
+    /// --force only overwrites a target: it does not consent to copying a source that is not clean.
+    @Test func uncleanSourceWithoutRepairCopyIsRefused() async throws {
+        guard TestEnvironment.require(root: true, tools: Self.tools) else { return }
+        let dir = try TemporaryDirectory()
+        let built = try await DamagedSource.lostInode.build(in: dir)
+        let before = try await sha256(built.image)
+        let target = dir.file("kvm.img")
+
+        let run = try await Xen2KVMBinary.run(["convert", "--no-fix", "--force", built.image, target])
+        #expect(run.status == 2, "\(run.stderr)")
+        #expect(run.stderr.hasPrefix("xen2kvm: refused: "), "\(run.stderr)")
+        #expect(run.stderr.contains("--repair-copy"), "\(run.stderr)")
+        #expect(!Harness.exists(target), "a refused run created the target")
+        #expect(try await sha256(built.image) == before, "the source was written")
+    }
+
+    /// A source whose superblock says clean is copied without a repair; its copy is as damaged
+    /// as the source, which must stop the run rather than be handed over.
+    @Test func cleanMarkedDamageWithoutRepairCopyIsNotHandedOver() async throws {
+        guard TestEnvironment.require(root: true, tools: Self.tools) else { return }
+        let dir = try TemporaryDirectory()
+        let damage = DamagedSource.illegalBlockBitmapMarkedClean
+        let built = try await damage.build(in: dir)
+        let before = try await sha256(built.image)
+        let reference = try await Self.provenDamage(damage, built, in: dir)
+        let target = dir.file("kvm.img")
+
+        let run = try await Xen2KVMBinary.run(["convert", "--no-fix", built.image, target])
+        try await Self.expectNoLoss(run, target: target, reference: reference, in: dir)
+        #expect(run.status == 0 || run.stderr.contains("--repair-copy"), "no hint at --repair-copy:\n\(run.stderr)")
+        #expect(try await sha256(built.image) == before, "the source was written")
+    }
+
+    // MARK: Steps
+
+    /// Repairs a plain copy of the source and checks the damage is really there: e2fsck -fn
+    /// on the plain copy names it, and a survivor the repair brings back has its blocks free in
+    /// the source's bitmap (so a copy by bitmap would lose it).
+    static func provenDamage(_ damage: DamagedSource, _ built: DamagedSource.Built, in dir: TemporaryDirectory)
+        async throws -> Harness.RepairedReference
+    {
+        let reference = try await Harness.repairedReference(of: built.image, in: dir)
+        let plain = reference.plainCheck.stdout + reference.plainCheck.stderr
+        try #require(plain.contains(damage.fsckSays), "e2fsck -fn does not see the damage:\n\(plain)")
+        try #require(damage == .fastCommitJournal || reference.plainCheck.status != 0, "e2fsck -fn: clean")
+        guard let survivor = built.survivor else { return reference }
+        let text = try await Command.check("debugfs", ["-R", "cat \(survivor.debugfsName)", reference.image]).stdout
+        try #require(Data(text.utf8) == survivor.content, "the repaired source lost \(survivor.path): \(text)")
+        let blocks = try await DamagedSource.blocks(survivor.debugfsName, of: reference.image)
+        try #require(!blocks.isEmpty)
+        for block in blocks {
+            let test = try await Command.check("debugfs", ["-R", "testb \(block)", built.image])
+            try #require(test.stdout.contains("not in use"), "block \(block) of \(survivor.path): \(test.stdout)")
+        }
+        return reference
+    }
+
+    /// Exit 0: the copy is clean, partition 1 at 1 MiB, and its tree equals the repaired
+    /// source's. Anything else: a message that says why, no partition table, no target left.
+    static func expectNoLoss(
+        _ run: CommandResult, target: String, reference: Harness.RepairedReference, in dir: TemporaryDirectory,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws {
+        guard run.status == 0 else {
+            let message = run.stderr.split(separator: "\n").first { $0.hasPrefix("xen2kvm: ") } ?? ""
+            #expect(
+                message.count > 30, "exit \(run.status) without a reason:\n\(run.stderr)",
+                sourceLocation: sourceLocation)
+            #expect(
+                try await !Harness.hasPartitionTable(target), "a failed run wrote the partition table",
+                sourceLocation: sourceLocation)
+            #expect(!Harness.exists(target), "a failed run left the target it created", sourceLocation: sourceLocation)
+            return
+        }
+        let start = try await Harness.sfdiskTable(target)["partitions"] as? [[String: Any]]
+        try #require(
+            start?.first?["start"] as? Int == 2048, "partition 1: \(start ?? [])", sourceLocation: sourceLocation)
+        let fsck = try await Harness.fsck(target, offset: partitionOffset)
+        #expect(
+            fsck.status == 0, "exit 0 with a copy e2fsck -fn finds damaged:\n\(fsck.stdout)",
+            sourceLocation: sourceLocation)
+        let differences = Harness.treeDifferences(
+            reference: try await Harness.tree(reference.image, in: dir),
+            copy: try await Harness.tree(target, offset: partitionOffset, in: dir))
+        let shown = differences.prefix(20).joined(separator: "\n")
+        #expect(
+            differences.isEmpty,
+            "exit 0, but the copy differs from the repaired source (e2fsck -fy passes \(reference.repairs)):\n\(shown)",
+            sourceLocation: sourceLocation)
+    }
+}
