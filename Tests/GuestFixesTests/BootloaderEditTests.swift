@@ -64,7 +64,8 @@ import Testing
     }
 
     static let xenThenKVM =
-        "title xen\n\tkernel /boot/vmlinuz-2.6.18-419.el5xen ro\ntitle kvm\n\tkernel /boot/vmlinuz-2.6.18-419.el5 ro\n"
+        "title xen\n\tkernel /boot/vmlinuz-2.6.18-419.el5xen ro console=ttyS0\ntitle kvm\n"
+        + "\tkernel /boot/vmlinuz-2.6.18-419.el5 ro console=ttyS0\n"
 
     @Test func grubLegacyWithoutDefaultLineGetsOneWhenEntryZeroIsXenOnly() throws {
         var files = Self.el5Files
@@ -131,7 +132,8 @@ import Testing
         let changes = try guest.run(GrubLegacyEdit())
         #expect(changes.map(\.path) == ["/boot/grub/menu.lst"])
         #expect(
-            try guest.read("/boot/grub/pygrub.conf") == "title x\n\troot (hd0,0)\n\tkernel /vmlinuz root=/dev/vda1\n")
+            try guest.read("/boot/grub/pygrub.conf")
+                == "title x\n\troot (hd0,0)\n\tkernel /vmlinuz root=/dev/vda1 console=tty0 console=ttyS0,115200\n")
     }
 
     @Test func grubLegacyDeviceMapNamesTheKVMDisk() throws {
@@ -198,6 +200,60 @@ import Testing
                 """)
     }
 
+    /// A Xen PV guest always had a console, hvc0 even when no file names it: Debian's package
+    /// default /etc/default/grub names none, and grub-mkconfig would write kernel lines that
+    /// show nothing on the serial port. Every command line that reaches all kernels names it.
+    @Test func grub2DefaultsWithoutAConsoleGetTheSerialOne() throws {
+        let cases: [(given: String, expected: String)] = [
+            (
+                "GRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\nGRUB_CMDLINE_LINUX=\"\"\n",
+                "GRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\nGRUB_CMDLINE_LINUX=\"console=tty0 console=ttyS0,115200\"\n"
+            ),
+            // Missing altogether: added.
+            (
+                "GRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\n",
+                "GRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\nGRUB_CMDLINE_LINUX=\"console=tty0 console=ttyS0,115200\"\n"
+            ),
+            // The screen only: the serial port joins it, last, so it is /dev/console.
+            (
+                "GRUB_CMDLINE_LINUX=\"console=tty0 ro\"\n",
+                "GRUB_CMDLINE_LINUX=\"console=tty0 ro console=ttyS0,115200\"\n"
+            ),
+            // The default entries' own line names it: nothing added.
+            (
+                "GRUB_CMDLINE_LINUX_DEFAULT=\"console=ttyS0,115200\"\nGRUB_CMDLINE_LINUX=\"\"\n",
+                "GRUB_CMDLINE_LINUX_DEFAULT=\"console=ttyS0,115200\"\nGRUB_CMDLINE_LINUX=\"\"\n"
+            ),
+        ]
+        let terminal = "GRUB_TERMINAL=\"console serial\"\nGRUB_SERIAL_COMMAND=\"serial --unit=0 --speed=115200\"\n"
+        for (given, expected) in cases {
+            let guest = try GuestFiles(["/etc/default/grub": given])
+            try guest.run(Grub2DefaultEdit())
+            #expect(try guest.read("/etc/default/grub") == expected + terminal, "from \(given)")
+        }
+    }
+
+    /// Kernel lines in grub.cfg and menu.lst get it too (the guest may never run grub-mkconfig),
+    /// and Debian's `# kopt=`; memtest86+ and the per-entry option comments do not.
+    @Test func kernelLinesWithoutAConsoleGetTheSerialOne() throws {
+        let guest = try GuestFiles([
+            "/boot/grub/grub.cfg":
+                "\tlinux /boot/vmlinuz-6.1 root=/dev/vda1 ro quiet\n\tlinux16 /boot/memtest86+x64.bin\n",
+            "/boot/grub/menu.lst":
+                "# kopt=root=/dev/vda1 ro\n# defoptions=quiet\ntitle x\n\tkernel /vmlinuz root=/dev/vda1\n",
+        ])
+        try guest.run(Grub2ConfigEdit())
+        try guest.run(GrubLegacyEdit())
+        #expect(
+            try guest.read("/boot/grub/grub.cfg")
+                == "\tlinux /boot/vmlinuz-6.1 root=/dev/vda1 ro quiet console=tty0 console=ttyS0,115200\n"
+                + "\tlinux16 /boot/memtest86+x64.bin\n")
+        #expect(
+            try guest.read("/boot/grub/menu.lst")
+                == "# kopt=root=/dev/vda1 ro console=tty0 console=ttyS0,115200\n# defoptions=quiet\ntitle x\n"
+                + "\tkernel /vmlinuz root=/dev/vda1 console=tty0 console=ttyS0,115200\n")
+    }
+
     @Test func grub2DefaultsAlreadyFixedAreLeftAlone() throws {
         let guest = try GuestFiles([
             "/etc/default/grub": """
@@ -245,7 +301,7 @@ import Testing
                 }
                 menuentry 'Other' {
                 \tlinux\t(hd0,msdos1)/boot/vmlinuz-6.1 root=/dev/vda1 ro single console=tty0 console=ttyS0,115200
-                \tlinuxefi /boot/vmlinuz-6.1 root=UUID=9e2d ro quiet
+                \tlinuxefi /boot/vmlinuz-6.1 root=UUID=9e2d ro quiet console=tty0 console=ttyS0,115200
                 \techo 'shd0, hd01 and hd0x stay'
                 }
 

@@ -86,7 +86,7 @@ import Testing
         try guest.run(Grub2DefaultEdit())
         let text = try guest.read("/etc/default/grub")
         #expect(text.contains("GRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\n"))
-        #expect(text.contains("GRUB_CMDLINE_LINUX=\"net.ifnames=0 biosdevname=0\"\n"))
+        #expect(text.contains("GRUB_CMDLINE_LINUX=\"net.ifnames=0 biosdevname=0 console=tty0 console=ttyS0,115200\"\n"))
     }
 
     @Test func grubLegacyKernelLinesAndKoptGetThem() throws {

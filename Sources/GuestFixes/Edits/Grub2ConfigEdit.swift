@@ -44,7 +44,8 @@ public struct Grub2ConfigEdit: GuestEdit {
             let words = Words(line)
             if let command = words.tokens.first?.word, linuxCommands.contains(command), words.tokens.count >= 2 {
                 let arguments = KernelArguments.edit(
-                    words.text(from: 2), mapping: mapping, keepEthNames: keepEthNames)
+                    words.text(from: 2), mapping: mapping, keepEthNames: keepEthNames,
+                    ensureSerialConsole: KernelArguments.bootsLinux(image: words.tokens[1].word))
                 line = words.text(before: 2) + arguments.text
                 changes += arguments.changes
             }

@@ -10,6 +10,9 @@
 ///
 /// - `net.ifnames=0 biosdevname=0` in `GRUB_CMDLINE_LINUX` (added when missing) where the
 ///   network configs name ethN and udev would name a virtio NIC by its slot (ens3).
+/// - `console=tty0 console=ttyS0,115200` in `GRUB_CMDLINE_LINUX` when neither it nor
+///   `GRUB_CMDLINE_LINUX_DEFAULT` names a console to become ttyS0: the package default names
+///   none, and grub-mkconfig would otherwise write kernel lines with no serial console.
 ///
 /// Every other line stays as it is.
 public struct Grub2DefaultEdit: GuestEdit {
@@ -35,6 +38,13 @@ public struct Grub2DefaultEdit: GuestEdit {
         var lines = TextLines.split(text)
         var summary: [String] = []
         var present = Set<String>()
+        // GRUB_CMDLINE_LINUX gets the serial console unless the default entries' own line has it.
+        let defaultHasConsole = lines.contains { line in
+            let trimmed = TextLines.trimmedStart(line)
+            let key = "GRUB_CMDLINE_LINUX_DEFAULT="
+            let value = trimmed.dropFirst(key.count).filter { $0 != "\"" && $0 != "'" }
+            return trimmed.hasPrefix(key) && KernelArguments.namesConsole(value)
+        }
         for index in lines.indices where !TextLines.isCommentOrBlank(lines[index]) {
             let line = lines[index]
             let trimmed = TextLines.trimmedStart(line)
@@ -51,7 +61,8 @@ public struct Grub2DefaultEdit: GuestEdit {
                 // GRUB_CMDLINE_LINUX reaches every entry, recovery ones too: the names go there.
                 if key == "GRUB_CMDLINE_LINUX" { present.insert(key) }
                 let arguments = KernelArguments.edit(
-                    String(value), mapping: mapping, keepEthNames: keepEthNames && key == "GRUB_CMDLINE_LINUX")
+                    String(value), mapping: mapping, keepEthNames: keepEthNames && key == "GRUB_CMDLINE_LINUX",
+                    ensureSerialConsole: key == "GRUB_CMDLINE_LINUX" && !defaultHasConsole)
                 if !arguments.changes.isEmpty {
                     lines[index] = indent + key + "=" + quote + arguments.text + quote
                     summary.append("\(key): " + arguments.changes.joined(separator: ", "))
@@ -70,9 +81,13 @@ public struct Grub2DefaultEdit: GuestEdit {
             added.append(key + "=" + wanted)
             summary.append("added \(key)=\(wanted)")
         }
-        if keepEthNames && !present.contains("GRUB_CMDLINE_LINUX") {
-            added.append("GRUB_CMDLINE_LINUX=\"net.ifnames=0 biosdevname=0\"")
-            summary.append("added GRUB_CMDLINE_LINUX=\"net.ifnames=0 biosdevname=0\" (the network configs name eth0)")
+        if !present.contains("GRUB_CMDLINE_LINUX") {
+            let arguments = KernelArguments.edit(
+                "", mapping: mapping, keepEthNames: keepEthNames, ensureSerialConsole: !defaultHasConsole)
+            if !arguments.changes.isEmpty {
+                added.insert("GRUB_CMDLINE_LINUX=\"\(arguments.text)\"", at: 0)
+                summary.append("added GRUB_CMDLINE_LINUX=\"\(arguments.text)\": " + arguments.changes.joined(separator: ", "))
+            }
         }
         return (TextLines.appending(added, to: TextLines.join(lines)), summary)
     }

@@ -81,7 +81,8 @@ public struct GrubLegacyEdit: GuestEdit {
                 let image = words.tokens.indices.dropFirst().first(where: { !words.tokens[$0].word.hasPrefix("--") })
             else { break }
             let arguments = KernelArguments.edit(
-                words.text(from: image + 1), mapping: mapping, keepEthNames: keepEthNames)
+                words.text(from: image + 1), mapping: mapping, keepEthNames: keepEthNames,
+                ensureSerialConsole: KernelArguments.bootsLinux(image: words.tokens[image].word))
             text = words.text(before: image + 1) + arguments.text
             changes += arguments.changes
         default:
@@ -103,9 +104,11 @@ public struct GrubLegacyEdit: GuestEdit {
         if trimmed.hasPrefix("# kopt=") || trimmed.hasPrefix("# kopt_") || trimmed.hasPrefix("# defoptions="),
             let equals = trimmed.firstIndex(of: "=")
         {
+            // `# kopt=` reaches every kernel update-grub writes; the others add to some entries.
+            let everyKernel = trimmed.hasPrefix("# kopt=")
             let arguments = KernelArguments.edit(
                 String(trimmed[trimmed.index(after: equals)...]), mapping: mapping,
-                keepEthNames: keepEthNames && trimmed.hasPrefix("# kopt="))
+                keepEthNames: keepEthNames && everyKernel, ensureSerialConsole: everyKernel)
             return (String(indent) + String(trimmed[...equals]) + arguments.text, arguments.changes)
         }
         if trimmed.hasPrefix("# groot=") && trimmed.contains("(hd0)") {

@@ -9,6 +9,11 @@
 ///   console=ttyS0,115200`: messages on the screen and the first serial port, the serial one
 ///   last so that it is /dev/console (systemd then starts a serial getty there). Words already
 ///   present are not repeated.
+/// - with `ensureSerialConsole` (every kernel line; `GRUB_CMDLINE_LINUX` unless
+///   `GRUB_CMDLINE_LINUX_DEFAULT` has it), a command line that names no serial console gets
+///   `console=tty0 console=ttyS0,115200` (the words missing of them) at its end: a Xen PV guest
+///   always had a console, hvc0 by default even when no file names it, and under KVM the one
+///   an operator watches (`virsh console`) is the first serial port.
 /// - `xencons=…` (a Xen console driver option) is dropped.
 /// - with `keepEthNames` (the guest's network configs name ethN and its udev would name a
 ///   virtio NIC ens3), `net.ifnames=0 biosdevname=0` is added unless `net.ifnames=` is there.
@@ -18,7 +23,9 @@ enum KernelArguments {
     static let serialConsoles = ["console=tty0", "console=ttyS0,115200"]
 
     /// The edited arguments and one phrase per change ("root=/dev/xvda1 → root=/dev/vda1").
-    static func edit(_ arguments: String, mapping: DeviceMapping, keepEthNames: Bool = false) -> (
+    static func edit(
+        _ arguments: String, mapping: DeviceMapping, keepEthNames: Bool = false, ensureSerialConsole: Bool = true
+    ) -> (
         text: String, changes: [String]
     ) {
         var words = Words(arguments)
@@ -76,8 +83,23 @@ enum KernelArguments {
             keep(kept.isEmpty ? "" : " ", added)
             changes.append("added \(added.joined(separator: " ")) (the network configs name eth0)")
         }
+        if ensureSerialConsole && !consoleWritten && !hasConsole("console=ttyS0", in: existing) {
+            let added = serialConsoles.filter { wanted in !hasConsole(wanted, in: existing) }
+            keep(kept.isEmpty ? "" : " ", added)
+            changes.append("added \(added.joined(separator: " ")) (a Xen guest's console, hvc0, is now the serial port)")
+        }
         words.tokens = kept
         return (words.text, changes)
+    }
+
+    /// Whether a kernel line's image is a Linux kernel (not memtest86+, which grub also starts
+    /// with `linux16`), so its command line gets the serial console.
+    static func bootsLinux(image: String) -> Bool { !image.lowercased().contains("memtest") }
+
+    /// Whether the arguments name the serial console, or a Xen console that `edit` turns into it.
+    static func namesConsole(_ arguments: String) -> Bool {
+        let words = Words(arguments).words
+        return hasConsole("console=ttyS0", in: words) || words.contains(where: isXenConsole)
     }
 
     /// `console=hvc0`, `console=xvc0`, with or without options after a comma.
