@@ -25,6 +25,8 @@ import Testing
 
         let run = try await Xen2KVMBinary.run(["convert", "--no-fix", "--repair-copy", built.image, target])
         try await Self.expectNoLoss(run, target: target, reference: reference, in: dir)
+        // Each of these e2fsck repairs (a fast-commit replay takes two passes): a copy comes out.
+        #expect(run.status == 0, "\(damage): no copy was made:\n\(run.stderr)")
         #expect(try await sha256(built.image) == before, "the source was written")
     }
 
