@@ -86,7 +86,8 @@ public struct Grub2DefaultEdit: GuestEdit {
                 "", mapping: mapping, keepEthNames: keepEthNames, ensureSerialConsole: !defaultHasConsole)
             if !arguments.changes.isEmpty {
                 added.insert("GRUB_CMDLINE_LINUX=\"\(arguments.text)\"", at: 0)
-                summary.append("added GRUB_CMDLINE_LINUX=\"\(arguments.text)\": " + arguments.changes.joined(separator: ", "))
+                summary.append(
+                    "added GRUB_CMDLINE_LINUX=\"\(arguments.text)\": " + arguments.changes.joined(separator: ", "))
             }
         }
         return (TextLines.appending(added, to: TextLines.join(lines)), summary)

@@ -86,7 +86,8 @@ enum KernelArguments {
         if ensureSerialConsole && !consoleWritten && !hasConsole("console=ttyS0", in: existing) {
             let added = serialConsoles.filter { wanted in !hasConsole(wanted, in: existing) }
             keep(kept.isEmpty ? "" : " ", added)
-            changes.append("added \(added.joined(separator: " ")) (a Xen guest's console, hvc0, is now the serial port)")
+            changes.append(
+                "added \(added.joined(separator: " ")) (a Xen guest's console, hvc0, is now the serial port)")
         }
         words.tokens = kept
         return (words.text, changes)
