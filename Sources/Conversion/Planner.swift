@@ -125,7 +125,15 @@ public enum Planner {
                 return (.clone, "already partitioned (\(table)): the disk is copied as it is")
             }
             if let type = source.type {
-                return (.clone, "holds \(type), not a Linux ext filesystem: the disk is copied as it is")
+                // A bare XFS or btrfs root (CentOS 7, SUSE), an LVM PV or LUKS volume as the whole
+                // disk: copied as it is, it has no partition table and no boot code. Never exit 0
+                // with a disk that cannot boot; a data disk may be cloned on request.
+                throw .refused(
+                    "\(options.source) holds a bare \(type) (no partition table, no boot code): copied as it is "
+                        + "it cannot boot under KVM, and xen2kvm makes a bootable disk only from a bare ext2/3/4 "
+                        + "filesystem so far. If it is a data disk the guest mounts (a second Xen disk such as "
+                        + "/dev/xvdb), copy it as it is with --method clone and attach it as a second disk; a root "
+                        + "filesystem must be moved to ext4 first")
             }
             throw .refused(
                 "libblkid recognises nothing on \(options.source) (no filesystem, no partition table). If it is a "

@@ -76,8 +76,10 @@ import Testing
     }
 
     /// Anything libblkid knows that is neither a bare ext filesystem nor swap (here a squashfs
-    /// superblock) is copied as it is, and the plan says what it found.
-    @Test func otherContentIsCloned() async throws {
+    /// superblock; an XFS or btrfs root the same) would be a disk that cannot boot: auto refuses
+    /// it, saying what it found and that a data disk is copied with --method clone, which
+    /// copies it as it is.
+    @Test func otherContentIsClonedOnlyWhenAsked() async throws {
         guard TestEnvironment.require(tools: ["cmp"]) else { return }
         let dir = try TemporaryDirectory()
         let source = dir.file("squashfs.img")
@@ -91,10 +93,29 @@ import Testing
         superblock += Data(count: (4 << 20) - superblock.count)
         try superblock.write(to: URL(fileURLWithPath: source))
         let target = dir.file("clone.img")
-        let (plan, _) = try await Harness.convert(source, target)
+        let refused = try await Xen2KVMBinary.run(["convert", source, target])
+        #expect(refused.status == 2, "\(refused.stderr)")
+        for words in ["holds a bare squashfs", "cannot boot", "--method clone"] {
+            #expect(refused.stderr.contains(words), "\(refused.stderr)")
+        }
+        #expect(!Harness.exists(target))
+        let (plan, _) = try await Harness.convert(source, target) { $0.method = .clone }
         #expect(plan.method == .clone)
-        #expect(plan.methodReason.contains("squashfs"), "\(plan.methodReason)")
         #expect(try await Self.sameBytes(source, target).status == 0)
+    }
+
+    /// A bare XFS root (CentOS/RHEL 7's default) is refused before anything is written, not
+    /// cloned into a disk that can never boot.
+    @Test func bareXFSIsRefused() async throws {
+        guard TestEnvironment.require(tools: ["mkfs.xfs"]) else { return }
+        let dir = try TemporaryDirectory()
+        let source = dir.file("xfs-root.img")
+        try Harness.sparseFile(source, bytes: 320 << 20)
+        try await Command.check("mkfs.xfs", ["-q", source])
+        let target = dir.file("kvm.img")
+        let refused = try await Xen2KVMBinary.run(["convert", source, target])
+        #expect(refused.status == 2 && refused.stderr.contains("holds a bare xfs"), "\(refused.stderr)")
+        #expect(!Harness.exists(target))
     }
 
     /// A bare swap area asked to be cloned is cloned as it is (auto would make a new one in a

@@ -88,6 +88,32 @@ import Testing
         #expect(try await sha256(source) == before)
     }
 
+    /// Debian 13 whose /etc/default/grub is the package's own (it names no console; only
+    /// pygrub's grub.cfg said console=hvc0), converted with no options: grub-mkconfig in the
+    /// guest regenerates grub.cfg from that file, and still the kernel line names the serial
+    /// port, so the login prompt appears on ttyS0 (the only console boot-check reads).
+    @Test func debian13WithPackageGrubDefaultsLogsInOnTheSerialPort() async throws {
+        guard TestEnvironment.require(root: true, tools: ["debootstrap", "mke2fs", "qemu-system-x86_64"]) else {
+            return
+        }
+        let dir = try TemporaryDirectory(prefix: "xen2kvm-trixie")
+        let source = try await XenGuestImages.image(.trixie, in: dir)
+        let defaults = try await Command.check("debugfs", ["-R", "cat /etc/default/grub", source]).stdout
+        #expect(!defaults.contains("console="), "the fixture names a console:\n\(defaults)")
+        let target = dir.file("trixie-kvm.img")
+
+        let run = try await Xen2KVMBinary.run(["convert", "--quiet", source, target])
+        #expect(run.status == 0, "\(run.stderr)")
+        let grub = try await Command.check("debugfs", ["-R", "cat /boot/grub/grub.cfg", "\(target)?offset=1048576"])
+        let kernelLines = grub.stdout.split(separator: "\n").filter { $0.contains("linux\t") || $0.contains("linux ") }
+        #expect(
+            !kernelLines.isEmpty && kernelLines.allSatisfy { $0.contains("console=ttyS0,115200") }, "\(grub.stdout)")
+
+        let booted = try await BootCheckRun.run(target, accel: "tcg", timeout: 300)
+        #expect(booted.stage == 6, "\(booted.output)")
+        #expect(booted.console.contains("login:"), "\(booted.output)")
+    }
+
     /// The Xen original has no partition table and no boot code: the firmware finds no bootable
     /// disk. Converted with --no-fix it has a table but no bootloader: nothing runs after the
     /// firmware hands over.

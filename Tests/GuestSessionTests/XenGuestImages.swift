@@ -1,7 +1,7 @@
 import Foundation
 import TestSupport
 
-/// Real Debian 12 guests laid out as Xen PV guests (scripts/make-debian-guest, cached), as bare
+/// Real Debian 12 and 13 guests laid out as Xen PV guests (scripts/make-debian-guest, cached), as bare
 /// filesystem images built at run time.
 enum XenGuestImages {
     enum Flavor: String {
@@ -13,12 +13,14 @@ enum XenGuestImages {
         case gptSwap = "gpt-swap"
         /// grub-pc plus the SELinux reference policy and setfiles, permissive, nothing labelled.
         case selinux
+        /// Debian 13, grub-pc, the package's own /etc/default/grub (no console named there).
+        case trixie
     }
 
     static func image(_ flavor: Flavor, in dir: TemporaryDirectory) async throws -> String {
         let made = try await Command.check("\(Fixtures.packageRoot)/scripts/make-debian-guest", [flavor.rawValue])
         let root = made.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        let image = dir.file("debian12-\(flavor.rawValue)-xen.img")
+        let image = dir.file("debian-\(flavor.rawValue)-xen.img")
         var options = ["-q", "-F", "-t", flavor == .grubLegacy ? "ext3" : "ext4"]
         if flavor == .gptSwap {
             // The UUID the guest's fstab and pygrub config name.
