@@ -105,7 +105,8 @@ import Testing
         let run = try await Xen2KVMBinary.run(["convert", "--quiet", source, target])
         #expect(run.status == 0, "\(run.stderr)")
         let grub = try await Command.check("debugfs", ["-R", "cat /boot/grub/grub.cfg", "\(target)?offset=1048576"])
-        let kernelLines = grub.stdout.split(separator: "\n").filter { $0.contains("linux\t") || $0.contains("linux ") }
+        let kernelLines = grub.stdout.split(separator: "\n").map { $0.drop { $0 == " " || $0 == "\t" } }
+            .filter { $0.hasPrefix("linux\t") || $0.hasPrefix("linux ") }
         #expect(
             !kernelLines.isEmpty && kernelLines.allSatisfy { $0.contains("console=ttyS0,115200") }, "\(grub.stdout)")
 
