@@ -115,6 +115,34 @@ import Testing
         #expect(booted.console.contains("login:"), "\(booted.output)")
     }
 
+    /// A partitioned Xen disk (MBR, the root in partition 1, no boot code): convert with no
+    /// options copies it as it is, fixes the guest in partition 1 and installs grub into the MBR,
+    /// so it boots to the login prompt on ttyS0; the original finds no boot code.
+    @Test func partitionedXenDiskIsFixedAndBoots() async throws {
+        guard TestEnvironment.require(root: true, tools: ["debootstrap", "mke2fs", "sfdisk", "qemu-system-x86_64"])
+        else {
+            return
+        }
+        let dir = try TemporaryDirectory(prefix: "xen2kvm-partitioned")
+        let source = try await XenGuestImages.partitionedImage(.grub2, in: dir)
+        let before = try await sha256(source)
+        let target = dir.file("partitioned-kvm.img")
+
+        let run = try await Xen2KVMBinary.run(["convert", source, target])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("the Linux guest in partition 1"), "\(run.stdout)")
+        let sector = try FileHandle(forReadingFrom: URL(fileURLWithPath: target)).read(upToCount: 512) ?? Data()
+        #expect(String(decoding: sector, as: UTF8.self).contains("GRUB"), "no grub boot code in the MBR")
+        let fstab = try await Command.check("debugfs", ["-R", "cat /etc/fstab", "\(target)?offset=1048576"]).stdout
+        #expect(fstab.contains("/dev/vda1") && !fstab.contains("xvda"), "\(fstab)")
+
+        let booted = try await BootCheckRun.run(target, accel: "tcg", timeout: 300)
+        #expect(booted.stage == 6, "\(booted.output)")
+        let original = try await BootCheckRun.run(source, accel: "tcg", timeout: 60)
+        #expect(original.stage == 1 && original.failure?.contains("no boot code") == true, "\(original.output)")
+        #expect(try await sha256(source) == before)
+    }
+
     /// The Xen original has no partition table and no boot code: the firmware finds no bootable
     /// disk. Converted with --no-fix it has a table but no bootloader: nothing runs after the
     /// firmware hands over.
