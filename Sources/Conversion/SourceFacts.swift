@@ -105,7 +105,8 @@ struct SourceFacts {
             var sector = [UInt8](repeating: 0, count: 512)
             let read = (try? sector.withUnsafeMutableBytes { try fd.read(fromAbsoluteOffset: 0, into: $0) }) ?? 0
             try? fd.close()
-            hasBootCode = read == 512 && sector[510] == 0x55 && sector[511] == 0xAA && sector[0..<440].contains { $0 != 0 }
+            hasBootCode =
+                read == 512 && sector[510] == 0x55 && sector[511] == 0xAA && sector[0..<440].contains { $0 != 0 }
         }
         guard let report = try? Inspector.inspect(path, readInitrds: false), let guest = report.guest,
             let offset = report.filesystem?.offsetBytes,
