@@ -134,7 +134,7 @@ import Testing
         let sector = try FileHandle(forReadingFrom: URL(fileURLWithPath: target)).read(upToCount: 512) ?? Data()
         #expect(String(decoding: sector, as: UTF8.self).contains("GRUB"), "no grub boot code in the MBR")
         let fstab = try await Command.check("debugfs", ["-R", "cat /etc/fstab", "\(target)?offset=1048576"]).stdout
-        #expect(fstab.contains("/dev/vda1") && !fstab.contains("xvda"), "\(fstab)")
+        #expect(fstab.contains("/dev/vda1 ") && !fstab.contains("/dev/xvda"), "\(fstab)")
 
         let booted = try await BootCheckRun.run(target, accel: "tcg", timeout: 300)
         #expect(booted.stage == 6, "\(booted.output)")
