@@ -113,6 +113,21 @@ import Testing
         let booted = try await BootCheckRun.run(target, accel: "tcg", timeout: 300)
         #expect(booted.stage == 6, "\(booted.output)")
         #expect(booted.console.contains("login:"), "\(booted.output)")
+
+        // The same disk with the serial console taken off its kernel lines: the boot goes quiet
+        // after grub, and boot-check says why instead of only "timeout".
+        let quiet = dir.file("trixie-no-console.img")
+        try await Command.check("cp", ["--sparse=always", target, quiet])
+        let partition = "\(quiet)?offset=1048576"
+        let edited = dir.file("grub.cfg")
+        try grub.stdout.replacingOccurrences(of: "console=tty0 console=ttyS0,115200", with: "").write(
+            toFile: edited, atomically: false, encoding: .utf8)
+        try await Command.check("debugfs", ["-w", "-R", "rm /boot/grub/grub.cfg", partition])
+        try await Command.check("debugfs", ["-w", "-R", "write \(edited) /boot/grub/grub.cfg", partition])
+        let silent = try await BootCheckRun.run(quiet, accel: "tcg", timeout: 60)
+        #expect(silent.failure == "timeout" && silent.stageName == "kernel started", "\(silent.output)")
+        #expect(
+            silent.diagnosis?.contains("no kernel line on the disk names a serial console") == true, "\(silent.output)")
     }
 
     /// A partitioned Xen disk (MBR, the root in partition 1, no boot code): convert with no
@@ -164,7 +179,9 @@ import Testing
 struct BootCheckRun {
     var status: Int32
     var stage: Int?
+    var stageName: String?
     var failure: String?
+    var diagnosis: String?
     var accelerator: String
     var acceleratorReason: String
     var swaps: [String]
@@ -182,7 +199,8 @@ struct BootCheckRun {
         let console = log.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) } ?? ""
         if let log { try? FileManager.default.removeItem(atPath: log) }
         return BootCheckRun(
-            status: run.status, stage: object["stage"] as? Int, failure: object["failure"] as? String,
+            status: run.status, stage: object["stage"] as? Int, stageName: object["stageName"] as? String,
+            failure: object["failure"] as? String, diagnosis: object["diagnosis"] as? String,
             accelerator: object["accelerator"] as? String ?? "",
             acceleratorReason: object["acceleratorReason"] as? String ?? "",
             swaps: events?["swaps"] as? [String] ?? [],
