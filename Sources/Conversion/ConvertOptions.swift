@@ -14,6 +14,9 @@ public enum CopyMethod: String, Sendable, Codable, CaseIterable {
     case rsync
     /// Copy the whole disk as it is, sparse-aware (already partitioned or non-Linux disks).
     case clone
+    /// A bare filesystem xen2kvm reads no bitmaps of (XFS, the root of CentOS/RHEL 7): copied
+    /// whole, as it is, into partition 1 of the new disk, then checked (xfs_repair -n) and fixed.
+    case wrap
     /// A Linux swap area: partition 1 gets a new swap area with the source's UUID and label
     /// (mkswap); nothing is copied, a powered-off guest keeps nothing in its swap.
     case swap

@@ -89,6 +89,11 @@ public enum Converter {
             progress.begin(step: "copying the shrunken filesystem", total: made.usedBytes)
             try copyUsedBlocks(
                 of: made.scratch.path, to: plan.layout!.partitionOffsetBytes, copier: copier, skipZeros: target.isNew)
+        case .wrap:
+            progress.begin(step: "copying the whole filesystem", total: plan.bytesToCopy)
+            try copyAsItIs(
+                source, plan.source, bytes: plan.source.filesystemBytes!, to: plan.layout!.partitionOffsetBytes,
+                copier: copier, skipZeros: target.isNew)
         case .rsync:
             // Files, not blocks: the loop device and mounts see the target by path.
             target.close()
@@ -123,15 +128,21 @@ public enum Converter {
             try Host.stopIfInterrupted("the filesystem check")
             let partition = FilesystemCheck.Place(
                 path: plan.target.path, offset: layout.partitionOffsetBytes, length: layout.partitionBytes)
+            if plan.method == .wrap {
+                progress.note("checking the copy with xfs_repair -n")
+                fsck = try await FilesystemCheck.checkXFS(partition)
+            }
             // The resize method already repaired its scratch copy before shrinking it.
             if plan.repairCopy && plan.method != .resize {
                 progress.note("repairing the copy with e2fsck -fy")
                 repair = try await FilesystemCheck.repair(partition, what: "the copy")
             }
-            progress.note("checking the copy with e2fsck -fn")
-            let check = try await FilesystemCheck.check(partition)
-            fsck = check
-            guard check.clean else { throw .failed(damagedCopyMessage(plan, check: check)) }
+            if plan.method != .wrap {
+                progress.note("checking the copy with e2fsck -fn")
+                let check = try await FilesystemCheck.check(partition)
+                fsck = check
+                guard check.clean else { throw .failed(damagedCopyMessage(plan, check: check)) }
+            }
             TraceTiming.mark("e2fsck -fn")
             try Host.stopIfInterrupted("the filesystem check")
             progress.note("writing the \(layout.table) partition table")

@@ -75,6 +75,32 @@ public enum FilesystemCheck {
                 + "not written, the source is unchanged:\n\(last)")
     }
 
+    /// `xfs_repair -n` on an XFS copy: clean with exit 0; it fails the run otherwise, before the
+    /// partition table is written. Exit 2 is a log holding changes, which xfs_repair will not
+    /// judge (the guest was not shut down cleanly).
+    public static func checkXFS(_ place: Place) async throws(ConversionError) -> Outcome {
+        guard geteuid() == 0 else {
+            throw .failed("xfs_repair checks the copy through an offset loop device, which needs root: run as root")
+        }
+        let loops = LoopMounts()
+        defer { loops.release() }
+        let device = try await Host.attach(
+            loops, place.path, offset: place.offset, length: place.length, readOnly: true)
+        let result = try await Host.run("xfs_repair", ["-n", device], package: "xfsprogs")
+        let outcome = Outcome(clean: result.status == 0, exitStatus: result.status, output: result.tail)
+        guard outcome.clean else {
+            let why =
+                result.status == 2
+                ? "its log holds changes not yet written (the guest was not shut down cleanly): shut it down "
+                    + "cleanly and convert again, or mount and unmount a copy of it once to replay the log"
+                : "the copy has problems, so the source has them too (check it with `xfs_repair -n` on a copy)"
+            throw .failed(
+                "xfs_repair -n found the XFS copy not clean (exit \(result.status)): \(why). The partition table was "
+                    + "not written:\n\(result.tail)")
+        }
+        return outcome
+    }
+
     /// e2fsck's exit status bits, in words (e2fsck(8)).
     static func meaning(_ status: Int32) -> String {
         let bits: [(Int32, String)] = [

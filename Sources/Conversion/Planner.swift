@@ -25,7 +25,7 @@ public enum Planner {
         let (method, reason) = try chooseMethod(options, source: source, fits: room.map { $0 >= (needed ?? 0) } ?? true)
         var sizing: Sizing
         switch method {
-        case .blocks: sizing = try Sizing.blocks(options, source: source, target: target, needed: needed!)
+        case .blocks, .wrap: sizing = try Sizing.blocks(options, source: source, target: target, needed: needed!)
         case .resize: sizing = try Sizing.resize(options, source: source, target: target, needed: needed!)
         case .rsync: sizing = try Sizing.rsync(options, source: source, target: target)
         case .clone: sizing = Sizing.clone(options, source: source, sourceID: sourceID, target: target)
@@ -91,7 +91,8 @@ public enum Planner {
     static func chooseMethod(_ options: ConvertOptions, source: SourceFacts, fits: Bool) throws(ConversionError) -> (
         CopyMethod, String
     ) {
-        let bareExt = source.filesystemBytes != nil && source.partitionTable == nil
+        let bareExt = source.filesystemType?.hasPrefix("ext") == true && source.partitionTable == nil
+        let bareXFS = source.filesystemType == "xfs" && source.partitionTable == nil
         let bareSwap = source.type == "swap" && source.partitionTable == nil
         switch options.method {
         case .swap:
@@ -102,6 +103,13 @@ public enum Planner {
             return (.swap, "asked for (--method swap)")
         case .clone:
             return (.clone, "asked for (--method clone): the disk is copied as it is")
+        case .wrap:
+            guard bareXFS else {
+                throw .refused(
+                    "--method wrap puts a bare XFS filesystem into partition 1; \(options.source) holds "
+                        + "\(source.holds): use --method auto")
+            }
+            return (.wrap, "asked for (--method wrap)")
         case .blocks, .resize, .rsync:
             guard bareExt else {
                 throw .refused(
@@ -114,6 +122,13 @@ public enum Planner {
                 return fits
                     ? (.blocks, "a bare ext filesystem: only its used blocks are copied into partition 1")
                     : (.resize, "the target is smaller than the filesystem plus the partition start: a copy is shrunk")
+            }
+            if bareXFS {
+                return (
+                    .wrap,
+                    "a bare XFS filesystem: copied whole into partition 1 (xen2kvm reads no XFS bitmaps, and XFS "
+                        + "cannot shrink)"
+                )
             }
             if bareSwap {
                 return (
@@ -146,8 +161,8 @@ public enum Planner {
                 // with a disk that cannot boot; a data disk may be cloned on request.
                 throw .refused(
                     "\(options.source) holds a bare \(type) (no partition table, no boot code): copied as it is "
-                        + "it cannot boot under KVM, and xen2kvm makes a bootable disk only from a bare ext2/3/4 "
-                        + "filesystem so far. If it is a data disk the guest mounts (a second Xen disk such as "
+                        + "it cannot boot under KVM, and xen2kvm makes a bootable disk only from a bare ext2/3/4 or "
+                        + "XFS filesystem so far. If it is a data disk the guest mounts (a second Xen disk such as "
                         + "/dev/xvdb), copy it as it is with --method clone and attach it as a second disk; a root "
                         + "filesystem must be moved to ext4 first")
             }

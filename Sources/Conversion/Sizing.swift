@@ -31,17 +31,20 @@ struct Sizing {
         let fsBytes = source.filesystemBytes!
         let size = target.fixedBytes ?? max(options.targetSize ?? needed, needed)
         var check = ConversionPlan.Check(name: "target size", passed: true, detail: "\(size) bytes ≥ \(needed) needed")
+        // XFS cannot shrink: only a bigger target helps.
+        let shrinkHint =
+            source.filesystemType == "xfs" ? "XFS cannot shrink: use a target" : "use --method resize to shrink a copy"
         if let fixed = target.fixedBytes, fixed < needed {
             check = .init(
                 name: "target size", passed: false,
                 detail: "\(options.target) holds \(fixed) bytes; the filesystem (\(fsBytes) bytes) at sector "
-                    + "\(options.start) with a \(options.table) table needs \(needed): use --method resize to shrink a "
-                    + "copy to fit, or a bigger target")
+                    + "\(options.start) with a \(options.table) table needs \(needed): \(shrinkHint) to fit, or a "
+                    + "bigger target")
         } else if let wanted = options.targetSize, target.fixedBytes == nil, wanted < needed {
             check = .init(
                 name: "target size", passed: false,
                 detail: "--target-size \(wanted) is smaller than the \(needed) bytes the filesystem needs as it is: "
-                    + "use --method resize to shrink a copy")
+                    + shrinkHint)
         }
         let layout = try makeLayout(options, partitionBytes: fsBytes, diskBytes: max(size, needed))
         // A new file gets whole sectors (an odd --target-size is rounded down), so a GPT

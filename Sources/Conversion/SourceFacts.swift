@@ -61,6 +61,12 @@ struct SourceFacts {
             facts.readPartitionedGuest(path)
             return facts
         }
+        if probe.type == "xfs", let bytes = XFSSuperblock.filesystemBytes(path) {
+            facts.filesystemType = "xfs"
+            facts.setFilesystemBytes(bytes, regions: regions)
+            facts.readBytes = facts.filesystemDataBytes
+            return facts
+        }
         guard let type = probe.type, type.hasPrefix("ext") else { return facts }
 
         let report: InspectionReport
@@ -71,11 +77,7 @@ struct SourceFacts {
         }
         TraceTiming.mark("plan: source inspected (filesystem, minimum size, guest)")
         facts.filesystemType = report.filesystem?.type
-        facts.filesystemBytes = report.filesystem?.sizeBytes
-        let fsBytes = facts.filesystemBytes ?? 0
-        facts.filesystemDataBytes = regions.reduce(0) { total, region in
-            total + (region.lowerBound < fsBytes ? min(region.upperBound, fsBytes) - region.lowerBound : 0)
-        }
+        facts.setFilesystemBytes(report.filesystem?.sizeBytes ?? 0, regions: regions)
         facts.usedBytes = report.filesystem?.usedBytes
         facts.blockSize = report.filesystem.map { UInt64($0.blockSize) }
         facts.minimumBytes = report.filesystem?.minimumBytes
@@ -88,6 +90,14 @@ struct SourceFacts {
         }
         facts.readGuest(report)
         return facts
+    }
+
+    /// The filesystem's size and the bytes of the source's data regions within it.
+    private mutating func setFilesystemBytes(_ bytes: UInt64, regions: [Range<UInt64>]) {
+        filesystemBytes = bytes
+        filesystemDataBytes = regions.reduce(0) { total, region in
+            total + (region.lowerBound < bytes ? min(region.upperBound, bytes) - region.lowerBound : 0)
+        }
     }
 
     private mutating func readGuest(_ report: InspectionReport) {

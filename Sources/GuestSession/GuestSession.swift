@@ -118,8 +118,9 @@ public final class GuestSession {
         guard let first = partitions.first(where: { $0.number == 1 }) else { throw .setup("no partition 1") }
         _ = mkdir(root, 0o755)
         let facts = try? ExtFilesystem(path: first.device).facts()
-        // noload on a read-only session: replaying a journal would write to the disk.
-        let options = readOnly ? (facts?.hasJournal == true ? "ro,noload" : "ro") : "rw"
+        // A read-only session never replays a journal or log, which would write to the disk:
+        // noload for ext3/4, norecovery for XFS (no ext facts: XFS is the other root xen2kvm makes).
+        let options = readOnly ? (facts.map { $0.hasJournal ? "ro,noload" : "ro" } ?? "ro,norecovery") : "rw"
         let result: HostTool.Outcome
         do {
             result = try await HostTool.run("mount", ["-o", options, first.device, root], package: "mount")

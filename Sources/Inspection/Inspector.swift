@@ -14,6 +14,10 @@ public enum InspectionError: Error, CustomStringConvertible {
             return "cannot read \(path): \(reason). Check the path and that you may read it (block devices need root)."
         case .filesystem(let error):
             return error.description
+        case .notLinux(let path, let found) where found == "xfs":
+            return "\(path) holds a bare XFS filesystem, which inspect cannot read (it reads ext2/3/4). `xen2kvm "
+                + "convert` copies it whole into partition 1 of a new disk (--method wrap) and inspects and fixes the "
+                + "guest there."
         case .notLinux(let path, let found) where found.hasPrefix("swap"):
             return "\(path) holds \(found): a swap volume, no guest to inspect. `xen2kvm convert` makes a KVM swap "
                 + "disk from it (partition 1, a new swap area with the same UUID and label)."

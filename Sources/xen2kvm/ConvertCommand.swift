@@ -23,11 +23,15 @@ struct ConvertCommand: AsyncParsableCommand {
               rsync   a new filesystem with the source's UUID, label, block and inode
                       size and features; both mounted (source read-only), every file
                       copied with rsync -aHAXS --numeric-ids (needs root and rsync)
+              wrap    a bare XFS filesystem (CentOS/RHEL 7's root): copied whole into
+                      partition 1, checked with xfs_repair -n, then fixed (needs root)
               clone   copy the whole disk as it is (partitioned or non-Linux disks)
               swap    a bare swap volume: partition 1 gets a new swap area with the
                       source's UUID and label; fstab's /dev/xvdb1 finds it as vdb1
-              auto    swap for a swap area; clone for partitioned or non-ext sources;
-                      blocks when the target is big enough; resize otherwise (default)
+              auto    swap for a swap area; clone for a partitioned source; wrap for a
+                      bare XFS; blocks when the target is big enough; resize otherwise
+                      (default). Other bare filesystems are refused: --method clone
+                      copies a data disk as it is
             Source and target files on one XFS or btrfs filesystem share the used blocks \
             (reflink) instead of copying them.
 

@@ -104,18 +104,24 @@ import Testing
         #expect(try await Self.sameBytes(source, target).status == 0)
     }
 
-    /// A bare XFS root (CentOS/RHEL 7's default) is refused before anything is written, not
-    /// cloned into a disk that can never boot.
-    @Test func bareXFSIsRefused() async throws {
-        guard TestEnvironment.require(tools: ["mkfs.xfs"]) else { return }
+    /// A bare XFS root (CentOS/RHEL 7's default) is not cloned into a disk that can never boot:
+    /// auto wraps it, the whole filesystem into partition 1 of exactly its size, and the guest
+    /// fixes follow. --method wrap is only for XFS.
+    @Test func bareXFSIsWrappedIntoPartitionOne() async throws {
+        guard TestEnvironment.require(tools: ["mkfs.xfs", "mke2fs"]) else { return }
         let dir = try TemporaryDirectory()
         let source = dir.file("xfs-root.img")
         try Harness.sparseFile(source, bytes: 320 << 20)
         try await Command.check("mkfs.xfs", ["-q", source])
-        let target = dir.file("kvm.img")
-        let refused = try await Xen2KVMBinary.run(["convert", source, target])
-        #expect(refused.status == 2 && refused.stderr.contains("holds a bare xfs"), "\(refused.stderr)")
-        #expect(!Harness.exists(target))
+        let plan = try Planner.plan(Harness.options(source, dir.file("kvm.img")))
+        #expect(plan.method == .wrap, "\(plan.methodReason)")
+        #expect(plan.layout?.partitionBytes == 320 << 20 && plan.layout?.partitionStart == 2048)
+        #expect(plan.fixesGuest && plan.refusal == nil)
+        #expect(plan.bytesToCopy > 0 && plan.bytesToCopy < 320 << 20, "holes are not read: \(plan.bytesToCopy)")
+
+        let ext = try await Harness.fixtureImage(in: dir)
+        let refused = try await Xen2KVMBinary.run(["convert", "--method", "wrap", ext, dir.file("ext.img")])
+        #expect(refused.status == 2 && refused.stderr.contains("--method wrap puts a bare XFS"), "\(refused.stderr)")
     }
 
     /// A bare swap area asked to be cloned is cloned as it is (auto would make a new one in a

@@ -49,8 +49,10 @@ import Testing
         #expect(try await sha256(source) == before)
 
         // The proof: the converted guest boots to a login prompt; the Xen original does not.
-        let booted = try await Xen2KVMBinary.run(
-            ["boot-check", "--accel", "tcg", "--timeout", "240", "--json", "--log", log, target])
+        let booted = try await BootSlots.boot {
+            try await Xen2KVMBinary.run(
+                ["boot-check", "--accel", "tcg", "--timeout", "240", "--json", "--log", log, target])
+        }
         #expect(booted.status == 0, "\(booted.stdout)\(booted.stderr)")
         // One log for the guest: the conversion, the programs run in its chroot, the boot.
         let record = try String(contentsOfFile: log, encoding: .utf8)
@@ -62,7 +64,9 @@ import Testing
         }
         let bootResult = try JSONSerialization.jsonObject(with: Data(booted.stdout.utf8)) as? [String: Any]
         #expect(bootResult?["stage"] as? Int == 6, "\(booted.stdout)")
-        let original = try await Xen2KVMBinary.run(["boot-check", "--accel", "tcg", "--timeout", "60", source])
+        let original = try await BootSlots.boot {
+            try await Xen2KVMBinary.run(["boot-check", "--accel", "tcg", "--timeout", "60", source])
+        }
         #expect(original.status == 1)
         #expect(original.stdout.contains("no bootable disk"), "\(original.stdout)")
         #expect(try await sha256(source) == before, "boot-check must not write the disk")
@@ -71,7 +75,9 @@ import Testing
         let bare = dir.file("debian12-nofix.img")
         let copied = try await Xen2KVMBinary.run(["convert", "--no-fix", "--quiet", source, bare])
         #expect(copied.status == 0, "\(copied.stderr)")
-        let unfixed = try await Xen2KVMBinary.run(["boot-check", "--accel", "tcg", "--timeout", "60", "--json", bare])
+        let unfixed = try await BootSlots.boot {
+            try await Xen2KVMBinary.run(["boot-check", "--accel", "tcg", "--timeout", "60", "--json", bare])
+        }
         #expect(unfixed.status == 1)
         let unfixedResult = try JSONSerialization.jsonObject(with: Data(unfixed.stdout.utf8)) as? [String: Any]
         #expect(

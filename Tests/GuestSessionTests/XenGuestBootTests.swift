@@ -153,6 +153,33 @@ import Testing
         #expect(booted.stage == 6, "\(booted.output)")
     }
 
+    /// A bare XFS root (CentOS/RHEL 7's default): convert with no options copies the whole
+    /// filesystem into partition 1 (wrap), checks it with xfs_repair, fixes the guest there and
+    /// installs grub; it boots to the login prompt. The source is never written.
+    @Test func bareXFSRootIsWrappedFixedAndBoots() async throws {
+        guard
+            TestEnvironment.require(
+                root: true, tools: ["debootstrap", "mkfs.xfs", "xfs_repair", "mount", "qemu-system-x86_64"])
+        else {
+            return
+        }
+        let dir = try TemporaryDirectory(prefix: "xen2kvm-xfs")
+        let source = try await XenGuestImages.xfsImage(.grub2, in: dir)
+        let before = try await sha256(source)
+        let target = dir.file("xfs-kvm.img")
+
+        let run = try await Xen2KVMBinary.run(["convert", "--json", source, target])
+        #expect(run.status == 0, "\(run.stderr)")
+        let object = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+        #expect((object?["plan"] as? [String: Any])?["method"] as? String == "wrap", "\(run.stdout)")
+        let probe = try await Command.check("blkid", ["-p", "-O", "1048576", "-o", "value", "-s", "TYPE", target])
+        #expect(probe.stdout.contains("xfs"), "partition 1 holds \(probe.stdout)")
+
+        let booted = try await BootCheckRun.run(target, accel: "tcg", timeout: 300)
+        #expect(booted.stage == 6, "\(booted.output)")
+        #expect(try await sha256(source) == before)
+    }
+
     /// A partitioned Xen disk (MBR, the root in partition 1, no boot code): convert with no
     /// options copies it as it is, fixes the guest in partition 1 and installs grub into the MBR,
     /// so it boots to the login prompt on ttyS0; the original finds no boot code.
@@ -214,8 +241,10 @@ struct BootCheckRun {
 
     static func run(_ disk: String, accel: String, timeout: Int, disks: [String] = []) async throws -> BootCheckRun {
         let extra = disks.flatMap { ["--disk", $0] }
-        let run = try await Xen2KVMBinary.run(
-            ["boot-check", "--json", "--accel", accel, "--timeout", "\(timeout)"] + extra + [disk])
+        let run = try await BootSlots.boot {
+            try await Xen2KVMBinary.run(
+                ["boot-check", "--json", "--accel", accel, "--timeout", "\(timeout)"] + extra + [disk])
+        }
         let object = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any] ?? [:]
         let events = object["events"] as? [String: Any]
         let log = object["consoleLog"] as? String

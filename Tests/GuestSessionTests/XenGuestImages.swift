@@ -48,6 +48,24 @@ enum XenGuestImages {
         return image
     }
 
+    /// The same guest on a bare XFS root (the default root filesystem of CentOS/RHEL 7): mkfs.xfs
+    /// has no -d, so the tree is copied into it through a loop mount; fstab says xfs.
+    static func xfsImage(_ flavor: Flavor, in dir: TemporaryDirectory) async throws -> String {
+        let made = try await Command.check("\(Fixtures.packageRoot)/scripts/make-debian-guest", [flavor.rawValue])
+        let root = made.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let image = dir.file("debian-\(flavor.rawValue)-xen-xfs.img")
+        let point = dir.file("xfs-mount")
+        try await Command.check("truncate", ["-s", "2G", image])
+        try await Command.check("mkfs.xfs", ["-q", image])
+        try FileManager.default.createDirectory(atPath: point, withIntermediateDirectories: true)
+        try await Command.check("mount", ["-o", "loop", image, point])
+        let copied = try await Command.run(
+            "sh", ["-c", "cp -a \(root)/. \(point)/ && sed -i 's/ ext4 / xfs /' \(point)/etc/fstab && sync"])
+        try await Command.check("umount", [point])
+        guard copied.status == 0 else { throw CommandError.failed(command: "cp -a into the XFS image", result: copied) }
+        return image
+    }
+
     /// The guest's second Xen disk: a bare swap volume (fstab's /dev/xvdb1).
     static func swapVolume(in dir: TemporaryDirectory) async throws -> String {
         let volume = dir.file("xen-swap.img")
