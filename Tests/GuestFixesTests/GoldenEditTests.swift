@@ -20,6 +20,12 @@ import Testing
         Guest(fixture: "centos7", profile: "centos7"),
         Guest(fixture: "debian12-grub2", profile: "debian"),
         Guest(fixture: "debian-pygrub-legacy", profile: "debian"),
+        Guest(fixture: "rocky9", profile: "el8"),
+        Guest(fixture: "fedora", profile: "el8"),
+        Guest(fixture: "opensuse", profile: "suse"),
+        Guest(fixture: "sles11", profile: "suse"),
+        Guest(fixture: "arch", profile: "arch"),
+        Guest(fixture: "ubuntu-pvgrub", profile: "debian"),
     ]
 
     static func expected(_ fixture: String) throws -> (files: [String: TreeEntry], removed: [String]) {

@@ -68,8 +68,8 @@ public struct BootLoaderSpecEdit: GuestEdit {
     static func entryOptions(_ line: String) -> (head: String, arguments: String)? {
         let words = Words(line)
         guard words.tokens.first?.word == "options" else { return nil }
-        guard words.tokens.count > 1 else { return (words.text(before: 1) + "options ", "") }
-        return (words.text(before: 1) + "options", words.text(from: 1))
+        guard words.tokens.count > 1 else { return (words.text(before: 1) + " ", "") }
+        return (words.text(before: 1), words.text(from: 1))
     }
 
     static func grubenvOptions(_ line: String) -> (head: String, arguments: String)? {
