@@ -98,10 +98,9 @@ import Testing
         let names = GuestEdits.all.map(\.name)
         #expect(
             names == [
-                "fstab", "crypttab", "resume", "grub-legacy", "grub2-defaults", "grub2-config", "bls", "sysconfig-bootloader",
-                "console",
-                "systemd-console", "modprobe",
-                "sysconfig-kernel", "initrd-modules", "network", "stale-caches", "selinux-relabel",
+                "fstab", "crypttab", "resume", "grub-legacy", "grub2-defaults", "grub2-config", "bls",
+                "sysconfig-bootloader", "console", "systemd-console", "modprobe", "sysconfig-kernel",
+                "initrd-modules", "network", "stale-caches", "selinux-relabel",
             ])
         #expect(Set(names).count == names.count)
     }

@@ -30,7 +30,8 @@ import Testing
         try FileManager.default.createDirectory(atPath: kit + "/bin", withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: "/bin/busybox", toPath: kit + "/busybox")
         for applet in applets {
-            try FileManager.default.createSymbolicLink(atPath: "\(kit)/bin/\(applet)", withDestinationPath: "../busybox")
+            try FileManager.default.createSymbolicLink(
+                atPath: "\(kit)/bin/\(applet)", withDestinationPath: "../busybox")
         }
         for folder in ["/dev", "/tmp"] {
             try FileManager.default.createDirectory(atPath: tree + folder, withIntermediateDirectories: true)

@@ -20,9 +20,14 @@ import Testing
         let sles = DistroDetector.parseSuSERelease(
             "SUSE Linux Enterprise Server 11 (x86_64)\nVERSION = 11\nPATCHLEVEL = 4\n")
         #expect(sles == ("sles", "11.4", "SUSE Linux Enterprise Server 11 (x86_64)"))
-        #expect(DistroDetector.parseSuSERelease("SUSE Linux Enterprise Server 11 (x86_64)\nVERSION = 11\nPATCHLEVEL = 0\n").version == "11")
-        #expect(DistroDetector.parseSuSERelease("openSUSE 13.1 (x86_64)\nVERSION = 13.1\nCODENAME = Bottle\n").id == "opensuse")
-        #expect(DistroDetector.parseSuSERelease("SUSE Linux Enterprise Desktop 11 (x86_64)\nVERSION = 11\n").id == "sled")
+        #expect(
+            DistroDetector.parseSuSERelease("SUSE Linux Enterprise Server 11 (x86_64)\nVERSION = 11\nPATCHLEVEL = 0\n")
+                .version == "11")
+        #expect(
+            DistroDetector.parseSuSERelease("openSUSE 13.1 (x86_64)\nVERSION = 13.1\nCODENAME = Bottle\n").id
+                == "opensuse")
+        #expect(
+            DistroDetector.parseSuSERelease("SUSE Linux Enterprise Desktop 11 (x86_64)\nVERSION = 11\n").id == "sled")
     }
 
     @Test func osReleaseQuotes() {
