@@ -95,7 +95,7 @@ let package = Package(
         .target(
             name: "BootCheck",
             dependencies: [
-                "HostSystem",
+                "HostSystem", "Inspection",
                 .product(name: "Subprocess", package: "swift-subprocess"),
             ]),
         // The CLI: parsing and printing only.
@@ -122,7 +122,7 @@ let package = Package(
             name: "ConversionTests", dependencies: ["Conversion", "PartitionTable", "ExtFS", "TestSupport", "xen2kvm"]),
         .testTarget(name: "GuestFixesTests", dependencies: ["GuestFixes", "Inspection", "TestSupport", "xen2kvm"]),
         .testTarget(name: "GuestSessionTests", dependencies: ["GuestSession", "TestSupport", "Conversion", "xen2kvm"]),
-        .testTarget(name: "BootCheckTests", dependencies: ["BootCheck"]),
+        .testTarget(name: "BootCheckTests", dependencies: ["BootCheck", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["xen2kvm", "TestSupport"]),
         .testTarget(
             name: "HostSystemTests",

@@ -29,7 +29,8 @@ public struct BootOptions: Sendable {
 }
 
 /// How a boot went.
-public struct BootResult: Sendable, Codable {
+/// Encoded for `--json`; the stage also by name.
+public struct BootResult: Sendable, Encodable {
     public var stage: BootStage
     public var failure: BootFailure?
     public var booted: Bool { stage == .login }
@@ -42,12 +43,42 @@ public struct BootResult: Sendable, Codable {
     public var lastLines: [String]
     /// Swap activated and warnings seen on the way.
     public var events: BootEvents
+    /// The stage by name, for `--json` readers ("kernel started", "login prompt").
+    public var stageName: String { stage.description }
+    /// Why the boot stopped where it did, when the disk tells (a kernel line with no serial
+    /// console behind a silent console).
+    public var diagnosis: String?
+
+    enum CodingKeys: String, CodingKey {
+        case stage, stageName, failure, accelerator, acceleratorReason, seconds, consoleLog, lastLines, events
+        case diagnosis
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(stage, forKey: .stage)
+        try container.encode(stageName, forKey: .stageName)
+        try container.encodeIfPresent(failure, forKey: .failure)
+        try container.encode(accelerator, forKey: .accelerator)
+        try container.encode(acceleratorReason, forKey: .acceleratorReason)
+        try container.encode(seconds, forKey: .seconds)
+        try container.encode(consoleLog, forKey: .consoleLog)
+        try container.encode(lastLines, forKey: .lastLines)
+        try container.encode(events, forKey: .events)
+        try container.encodeIfPresent(diagnosis, forKey: .diagnosis)
+    }
 }
 
 /// Boots a disk headless under QEMU on a copy-on-write snapshot (the disk is never written)
 /// and follows the serial console until a login prompt, a failure, or the timeout.
 public enum BootChecker {
     public static func run(_ options: BootOptions) async throws(HostError) -> BootResult {
+        var result = try await bootWithAccelerator(options)
+        result.diagnosis = SilentConsole.diagnosis(options.disk, stage: result.stage, failure: result.failure)
+        return result
+    }
+
+    static func bootWithAccelerator(_ options: BootOptions) async throws(HostError) -> BootResult {
         // A snapshot keeps the disk unwritten, but a disk that changes under the boot (a running
         // VM's, one convert or fix is writing) proves nothing: say so instead of a QEMU error.
         for disk in [options.disk] + options.extraDisks {

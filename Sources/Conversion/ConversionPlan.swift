@@ -21,6 +21,8 @@ public struct ConversionPlan: Sendable, Codable {
         public var bootloader: String?
         /// Every kernel in the guest is Xen-only (EL5 kernel-xen): it cannot boot under KVM.
         public var onlyXenKernels: [String]?
+        /// A partitioned source: the partition holding the Linux guest.
+        public var guestPartition: Int?
     }
 
     public struct Target: Sendable, Codable {
@@ -69,6 +71,18 @@ public struct ConversionPlan: Sendable, Codable {
     public var repairCopy: Bool
     public var checks: [Check]
     public var notes: [String]
+
+    /// Whether the new disk holds a guest for the fixes: partition 1 is the guest's root (a bare
+    /// filesystem put there, or a partitioned Xen disk whose partition 1 holds it).
+    public var fixesGuest: Bool {
+        method != .swap && (layout != nil || (method == .clone && source.guestPartition == 1))
+    }
+
+    /// Device names the fixes map beyond their defaults: a partitioned Xen disk's own
+    /// partitions (xvda2 swap beside root on xvda1) stay on the same disk, vda2.
+    public var guestDeviceMap: [String: String] {
+        method == .clone && source.guestPartition == 1 ? ["xvda": "vda"] : [:]
+    }
 
     /// The first failed check, which refuses the run.
     public var refusal: Check? { checks.first { !$0.passed } }

@@ -66,7 +66,8 @@ public enum Planner {
                 uuid: source.uuid, label: source.label, filesystemType: source.filesystemType,
                 filesystemBytes: source.filesystemBytes,
                 usedBytes: source.usedBytes, clean: source.clean, distro: source.distro,
-                bootloader: source.bootloader, onlyXenKernels: source.onlyXenKernels),
+                bootloader: source.bootloader, onlyXenKernels: source.onlyXenKernels,
+                guestPartition: source.guestPartition),
             target: .init(
                 path: options.target, kind: target.kindName, existingBytes: target.existingBytes, holds: target.holds,
                 sizeBytes: sizing.targetBytes, created: target.willCreate),
@@ -122,7 +123,22 @@ public enum Planner {
                 )
             }
             if let table = source.partitionTable {
-                return (.clone, "already partitioned (\(table)): the disk is copied as it is")
+                switch source.guestPartition {
+                case 1:
+                    return (
+                        .clone,
+                        "already partitioned (\(table)), the Linux guest in partition 1: the disk is copied as it is "
+                            + "and the guest fixed on it (its bootloader installed)"
+                    )
+                case let number? where !source.hasBootCode:
+                    // Without boot code and with the guest elsewhere, the copy could never boot.
+                    throw .refused(
+                        "\(options.source) is partitioned (\(table)) with the Linux guest in partition \(number) and no "
+                            + "boot code: xen2kvm fixes a guest whose root is partition 1 so far, and a copy as it is "
+                            + "cannot boot. Copy it with --method clone and install its bootloader by hand")
+                default:
+                    return (.clone, "already partitioned (\(table)): the disk is copied as it is")
+                }
             }
             if let type = source.type {
                 // A bare XFS or btrfs root (CentOS 7, SUSE), an LVM PV or LUKS volume as the whole

@@ -29,6 +29,11 @@ struct SourceFacts {
     var onlyXenKernels: [String]?
     /// Bytes a clone reads (the data regions of a sparse file, all of a device).
     var dataBytes: UInt64
+    /// A partitioned source: the number of the partition that holds a Linux guest (its root
+    /// filesystem: /etc and a kernel in /boot), nil when none does.
+    var guestPartition: Int?
+    /// A partitioned source: sector 0 carries boot code (the firmware would run something).
+    var hasBootCode = false
     /// Bytes a copy of every block of the filesystem reads (--repair-copy): the data regions
     /// within its first `filesystemBytes`.
     var filesystemDataBytes: UInt64 = 0
@@ -52,7 +57,11 @@ struct SourceFacts {
             try? fd.close()
             TraceTiming.mark("plan: source data regions")
         }
-        guard probe.partitionTable == nil, let type = probe.type, type.hasPrefix("ext") else { return facts }
+        if probe.partitionTable != nil {
+            facts.readPartitionedGuest(path)
+            return facts
+        }
+        guard let type = probe.type, type.hasPrefix("ext") else { return facts }
 
         let report: InspectionReport
         do {
@@ -72,17 +81,40 @@ struct SourceFacts {
         facts.minimumBytes = report.filesystem?.minimumBytes
         facts.clean = report.filesystem?.state == .clean
         facts.uncleanReasons = report.filesystem?.stateReasons ?? []
-        facts.distro = report.guest.map { "\($0.distro) \($0.version)" }
-        facts.bootloader = report.guest?.bootloader.rawValue
         facts.readBytes = facts.usedBytes
         if facts.clean == true, let used = facts.usedBytes, let fs = try? ExtFilesystem(path: path) {
             let unneeded = fs.unneededBlockRuns().reduce(0) { $0 + UInt64($1.count) } * UInt64(fs.blockSize)
             facts.readBytes = used - min(used, unneeded)
         }
-        if let kernels = report.guest?.kernels, !kernels.isEmpty, kernels.allSatisfy(\.xenOnly) {
-            facts.onlyXenKernels = kernels.map(\.version)
-        }
+        facts.readGuest(report)
         return facts
+    }
+
+    private mutating func readGuest(_ report: InspectionReport) {
+        distro = report.guest.map { "\($0.distro) \($0.version)" }
+        bootloader = report.guest?.bootloader.rawValue
+        if let kernels = report.guest?.kernels, !kernels.isEmpty, kernels.allSatisfy(\.xenOnly) {
+            onlyXenKernels = kernels.map(\.version)
+        }
+    }
+
+    /// A Xen disk with its own table (virt-install and many templates make them; pygrub read
+    /// partition 1): which partition holds the guest, and whether the disk has boot code.
+    private mutating func readPartitionedGuest(_ path: String) {
+        if let fd = try? FileDescriptor.open(FilePath(path), .readOnly) {
+            var sector = [UInt8](repeating: 0, count: 512)
+            let read = (try? sector.withUnsafeMutableBytes { try fd.read(fromAbsoluteOffset: 0, into: $0) }) ?? 0
+            try? fd.close()
+            hasBootCode =
+                read == 512 && sector[510] == 0x55 && sector[511] == 0xAA && sector[0..<440].contains { $0 != 0 }
+        }
+        guard let report = try? Inspector.inspect(path, readInitrds: false), let guest = report.guest,
+            let offset = report.filesystem?.offsetBytes,
+            let partition = report.source.partitions.first(where: { $0.startSector * 512 == offset }),
+            guest.distro != "unknown" || !guest.kernels.isEmpty
+        else { return }
+        guestPartition = partition.number
+        readGuest(report)
     }
 }
 

@@ -38,30 +38,3 @@ enum FstabReader {
         return entries
     }
 }
-
-/// Xen block device names: /dev/xvda, /dev/xvdb1, /dev/xvdaa3 …
-enum XenDeviceName {
-    /// The `xvd…` names that appear in `text` (without /dev/), in order, unique.
-    static func occurrences(in text: String) -> [String] {
-        let chars = Array(text)
-        var found: [String] = []
-        var index = 0
-        while index + 3 < chars.count {
-            let standsAlone = index == 0 || !(chars[index - 1].isLetter || chars[index - 1].isNumber)
-            guard standsAlone, chars[index] == "x", chars[index + 1] == "v", chars[index + 2] == "d" else {
-                index += 1
-                continue
-            }
-            var end = index + 3
-            while end < chars.count, chars[end].isLetter, chars[end].isLowercase { end += 1 }
-            let hasLetters = end > index + 3
-            while end < chars.count, chars[end].isNumber { end += 1 }
-            if hasLetters {
-                let name = String(chars[index..<end])
-                if !found.contains(name) { found.append(name) }
-            }
-            index = end
-        }
-        return found
-    }
-}

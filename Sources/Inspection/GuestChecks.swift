@@ -140,10 +140,9 @@ enum GuestChecks {
     static func fstab(_ guest: GuestReport) -> [Finding] {
         var result: [Finding] = []
         for entry in guest.fstab {
-            let names = XenDeviceName.occurrences(in: entry.device)
-            guard let name = names.first else { continue }
-            let kvm = "v" + name.dropFirst(2)
-            let isRootDisk = name.hasPrefix("xvda") && name.count <= 5
+            guard let xen = XenDeviceName.occurrences(in: entry.device).first else { continue }
+            let (name, kvm) = (xen.name, xen.kvmDisk + xen.partition)
+            let isRootDisk = xen.letters == "a" && xen.partition.count <= 1
             let text =
                 entry.mountPoint == "/"
                 ? "/etc/fstab:\(entry.line) mounts / from /dev/\(name): convert writes /dev/vda1"

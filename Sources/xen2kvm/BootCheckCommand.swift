@@ -92,6 +92,7 @@ struct BootCheckCommand: AsyncParsableCommand {
         for swap in result.events.swaps { out += "  swap         \(swap) activated\n" }
         for rename in result.events.renamedInterfaces { out += "  network      \(rename) (renamed by udev)\n" }
         for warning in result.events.warnings { out += "  warning      \(warning)\n" }
+        if let diagnosis = result.diagnosis { out += "  why          \(diagnosis)\n" }
         if !result.booted {
             out += "  last console lines:\n"
             for line in result.lastLines { out += "    \(line)\n" }

@@ -166,10 +166,12 @@ struct ConvertCommand: AsyncParsableCommand {
             throw ExitCode(error.exitCode)
         }
         var fixes: FixReport?
-        if !noFix && plan.layout != nil && plan.method != .swap {
+        if !noFix && plan.fixesGuest {
             output.progress.note("fixing the guest on the new disk")
+            var options = fix.options(for: target, dryRun: false)
+            options.deviceMap = plan.guestDeviceMap.merging(options.deviceMap) { _, asked in asked }
             do {
-                fixes = try await GuestFixer.run(fix.options(for: target, dryRun: false))
+                fixes = try await GuestFixer.run(options)
             } catch {
                 // The copy is whole and checked; only the guest is not ready for KVM yet.
                 let text =

@@ -15,8 +15,8 @@ enum GuestFixPlanning {
             plan.notes.append("a swap disk: no guest to fix")
             return
         }
-        guard plan.layout != nil else {
-            plan.notes.append("the disk is cloned as it is: no guest fixes (run `xen2kvm fix` on it if it is Linux)")
+        guard plan.fixesGuest else {
+            plan.notes.append("the disk is cloned as it is: no Linux guest in partition 1 to fix")
             return
         }
         plan.checks.append(

@@ -45,6 +45,21 @@ import Testing
         #expect(summary[3] == "/dev/xvdc → /dev/vdc (/var ext4)")
     }
 
+    /// Older Xen configs named a PV guest's disks sda1 or hda1: under KVM they are vda1 all the
+    /// same, in fstab and on the kernel line, or the root is never found.
+    @Test func scsiAndIDENamesBecomeVirtioNames() throws {
+        let guest = try GuestFiles([
+            "/etc/fstab": "/dev/sda1 / ext3 defaults 1 1\n/dev/hdb1 /srv ext3 defaults 0 0\n",
+            "/boot/grub/menu.lst": "title x\n\troot (hd0)\n\tkernel /vmlinuz ro root=/dev/sda1 console=ttyS0\n",
+        ])
+        try guest.run(FstabEdit())
+        try guest.run(GrubLegacyEdit())
+        #expect(try guest.read("/etc/fstab") == "/dev/vda1 / ext3 defaults 1 1\n/dev/vdb1 /srv ext3 defaults 0 0\n")
+        #expect(
+            try guest.read("/boot/grub/menu.lst")
+                == "title x\n\troot (hd0,0)\n\tkernel /vmlinuz ro root=/dev/vda1 console=ttyS0\n")
+    }
+
     @Test func fstabFollowsAnExplicitDeviceMap() throws {
         let guest = try GuestFiles(["/etc/fstab": Self.fstab])
         try guest.run(FstabEdit(), deviceMap: ["xvda2": "vdb", "/dev/xvdb": "/dev/vdc", "xvdc": "vdd"])

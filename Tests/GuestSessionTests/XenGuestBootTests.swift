@@ -113,6 +113,49 @@ import Testing
         let booted = try await BootCheckRun.run(target, accel: "tcg", timeout: 300)
         #expect(booted.stage == 6, "\(booted.output)")
         #expect(booted.console.contains("login:"), "\(booted.output)")
+
+        // The same disk with the serial console taken off its kernel lines: the boot goes quiet
+        // after grub, and boot-check says why instead of only "timeout".
+        let quiet = dir.file("trixie-no-console.img")
+        try await Command.check("cp", ["--sparse=always", target, quiet])
+        let partition = "\(quiet)?offset=1048576"
+        let edited = dir.file("grub.cfg")
+        try grub.stdout.replacingOccurrences(of: "console=tty0 console=ttyS0,115200", with: "").write(
+            toFile: edited, atomically: false, encoding: .utf8)
+        try await Command.check("debugfs", ["-w", "-R", "rm /boot/grub/grub.cfg", partition])
+        try await Command.check("debugfs", ["-w", "-R", "write \(edited) /boot/grub/grub.cfg", partition])
+        let silent = try await BootCheckRun.run(quiet, accel: "tcg", timeout: 60)
+        #expect(silent.failure == "timeout" && silent.stageName == "kernel started", "\(silent.output)")
+        #expect(
+            silent.diagnosis?.contains("no kernel line on the disk names a serial console") == true, "\(silent.output)")
+    }
+
+    /// A partitioned Xen disk (MBR, the root in partition 1, no boot code): convert with no
+    /// options copies it as it is, fixes the guest in partition 1 and installs grub into the MBR,
+    /// so it boots to the login prompt on ttyS0; the original finds no boot code.
+    @Test func partitionedXenDiskIsFixedAndBoots() async throws {
+        guard TestEnvironment.require(root: true, tools: ["debootstrap", "mke2fs", "sfdisk", "qemu-system-x86_64"])
+        else {
+            return
+        }
+        let dir = try TemporaryDirectory(prefix: "xen2kvm-partitioned")
+        let source = try await XenGuestImages.partitionedImage(.grub2, in: dir)
+        let before = try await sha256(source)
+        let target = dir.file("partitioned-kvm.img")
+
+        let run = try await Xen2KVMBinary.run(["convert", source, target])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("the Linux guest in partition 1"), "\(run.stdout)")
+        let sector = try FileHandle(forReadingFrom: URL(fileURLWithPath: target)).read(upToCount: 512) ?? Data()
+        #expect(String(decoding: sector, as: UTF8.self).contains("GRUB"), "no grub boot code in the MBR")
+        let fstab = try await Command.check("debugfs", ["-R", "cat /etc/fstab", "\(target)?offset=1048576"]).stdout
+        #expect(fstab.contains("/dev/vda1 ") && !fstab.contains("/dev/xvda"), "\(fstab)")
+
+        let booted = try await BootCheckRun.run(target, accel: "tcg", timeout: 300)
+        #expect(booted.stage == 6, "\(booted.output)")
+        let original = try await BootCheckRun.run(source, accel: "tcg", timeout: 60)
+        #expect(original.stage == 1 && original.failure?.contains("no boot code") == true, "\(original.output)")
+        #expect(try await sha256(source) == before)
     }
 
     /// The Xen original has no partition table and no boot code: the firmware finds no bootable
@@ -136,7 +179,9 @@ import Testing
 struct BootCheckRun {
     var status: Int32
     var stage: Int?
+    var stageName: String?
     var failure: String?
+    var diagnosis: String?
     var accelerator: String
     var acceleratorReason: String
     var swaps: [String]
@@ -154,7 +199,8 @@ struct BootCheckRun {
         let console = log.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) } ?? ""
         if let log { try? FileManager.default.removeItem(atPath: log) }
         return BootCheckRun(
-            status: run.status, stage: object["stage"] as? Int, failure: object["failure"] as? String,
+            status: run.status, stage: object["stage"] as? Int, stageName: object["stageName"] as? String,
+            failure: object["failure"] as? String, diagnosis: object["diagnosis"] as? String,
             accelerator: object["accelerator"] as? String ?? "",
             acceleratorReason: object["acceleratorReason"] as? String ?? "",
             swaps: events?["swaps"] as? [String] ?? [],

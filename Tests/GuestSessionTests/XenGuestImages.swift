@@ -31,6 +31,19 @@ enum XenGuestImages {
         return image
     }
 
+    /// The same guest as a partitioned Xen disk (what virt-install and many templates make):
+    /// an MBR with partition 1 at sector 2048 holding the root filesystem, no boot code (pygrub
+    /// read partition 1 on the Xen host).
+    static func partitionedImage(_ flavor: Flavor, in dir: TemporaryDirectory) async throws -> String {
+        let made = try await Command.check("\(Fixtures.packageRoot)/scripts/make-debian-guest", [flavor.rawValue])
+        let root = made.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let image = dir.file("debian-\(flavor.rawValue)-xen-partitioned.img")
+        try await Command.check("truncate", ["-s", "2049M", image])
+        try await Command.check("sh", ["-c", "echo 'start=2048, type=83' | sfdisk -q \(image)"])
+        try await Command.check("mke2fs", ["-q", "-F", "-t", "ext4", "-E", "offset=1048576", "-d", root, image, "2G"])
+        return image
+    }
+
     /// The guest's second Xen disk: a bare swap volume (fstab's /dev/xvdb1).
     static func swapVolume(in dir: TemporaryDirectory) async throws -> String {
         let volume = dir.file("xen-swap.img")

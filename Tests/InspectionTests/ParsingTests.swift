@@ -39,9 +39,14 @@ import Testing
     }
 
     @Test func xenDeviceNames() {
-        #expect(XenDeviceName.occurrences(in: "root=/dev/xvda1 resume=/dev/xvdb") == ["xvda1", "xvdb"])
-        #expect(XenDeviceName.occurrences(in: "/dev/xvdaa3 xvdc") == ["xvdaa3", "xvdc"])
-        #expect(XenDeviceName.occurrences(in: "noxvda1 xvd 123xvda") == [])
+        func names(_ text: String) -> [String] { XenDeviceName.occurrences(in: text).map(\.name) }
+        #expect(names("root=/dev/xvda1 resume=/dev/xvdb") == ["xvda1", "xvdb"])
+        #expect(names("/dev/xvdaa3 xvdc") == ["xvdaa3", "xvdc"])
+        #expect(names("noxvda1 xvd 123xvda") == [])
+        // Older Xen configs gave PV guests SCSI and IDE names; grub's hd0 is no disk name.
+        #expect(names("root=/dev/sda1 /dev/hdb2 (hd0) usda1 sd") == ["sda1", "hdb2"])
+        #expect(XenDeviceName("sdb2").map { $0.kvmDisk + $0.partition } == "vdb2")
+        #expect(XenDeviceName("hda").map { $0.kvmDisk + $0.partition } == "vda")
     }
 
     @Test func fstabFieldsAndComments() {

@@ -1,3 +1,5 @@
+import Inspection
+
 /// /etc/crypttab: the encrypted devices' Xen names become the KVM ones.
 ///
 /// The source device (and a key file given as a device) of each mapping is renamed by the same

@@ -1,31 +1,5 @@
 import Inspection
 
-/// A Xen block device name split into disk and partition: "xvda1" is disk "xvda", partition
-/// "1"; "xvdb" is a whole disk (partition "").
-struct XenDeviceName: Equatable, Sendable {
-    var disk: String
-    var partition: String
-
-    var name: String { disk + partition }
-
-    /// "xvda1", "xvdb", "xvdaa3"; nil for anything else.
-    init?(_ text: some StringProtocol) {
-        guard text.hasPrefix("xvd") else { return nil }
-        let rest = text.dropFirst(3)
-        let letters = rest.prefix { $0 >= "a" && $0 <= "z" }
-        let digits = rest.dropFirst(letters.count)
-        guard !letters.isEmpty, digits.allSatisfy({ $0 >= "0" && $0 <= "9" }) else { return nil }
-        disk = "xvd" + letters
-        partition = String(digits)
-    }
-
-    /// "/dev/xvda1"; nil for anything else.
-    init?(path: some StringProtocol) {
-        guard path.hasPrefix("/dev/") else { return nil }
-        self.init(path.dropFirst("/dev/".count))
-    }
-}
-
 /// How the Xen block devices a guest names become KVM devices.
 ///
 /// - The root filesystem (the device fstab mounts on "/", else the first `root=/dev/xvd…` on a
@@ -78,7 +52,7 @@ struct DeviceMapping: Sendable {
             return nil
         }
         if let disk = explicit[xen.disk] { return disk + xen.partition }
-        return "v" + xen.disk.dropFirst(2) + xen.partition
+        return xen.kvmDisk + xen.partition
     }
 
     /// The same for a path: "/dev/xvdb1" → "/dev/vdb1".
@@ -86,7 +60,7 @@ struct DeviceMapping: Sendable {
         kvmName(for: xen).map { "/dev/" + $0 }
     }
 
-    /// Every `/dev/xvd…` path in `text` (standing alone: after a blank, `=`, `:` or a quote)
+    /// Every `/dev/xvd…` (`/dev/sd…`, `/dev/hd…`) path in `text` (standing alone: after a blank, `=`, `:` or a quote)
     /// replaced by its KVM path; the renames made and the devices with no KVM name (left as
     /// they were).
     func replacingPaths(in text: String) -> (text: String, renamed: [String], missing: [XenDeviceName]) {
@@ -94,7 +68,7 @@ struct DeviceMapping: Sendable {
         var renamed: [String] = []
         var missing: [XenDeviceName] = []
         var rest = Substring(text)
-        while let range = rest.firstRange(of: "/dev/xvd") {
+        while let range = rest.firstRange(of: "/dev/") {
             let before = rest[..<range.lowerBound]
             let standsAlone = before.last.map { " \t=:\"'(".contains($0) } ?? true
             let end = rest[range.lowerBound...].firstIndex { " \t\"',;)".contains($0) } ?? rest.endIndex

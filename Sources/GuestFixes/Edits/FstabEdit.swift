@@ -1,3 +1,5 @@
+import Inspection
+
 /// /etc/fstab: Xen device names become the KVM ones.
 ///
 /// Under KVM the disks are virtio (`vd*`), and the bare filesystem Xen handed the guest as its

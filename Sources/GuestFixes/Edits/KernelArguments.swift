@@ -1,3 +1,5 @@
+import Inspection
+
 /// The kernel command-line changes every bootloader edit makes, on the arguments after the
 /// kernel image (a grub legacy `kernel` line, a grub2 `linux` line, `GRUB_CMDLINE_LINUX`, a
 /// Debian `# kopt=` comment):

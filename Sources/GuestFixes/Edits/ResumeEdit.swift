@@ -1,3 +1,5 @@
+import Inspection
+
 /// Where the guest resumes from hibernation: `RESUME=` in
 /// /etc/initramfs-tools/conf.d/resume (Debian, Ubuntu) and `resume device` in
 /// /etc/uswsusp.conf.
