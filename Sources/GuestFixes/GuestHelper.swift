@@ -118,9 +118,14 @@ struct GuestHelper {
 enum HostNameCheck {
     static let files = ["/boot/grub/grub.cfg", "/boot/grub2/grub.cfg", "/etc/fstab", "/boot/grub/menu.lst"]
 
+    /// Those and the command lines EL8+ keeps elsewhere (grubby and grub2-mkconfig write them).
+    static func files(in root: GuestRoot) -> [String] {
+        files + BootLoaderSpec.entryFiles(root) + [BootLoaderSpec.grubenv, BootLoaderSpec.kernelCmdline]
+    }
+
     static func leaks(in root: GuestRoot) throws(GuestFixFailure) -> [String] {
         var found: [String] = []
-        for file in files {
+        for file in files(in: root) {
             let text: String?
             do {
                 text = try root.read(file)
