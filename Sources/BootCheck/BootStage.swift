@@ -81,7 +81,9 @@ public enum ConsoleReader {
     ]
 
     /// The furthest stage the text shows, and the first failure it shows (if any).
-    public static func read(_ text: String) -> (stage: BootStage, failure: BootFailure?) {
+    public static func read(_ console: String) -> (stage: BootStage, failure: BootFailure?) {
+        // grub 2.12 greets with "Welcome to GRUB!", which is not systemd's "Welcome to <distro>".
+        let text = console.replacing("Welcome to GRUB", with: "GRUB")
         var stage = BootStage.none
         for (candidate, marks) in stageMarks where marks.contains(where: { text.contains($0) }) {
             stage = max(stage, candidate)

@@ -8,6 +8,8 @@ import Testing
         #expect(ConsoleReader.read("").stage == .none)
         #expect(ConsoleReader.read("SeaBIOS (version 1.16)\r\nBooting from Hard Disk...").stage == .firmware)
         #expect(ConsoleReader.read("GNU GRUB  version 2.06").stage == .bootloader)
+        // grub 2.12's greeting is no sign of init.
+        #expect(ConsoleReader.read("GRUB loading.\nWelcome to GRUB!\nLoading Linux 6.12 ...").stage == .kernel)
         #expect(ConsoleReader.read("GNU GRUB\nLoading Linux 6.1.0-26-amd64 ...").stage == .kernel)
         #expect(ConsoleReader.read("Loading Linux\nLoading, please wait...").stage == .initramfs)
         #expect(ConsoleReader.read("/dev/vda1: clean, 14183/131072 files").stage == .rootMounted)

@@ -106,7 +106,7 @@ import Testing
         let bashrc = try String(contentsOfFile: setup.guest + "/root/.bashrc", encoding: .utf8)
         #expect(bashrc.hasSuffix("\nS0:2345:respawn:/sbin/agetty ttyS0 115200 vt100-nav\n"))
         let mirror = try String(contentsOfFile: setup.guest + setup.host + "/etc/modprobe.conf", encoding: .utf8)
-        #expect(mirror == "alias eth0 virtio_net\n")
+        #expect(mirror == "alias eth0 virtio_net\nalias scsi_hostadapter virtio_blk\n")
         #expect(try String(contentsOfFile: setup.guest + "/etc/hostname", encoding: .utf8) == "hostile\n")
 
         // Every link is still the same link.

@@ -130,6 +130,29 @@ import Testing
             silent.diagnosis?.contains("no kernel line on the disk names a serial console") == true, "\(silent.output)")
     }
 
+    /// Guests named the other ways Xen configs name disks: a whole-disk Debian 11 guest (the
+    /// filesystem is xvda itself) and a guest whose disk was sda1. Converted with no options,
+    /// each boots to the login prompt with fstab and the kernel line on /dev/vda1.
+    @Test(arguments: [XenGuestImages.Flavor.bullseye, .sdaNames])
+    func otherDeviceNamesBoot(flavor: XenGuestImages.Flavor) async throws {
+        guard TestEnvironment.require(root: true, tools: ["debootstrap", "mke2fs", "qemu-system-x86_64"]) else {
+            return
+        }
+        let dir = try TemporaryDirectory(prefix: "xen2kvm-\(flavor.rawValue)")
+        let source = try await XenGuestImages.image(flavor, in: dir)
+        let target = dir.file("\(flavor.rawValue)-kvm.img")
+        let run = try await Xen2KVMBinary.run(["convert", "--quiet", source, target])
+        #expect(run.status == 0, "\(run.stderr)")
+        let partition = "\(target)?offset=1048576"
+        let fstab = try await Command.check("debugfs", ["-R", "cat /etc/fstab", partition]).stdout
+        #expect(fstab.contains("/dev/vda1 "), "\(fstab)")
+        let grub = try await Command.check("debugfs", ["-R", "cat /boot/grub/grub.cfg", partition]).stdout
+        #expect(!grub.contains("root=/dev/xvda") && !grub.contains("root=/dev/sda"), "\(grub)")
+
+        let booted = try await BootCheckRun.run(target, accel: "tcg", timeout: 300)
+        #expect(booted.stage == 6, "\(booted.output)")
+    }
+
     /// A partitioned Xen disk (MBR, the root in partition 1, no boot code): convert with no
     /// options copies it as it is, fixes the guest in partition 1 and installs grub into the MBR,
     /// so it boots to the login prompt on ttyS0; the original finds no boot code.

@@ -15,6 +15,10 @@ enum XenGuestImages {
         case selinux
         /// Debian 13, grub-pc, the package's own /etc/default/grub (no console named there).
         case trixie
+        /// Debian 11, a whole-disk guest: fstab and root= on /dev/xvda.
+        case bullseye
+        /// The grub2 guest with its disk named /dev/sda1, as older Xen configs did.
+        case sdaNames = "sda-names"
     }
 
     static func image(_ flavor: Flavor, in dir: TemporaryDirectory) async throws -> String {

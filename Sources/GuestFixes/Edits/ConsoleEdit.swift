@@ -59,6 +59,7 @@ public struct ConsoleEdit: GuestEdit {
         let entries = lines.map(Entry.init)
         var ids = Set(entries.compactMap { $0?.id })
         let hasSerialGetty = entries.contains { $0?.isSerialGetty == true }
+        summary += enableScreenGettys(&lines, entries: entries)
         for index in lines.indices {
             guard let entry = entries[index], var words = entry.gettyWords,
                 let device = words.tokens.indices.first(where: { xenConsoles.contains(words.tokens[$0].word) })
@@ -82,6 +83,32 @@ public struct ConsoleEdit: GuestEdit {
             summary.append("line \(index + 1): getty on \(xenDevice) → ttyS0 at 115200 (\(lines[index]))")
         }
         return (TextLines.join(lines), summary)
+    }
+
+    /// XenServer/XCP guests have their screen gettys (tty1–tty6) commented out: under Xen only
+    /// the Xen console existed. Under KVM the screen exists again, so they run again, unless a
+    /// getty on the same tty runs already.
+    static func enableScreenGettys(_ lines: inout [String], entries: [Entry?]) -> [String] {
+        var running = Set(entries.compactMap { $0?.gettyWords?.words.first(where: isScreenTTY) })
+        var summary: [String] = []
+        for index in lines.indices where entries[index] == nil {
+            let trimmed = TextLines.trimmedStart(lines[index])
+            guard trimmed.hasPrefix("#") else { continue }
+            let uncommented = String(trimmed.drop { $0 == "#" || $0 == " " })
+            guard let entry = Entry(uncommented), let words = entry.gettyWords,
+                let tty = words.words.first(where: { isScreenTTY($0) }), !running.contains(tty)
+            else { continue }
+            running.insert(tty)
+            lines[index] = uncommented
+            summary.append("line \(index + 1): the getty on \(tty) runs again (the screen exists under KVM)")
+        }
+        return summary
+    }
+
+    /// tty1 … tty6 (with or without /dev/).
+    static func isScreenTTY(_ word: String) -> Bool {
+        let name = word.hasPrefix("/dev/") ? word.dropFirst(5) : Substring(word)
+        return name.count == 4 && name.hasPrefix("tty") && ("1"..."6").contains(name.last.map(String.init) ?? "")
     }
 
     static let baudRates: Set<Substring> = [

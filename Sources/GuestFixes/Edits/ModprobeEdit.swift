@@ -7,6 +7,10 @@
 /// kernel, so the aliases must be right before an initrd is rebuilt; they also make later
 /// kernel updates include virtio_blk. Every file in /etc/modprobe.d is read, since EL5's
 /// modprobe reads them all, not only `*.conf`.
+///
+/// A /etc/modprobe.conf with no `scsi_hostadapter` alias at all gets `alias scsi_hostadapter
+/// virtio_blk`: a Xen guest booted with xenblk built into its initrd by hand, and EL5 mkinitrd
+/// takes the disk driver for new initrds from that alias alone.
 public struct ModprobeEdit: GuestEdit {
     public let name = "modprobe"
     public init() {}
@@ -21,9 +25,24 @@ public struct ModprobeEdit: GuestEdit {
         let directory = root.list("/etc/modprobe.d").map { "/etc/modprobe.d/\($0)" }
         var result: [FileChange] = []
         for path in Self.files + directory {
-            result += try rewrite(path, in: root, Self.edit)
+            result += try rewrite(path, in: root, path == Self.files[0] ? Self.editConf : Self.edit)
         }
         return result
+    }
+
+    /// /etc/modprobe.conf: the aliases, and a disk driver alias when there is none.
+    static func editConf(_ text: String) -> (text: String, summary: [String]) {
+        var (edited, summary) = edit(text)
+        let hasDiskAlias = TextLines.split(edited).contains { line in
+            let words = Words(line).words
+            return !TextLines.isCommentOrBlank(line) && words.count >= 3 && words[0] == "alias"
+                && words[1].hasPrefix("scsi_hostadapter")
+        }
+        if !hasDiskAlias {
+            edited = TextLines.appending(["alias scsi_hostadapter virtio_blk"], to: edited)
+            summary.append("added alias scsi_hostadapter virtio_blk: mkinitrd puts the disk driver it names in initrds")
+        }
+        return (edited, summary)
     }
 
     static func edit(_ text: String) -> (text: String, summary: [String]) {
