@@ -96,3 +96,15 @@ build centos7/boot/initramfs-0-rescue-4f8c2a9d1b6e47c3a05d9e2f7b18c6a4.img gzip 
 build_with_early debian12-grub2/boot/initrd.img-6.1.0-26-amd64 debian12-early.list debian12-main.list
 # Debian 7: initramfs-tools, gzip.
 build debian-pygrub-legacy/boot/initrd.img-3.2.0-6-amd64 gzip debian7.list
+# Rocky 9, Fedora 33: dracut host-only, gzip.
+build rocky9/boot/initramfs-5.14.0-362.8.1.el9_3.x86_64.img gzip rocky9.list
+build fedora/boot/initramfs-5.8.15-301.fc33.x86_64.img gzip fedora-5.8.list
+build fedora/boot/initramfs-5.14.18-100.fc33.x86_64.img gzip fedora-5.14.list
+# openSUSE Leap 15.5: dracut, SUSE's names (no .img); SLES 11: mkinitrd, gzip.
+build opensuse/boot/initrd-5.14.21-150500.55.39-default gzip opensuse.list
+build sles11/boot/initrd-3.0.101-63-xen gzip sles11-xen.list
+build sles11/boot/initrd-3.0.101-63-default gzip sles11-default.list
+# Arch: mkinitcpio, zstd (its default).
+build arch/boot/initramfs-linux.img zstd arch.list
+# Ubuntu 16.04: initramfs-tools, gzip.
+build ubuntu-pvgrub/boot/initrd.img-4.4.0-210-generic gzip ubuntu16.list

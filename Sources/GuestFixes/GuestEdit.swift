@@ -7,10 +7,13 @@ public struct FixContext: Sendable {
     /// Xen device name → KVM device name, for disks other than the root disk, e.g.
     /// "xvdb" → "vdb" (the default for xvdb). Partition numbers are kept: xvdb1 → vdb1.
     public var deviceMap: [String: String]
-    /// The profile the edits serve: "centos5", "centos6", "centos7", "debian", "none".
+    /// The profile the edits serve: one of `Profile.all` but auto, or a helper script's path.
     public var profile: String
     /// The converted disk's partition table, "mbr" or "gpt" (grub2 names partitions by it).
     public var partitionTable: String
+    /// The profile's guest helper runs after the edits (not with --edits-only or profile none):
+    /// what a guest program of its does (grubby on BLS entries) is then not done as a file edit.
+    public var runsGuestPrograms = true
 
     /// The guest's network configs name ethN and its udev would name a virtio NIC ens3: the
     /// kernel command lines get `net.ifnames=0 biosdevname=0` (see KernelArguments).

@@ -6,7 +6,7 @@ public enum GuestEdits {
             // Device names first: the bootloader edits share their mapping.
             FstabEdit(), CrypttabEdit(), ResumeEdit(),
             // Bootloader and kernel command line.
-            GrubLegacyEdit(), Grub2DefaultEdit(), Grub2ConfigEdit(),
+            GrubLegacyEdit(), Grub2DefaultEdit(), Grub2ConfigEdit(), BootLoaderSpecEdit(), SysconfigBootloaderEdit(),
             // Console, drivers, default kernel, network.
             ConsoleEdit(), SystemdConsoleEdit(), ModprobeEdit(), SysconfigKernelEdit(), InitrdModulesEdit(),
             NetworkEdit(),

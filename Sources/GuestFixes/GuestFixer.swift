@@ -9,7 +9,7 @@ import Inspection
 /// What `xen2kvm fix` (and `convert` after copying) was asked to do.
 public struct FixOptions: Sendable {
     public var disk: String
-    /// auto, centos5, centos6, centos7, debian or none.
+    /// auto, one of `Profile.all`, or a helper script's path.
     public var profile = "auto"
     /// Extra Xen → KVM device names, e.g. ["xvdc": "vdb"]; xvdb → vdb is the default.
     public var deviceMap: [String: String] = [:]
@@ -78,8 +78,10 @@ public enum GuestFixer {
         }
         var map = ["xvdb": "vdb"]
         for (xen, kvm) in options.deviceMap { map[xen] = kvm }
-        let context = FixContext(
+        var context = FixContext(
             guest: guest, deviceMap: map, profile: profile, partitionTable: session.partitionTable.rawValue)
+        // A dry run shows what the real run does; --edits-only and profile none run nothing.
+        context.runsGuestPrograms = !options.editsOnly && profile != "none"
         let changes: [FileChange]
         do {
             changes = try GuestEdits.plan(root, context: context)
@@ -117,7 +119,7 @@ public enum GuestFixer {
                         program: SELinuxRelabel.program, reason: "\(reason): /.autorelabel relabels on the first boot"))
             }
         } else {
-            let helper = GuestHelper(profile: profile, guest: guest, session: session)
+            let helper = GuestHelper(context: context, session: session)
             report.programs.append(try await helper.run(in: root))
             report.warnings += try HostNameCheck.leaks(in: root)
             if !report.warnings.isEmpty {
@@ -200,15 +202,23 @@ public enum GuestFixFailure: Error, CustomStringConvertible {
     }
 }
 
-/// Picks the profile from inspection: distro, version, bootloader present.
+/// Picks the profile from inspection: distro id and major version (README, "Distributions").
 public enum Profile {
-    public static let all = ["auto", "centos5", "centos6", "centos7", "debian", "none"]
+    public static let all = ["auto", "centos5", "centos6", "centos7", "el8", "suse", "arch", "debian", "none"]
 
     public static func detect(_ guest: GuestReport) -> String {
         let major = Int(guest.version.prefix { $0.isNumber }) ?? 0
         switch guest.distro {
-        case "centos", "rhel", "scientific", "ol":
-            return (5...7).contains(major) ? "centos\(major)" : "none"
+        case "centos", "rhel", "scientific", "ol", "rocky", "almalinux":
+            // EL8 and later boot through BLS entries (grubby, kernelopts) and name no console.
+            return (5...7).contains(major) ? "centos\(major)" : major >= 8 ? "el8" : "none"
+        case "fedora":
+            // Fedora 30 made BLS entries the default; 19–29 are grub2 + dracut as EL7.
+            return major >= 30 ? "el8" : major >= 19 ? "centos7" : "none"
+        case "sles", "sled", "opensuse", "opensuse-leap", "opensuse-tumbleweed":
+            return "suse"
+        case "arch", "manjaro":
+            return "arch"
         case "debian", "ubuntu":
             return "debian"
         default:

@@ -12,10 +12,13 @@ import Inspection
 /// README ("Guest helpers").
 struct GuestHelper {
     static let steps = ["initrd", "grub-config", "bootloader"]
+    /// Where the helper and the prelude every bundled helper sources (helpers/prelude) are put.
+    static let inside = "/tmp/xen2kvm-helper"
+    static let prelude = "/tmp/xen2kvm-prelude"
 
-    let profile: String
-    let guest: GuestReport
+    let context: FixContext
     let session: GuestSession
+    var profile: String { context.profile }
 
     /// Where the bundled helpers live: $XEN2KVM_HELPERS_DIR; else beside an installed binary
     /// (`make install` puts them in PREFIX/lib/xen2kvm/helpers next to PREFIX/bin/xen2kvm), so
@@ -49,24 +52,47 @@ struct GuestHelper {
         profile.contains("/") ? profile : "\(helpersDirectory)/\(profile)"
     }
 
-    /// The contract, as environment variables for the helper.
-    var environment: [String: String] {
+    /// The contract, as environment variables for the helper. `XEN2KVM_GRUBBY_ARGS` and
+    /// `XEN2KVM_GRUBBY_REMOVE_ARGS` are set when the helper is to run grubby on the BLS entries.
+    static func environment(
+        context: FixContext, root: GuestRoot, partitionStart: UInt64
+    ) throws(GuestFixError) -> [String: String] {
+        let guest = context.guest
         let kernels = guest.kernels.filter { !$0.xenOnly && !$0.version.contains("rescue") }.map(\.version)
-        let start = session.partitions.first { $0.number == 1 }.map { $0.startBytes / 512 } ?? 2048
-        return [
-            "XEN2KVM_DISK": "/dev/vda", "XEN2KVM_ROOT_PARTITION": "/dev/vda1", "XEN2KVM_PROFILE": profile,
+        var environment = [
+            "XEN2KVM_DISK": "/dev/vda", "XEN2KVM_ROOT_PARTITION": "/dev/vda1", "XEN2KVM_PROFILE": context.profile,
             "XEN2KVM_KERNELS": kernels.joined(separator: " "), "XEN2KVM_BOOTLOADER": guest.bootloader.rawValue,
-            "XEN2KVM_PARTITION_START": "\(start)", "XEN2KVM_STEPS": Self.steps.joined(separator: " "),
+            "XEN2KVM_PARTITION_START": "\(partitionStart)", "XEN2KVM_STEPS": steps.joined(separator: " "),
+            "XEN2KVM_PRELUDE": prelude,
         ]
+        if BootLoaderSpecEdit.grubbyUpdates(root, context: context) {
+            let (add, remove) = try BootLoaderSpecEdit.grubbyArguments(root, context: context)
+            if !add.isEmpty { environment["XEN2KVM_GRUBBY_ARGS"] = add.joined(separator: " ") }
+            if !remove.isEmpty { environment["XEN2KVM_GRUBBY_REMOVE_ARGS"] = remove.joined(separator: " ") }
+        }
+        return environment
+    }
+
+    /// Puts the helper and the prelude into the guest's /tmp.
+    static func install(script scriptPath: String, profile: String, in root: GuestRoot) throws(GuestFixFailure) {
+        for (path, source) in [(inside, scriptPath), (prelude, "\(helpersDirectory)/prelude")] {
+            guard let text = HostFiles.read(source) else {
+                throw .refused("no guest helper \(source) for profile \(profile)")
+            }
+            do {
+                try root.write(path, text, mode: 0o755)
+            } catch {
+                throw .edit(error)
+            }
+        }
     }
 
     func run(in root: GuestRoot) async throws(GuestFixFailure) -> ProgramRun {
-        let inside = "/tmp/xen2kvm-helper"
+        let environment: [String: String]
         do {
-            guard let script = HostFiles.read(scriptPath) else {
-                throw GuestFixFailure.refused("no guest helper \(scriptPath) for profile \(profile)")
-            }
-            try root.write(inside, script, mode: 0o755)
+            let start = session.partitions.first { $0.number == 1 }.map { $0.startBytes / 512 } ?? 2048
+            environment = try Self.environment(context: context, root: root, partitionStart: start)
+            try Self.install(script: scriptPath, profile: profile, in: root)
         } catch let error as GuestFixFailure {
             throw error
         } catch let error as GuestFixError {
@@ -74,9 +100,9 @@ struct GuestHelper {
         } catch {
             throw .refused("cannot install the guest helper \(scriptPath): \(error)")
         }
-        defer { try? root.remove(inside) }
+        defer { for path in [Self.inside, Self.prelude] { try? root.remove(path) } }
         do {
-            var run = try await session.run("/bin/sh", [inside], environment: environment)
+            var run = try await session.run("/bin/sh", [Self.inside], environment: environment)
             // Reported as the helper itself; the copy it ran from is an implementation detail.
             run.program = scriptPath
             run.arguments = []
@@ -92,9 +118,14 @@ struct GuestHelper {
 enum HostNameCheck {
     static let files = ["/boot/grub/grub.cfg", "/boot/grub2/grub.cfg", "/etc/fstab", "/boot/grub/menu.lst"]
 
+    /// Those and the command lines EL8+ keeps elsewhere (grubby and grub2-mkconfig write them).
+    static func files(in root: GuestRoot) -> [String] {
+        files + BootLoaderSpec.entryFiles(root) + [BootLoaderSpec.grubenv, BootLoaderSpec.kernelCmdline]
+    }
+
     static func leaks(in root: GuestRoot) throws(GuestFixFailure) -> [String] {
         var found: [String] = []
-        for file in files {
+        for file in files(in: root) {
             let text: String?
             do {
                 text = try root.read(file)

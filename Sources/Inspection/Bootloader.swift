@@ -31,9 +31,28 @@ public struct KernelCommandLine: Sendable, Codable, Equatable {
     public var arguments: String
 }
 
+/// Where EL8+ and Fedora 30+ keep their kernel command lines besides /etc/default/grub.
+public enum BootLoaderSpec {
+    /// Boot Loader Specification entries, one file a kernel: grub2's `blscfg` reads them.
+    public static let entries = "/boot/loader/entries"
+    /// grub2's environment block: EL8 entries say `options $kernelopts`, set here.
+    public static let grubenv = "/boot/grub2/grubenv"
+    /// The command line kernel-install (and newer grubby) gives new kernels' entries.
+    public static let kernelCmdline = "/etc/kernel/cmdline"
+
+    /// The entry files (`*.conf`), sorted.
+    public static func entryFiles(_ guest: some GuestFileSource) -> [String] {
+        guest.names(in: entries).filter { $0.hasSuffix(".conf") }.sorted().map { "\(entries)/\($0)" }
+            .filter { guest.isFile($0) }
+    }
+}
+
 enum BootloaderScanner {
     static let legacyConfigs = ["/boot/grub/menu.lst", "/boot/grub/grub.conf", "/etc/grub.conf"]
     static let grub2Configs = ["/boot/grub2/grub.cfg", "/boot/grub/grub.cfg", "/etc/default/grub"]
+    static let blsDirectory = BootLoaderSpec.entries
+    static let grubenv = BootLoaderSpec.grubenv
+    static let kernelCmdline = BootLoaderSpec.kernelCmdline
 
     static func scan(_ guest: some GuestFileSource) -> BootloaderFacts {
         let legacy = legacyConfigs.filter { guest.isFile($0) }
@@ -48,8 +67,9 @@ enum BootloaderScanner {
         } else {
             kind = .none
         }
+        let bls = BootLoaderSpec.entryFiles(guest)
         var facts = BootloaderFacts(
-            kind: kind, configFiles: legacy + grub2, commandLines: [], defaultKernel: nil,
+            kind: kind, configFiles: legacy + grub2 + bls, commandLines: [], defaultKernel: nil,
             partitionlessRoot: [])
         // One file may be reachable under several names (menu.lst -> grub.conf): read it once.
         var seen = Set<String>()
@@ -67,7 +87,29 @@ enum BootloaderScanner {
                 readGrubCfg(path: path, lines: lines, into: &facts)
             }
         }
+        for path in bls { readBLSEntry(path: path, lines: guest.lines(path), into: &facts) }
+        for (path, key) in [(grubenv, "kernelopts="), (kernelCmdline, "")] {
+            for (number, line) in guest.lines(path).enumerated() where line.hasPrefix(key) && !line.hasPrefix("#") {
+                guard !line.dropFirst(key.count).isEmpty else { continue }
+                facts.commandLines.append(
+                    KernelCommandLine(
+                        location: Location(file: path, line: number + 1), kernel: nil,
+                        arguments: String(line.dropFirst(key.count))))
+            }
+        }
         return facts
+    }
+
+    /// A BLS entry: `linux /vmlinuz-VER` and `options ARGUMENTS`.
+    static func readBLSEntry(path: String, lines: [String], into facts: inout BootloaderFacts) {
+        let keyed = lines.map { $0.trimmingWhitespace().split(separator: " ", maxSplits: 1) }
+        let image = keyed.first { $0.first == "linux" && $0.count == 2 }.map { String($0[1].trimmingWhitespace()) }
+        for (number, parts) in keyed.enumerated() where parts.first == "options" {
+            facts.commandLines.append(
+                KernelCommandLine(
+                    location: Location(file: path, line: number + 1), kernel: image,
+                    arguments: parts.count > 1 ? String(parts[1].trimmingWhitespace()) : ""))
+        }
     }
 
     /// menu.lst / grub.conf: `default N`, `root (hd0)`, `kernel /vmlinuz-… args`.

@@ -16,7 +16,8 @@ public struct DistroFacts: Sendable, Codable, Equatable {
 ///
 /// EL5/EL6 have no os-release; EL7's os-release says only "7" while centos-release says
 /// "7.9.2009", so the release files win on precision. Debian's debian_version ("12.7") is
-/// more precise than os-release's VERSION_ID ("12").
+/// more precise than os-release's VERSION_ID ("12"). SLES 11 has only /etc/SuSE-release
+/// (`VERSION = 11`, `PATCHLEVEL = 4`: "11.4"). Arch, rolling, has no VERSION_ID: version "".
 enum DistroDetector {
     static func detect(_ guest: some GuestFileSource) -> DistroFacts {
         var facts = DistroFacts(id: "unknown", version: "", prettyName: "", evidence: [])
@@ -39,6 +40,10 @@ enum DistroDetector {
             if facts.prettyName.isEmpty { facts.prettyName = line }
             facts.evidence.append(path)
             break
+        }
+        if facts.id == "unknown", let text = try? guest.readText("/etc/SuSE-release") {
+            (facts.id, facts.version, facts.prettyName) = parseSuSERelease(text)
+            facts.evidence.append("/etc/SuSE-release")
         }
         if let text = try? guest.readText("/etc/debian_version"), let line = firstLine(text) {
             if facts.id == "unknown" { facts.id = "debian" }
@@ -95,6 +100,25 @@ enum DistroDetector {
             return (id, "")
         }
         return (id, String(words[releaseIndex + 1]))
+    }
+
+    /// "SUSE Linux Enterprise Server 11 (x86_64)" / `VERSION = 11` / `PATCHLEVEL = 4` →
+    /// ("sles", "11.4", first line); openSUSE's file gives "opensuse".
+    static func parseSuSERelease(_ text: String) -> (id: String, version: String, prettyName: String) {
+        let first = firstLine(text) ?? ""
+        let lower = first.lowercased()
+        let id =
+            lower.hasPrefix("opensuse")
+            ? "opensuse" : lower.contains("enterprise desktop") ? "sled" : lower.hasPrefix("suse") ? "sles" : "unknown"
+        var fields: [String: String] = [:]
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2 else { continue }
+            fields[String(parts[0].trimmingWhitespace())] = String(parts[1].trimmingWhitespace())
+        }
+        var version = fields["VERSION"] ?? ""
+        if let patch = fields["PATCHLEVEL"], patch != "0", !version.isEmpty { version += ".\(patch)" }
+        return (id, version, first)
     }
 
     static func firstLine(_ text: String) -> String? {

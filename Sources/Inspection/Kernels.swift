@@ -29,17 +29,33 @@ enum KernelScanner {
         var kernels: [KernelFacts] = []
         for name in bootNames {
             guard let prefix = imagePrefixes.first(where: { name.hasPrefix($0) }) else { continue }
-            let version = String(name.dropFirst(prefix.count))
-            guard !version.isEmpty, guest.isFile("/boot/\(name)") else { continue }
+            let suffix = String(name.dropFirst(prefix.count))
+            // SUSE keeps a compressed copy of the uncompressed kernel for debugging: vmlinux-VER.gz.
+            guard !suffix.isEmpty, !suffix.hasSuffix(".gz"), guest.isFile("/boot/\(name)") else { continue }
             kernels.append(
-                facts(for: version, image: "/boot/\(name)", bootNames: bootNames, readInitrd: readInitrds, guest))
+                facts(
+                    for: moduleVersion(named: suffix, guest), image: "/boot/\(name)", bootNames: bootNames,
+                    readInitrd: readInitrds, initrdSuffix: suffix, guest))
         }
         return kernels.sorted { $0.version < $1.version }
     }
 
+    /// Arch names its kernel by package (/boot/vmlinuz-linux, initramfs-linux.img): the version
+    /// is the module directory whose `pkgbase` file names that package. Other names are versions.
+    static func moduleVersion(named suffix: String, _ guest: some GuestFileSource) -> String {
+        for root in moduleRoots where !guest.exists("\(root)/\(suffix)") {
+            for version in guest.names(in: root).sorted()
+            where guest.lines("\(root)/\(version)/pkgbase").first?.trimmingWhitespace() == suffix[...] {
+                return version
+            }
+        }
+        return suffix
+    }
+
+    /// `initrdSuffix` is what the initrd's name carries: the version, or Arch's package name.
     static func facts(
         for version: String, image: String, bootNames: [String], readInitrd: Bool = true,
-        _ guest: some GuestFileSource
+        initrdSuffix: String? = nil, _ guest: some GuestFileSource
     ) -> KernelFacts {
         let config = guest.lines("/boot/config-\(version)")
         let settings = Set(config.filter { $0.hasPrefix("CONFIG_") })
@@ -59,7 +75,11 @@ enum KernelScanner {
         var kernel = KernelFacts(
             version: version, image: image, xenOnly: xenOnly, virtio: virtio, initrd: nil,
             initrdHasVirtio: nil, initrdProblem: nil, evidence: evidence)
-        let initrdNames = ["initrd-\(version).img", "initramfs-\(version).img", "initrd.img-\(version)"]
+        let suffix = initrdSuffix ?? version
+        // EL5, EL6+/Fedora/Arch, Debian, SUSE.
+        let initrdNames = [
+            "initrd-\(suffix).img", "initramfs-\(suffix).img", "initrd.img-\(suffix)", "initrd-\(suffix)",
+        ]
         if let initrd = initrdNames.first(where: { bootNames.contains($0) }) {
             kernel.initrd = "/boot/\(initrd)"
             guard readInitrd else { return kernel }

@@ -10,10 +10,9 @@ import HostSystem
 /// The options `fix` and `convert` share.
 struct FixFlags: ParsableArguments {
     @Option(
-        help: """
-            Guest profile: auto, centos5, centos6, centos7, debian or none (auto: from inspection), or the \
-            path of your own guest helper script (see the README's helper contract).
-            """)
+        help: ArgumentHelp(
+            "Guest profile: \(Profile.all.joined(separator: ", ")) (auto: from inspection), or the path of your "
+                + "own guest helper script (see the README's helper contract)."))
     var profile = "auto"
 
     @Option(

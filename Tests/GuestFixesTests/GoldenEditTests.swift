@@ -20,6 +20,12 @@ import Testing
         Guest(fixture: "centos7", profile: "centos7"),
         Guest(fixture: "debian12-grub2", profile: "debian"),
         Guest(fixture: "debian-pygrub-legacy", profile: "debian"),
+        Guest(fixture: "rocky9", profile: "el8"),
+        Guest(fixture: "fedora", profile: "el8"),
+        Guest(fixture: "opensuse", profile: "suse"),
+        Guest(fixture: "sles11", profile: "suse"),
+        Guest(fixture: "arch", profile: "arch"),
+        Guest(fixture: "ubuntu-pvgrub", profile: "debian"),
     ]
 
     static func expected(_ fixture: String) throws -> (files: [String: TreeEntry], removed: [String]) {
@@ -92,9 +98,9 @@ import Testing
         let names = GuestEdits.all.map(\.name)
         #expect(
             names == [
-                "fstab", "crypttab", "resume", "grub-legacy", "grub2-defaults", "grub2-config", "console",
-                "systemd-console", "modprobe",
-                "sysconfig-kernel", "initrd-modules", "network", "stale-caches", "selinux-relabel",
+                "fstab", "crypttab", "resume", "grub-legacy", "grub2-defaults", "grub2-config", "bls",
+                "sysconfig-bootloader", "console", "systemd-console", "modprobe", "sysconfig-kernel",
+                "initrd-modules", "network", "stale-caches", "selinux-relabel",
             ])
         #expect(Set(names).count == names.count)
     }

@@ -79,6 +79,48 @@ import Testing
                 "grub-partitionless-root", "no-virtio-in-initrd",
             ],
             absentCodes: ["grub2-needs-1mib-start", "selinux-relabel", "interface-names"]),
+        // The families with a profile of their own since issue 11: BLS entries, grubenv and
+        // /etc/kernel/cmdline count as command lines; SUSE's initrd-VER, Arch's vmlinuz-linux.
+        Expected(
+            fixture: "rocky9", fsType: "ext4", distro: "rocky", version: "9.3", bootloader: "grub2",
+            kernels: ["5.14.0-362.8.1.el9_3.x86_64": (false, true, false)],
+            fstabDevices: ["/dev/xvda1", "/dev/xvdb1"],
+            codes: [
+                "xvd-in-fstab", "xvd-in-kernel-cmdline", "xen-console", "no-virtio-in-initrd", "selinux-relabel",
+                "grub2-needs-1mib-start",
+            ]),
+        Expected(
+            fixture: "fedora", fsType: "ext4", distro: "fedora", version: "33", bootloader: "grub2",
+            kernels: [
+                "5.8.15-301.fc33.x86_64": (false, true, false), "5.14.18-100.fc33.x86_64": (false, true, false),
+            ],
+            fstabDevices: ["/dev/xvda1", "/dev/xvdb1"],
+            codes: ["xvd-in-fstab", "xvd-in-kernel-cmdline", "no-virtio-in-initrd", "grub2-needs-1mib-start"],
+            absentCodes: ["xen-console", "interface-names"]),
+        Expected(
+            fixture: "opensuse", fsType: "ext4", distro: "opensuse-leap", version: "15.5", bootloader: "grub2",
+            kernels: ["5.14.21-150500.55.39-default": (false, true, false)],
+            fstabDevices: ["/dev/xvda1", "/dev/xvdb1"],
+            codes: ["xvd-in-fstab", "xvd-in-kernel-cmdline", "xen-console", "no-virtio-in-initrd"]),
+        Expected(
+            fixture: "sles11", fsType: "ext3", distro: "sles", version: "11.4", bootloader: "grub-legacy",
+            kernels: ["3.0.101-63-xen": (true, false, false), "3.0.101-63-default": (false, true, false)],
+            fstabDevices: ["/dev/xvda1", "/dev/xvdb1", "proc"],
+            codes: [
+                "xvd-in-fstab", "xvd-in-kernel-cmdline", "xen-console", "xen-console-getty", "default-kernel-xen",
+                "grub-partitionless-root", "xen-kernel-present", "no-virtio-in-initrd",
+            ],
+            absentCodes: ["grub2-needs-1mib-start", "distro-unknown"]),
+        Expected(
+            fixture: "arch", fsType: "ext4", distro: "arch", version: "", bootloader: "grub2",
+            kernels: ["6.6.8-arch1-1": (false, true, false)], fstabDevices: ["/dev/xvda1"],
+            codes: ["xvd-in-fstab", "xvd-in-kernel-cmdline", "xen-console", "no-virtio-in-initrd"],
+            absentCodes: ["no-virtio-driver"]),
+        Expected(
+            fixture: "ubuntu-pvgrub", fsType: "ext4", distro: "ubuntu", version: "16.04", bootloader: "grub2",
+            kernels: ["4.4.0-210-generic": (false, true, true)], fstabDevices: ["LABEL=cloudimg-rootfs"],
+            codes: ["xen-console", "grub-partitionless-root", "grub2-needs-1mib-start", "interface-names"],
+            absentCodes: ["xvd-in-fstab", "no-virtio-in-initrd"]),
     ]
 
     @Test(arguments: guests)

@@ -10,6 +10,24 @@ import Testing
             DistroDetector.parseRedHatRelease("Red Hat Enterprise Linux Server release 6.4 (Santiago)")
                 == ("rhel", "6.4"))
         #expect(DistroDetector.parseRedHatRelease("something else") == ("unknown", ""))
+        #expect(DistroDetector.parseRedHatRelease("Rocky Linux release 9.3 (Blue Onyx)") == ("rocky", "9.3"))
+        #expect(DistroDetector.parseRedHatRelease("AlmaLinux release 8.9 (Midnight Oncilla)") == ("almalinux", "8.9"))
+        #expect(DistroDetector.parseRedHatRelease("CentOS Stream release 9") == ("centos", "9"))
+    }
+
+    /// SLES 11 and older openSUSE have /etc/SuSE-release and no os-release.
+    @Test func suseReleaseFiles() {
+        let sles = DistroDetector.parseSuSERelease(
+            "SUSE Linux Enterprise Server 11 (x86_64)\nVERSION = 11\nPATCHLEVEL = 4\n")
+        #expect(sles == ("sles", "11.4", "SUSE Linux Enterprise Server 11 (x86_64)"))
+        #expect(
+            DistroDetector.parseSuSERelease("SUSE Linux Enterprise Server 11 (x86_64)\nVERSION = 11\nPATCHLEVEL = 0\n")
+                .version == "11")
+        #expect(
+            DistroDetector.parseSuSERelease("openSUSE 13.1 (x86_64)\nVERSION = 13.1\nCODENAME = Bottle\n").id
+                == "opensuse")
+        #expect(
+            DistroDetector.parseSuSERelease("SUSE Linux Enterprise Desktop 11 (x86_64)\nVERSION = 11\n").id == "sled")
     }
 
     @Test func osReleaseQuotes() {

@@ -8,6 +8,9 @@
 ///   build run on Xen would otherwise leave them out again.
 /// - initramfs-tools (Debian, Ubuntu): `virtio_pci`, `virtio_blk`, `virtio_net` appended to
 ///   /etc/initramfs-tools/modules where missing.
+/// - mkinitcpio (Arch): `MODULES=` in /etc/mkinitcpio.conf without Xen's drivers and with
+///   virtio's (`ModuleList`); SUSE's `INITRD_MODULES` is in /etc/sysconfig/kernel, whose edit
+///   does the same there.
 /// - EL5 (profile centos5): nothing. Its mkinitrd reads no drop-in configuration; the conversion
 ///   passes `--with=virtio_pci --with=virtio_blk` when it rebuilds, and the
 ///   `alias scsi_hostadapter virtio_blk` the modprobe edit writes makes later mkinitrd runs
@@ -24,7 +27,9 @@ public struct InitrdModulesEdit: GuestEdit {
         "# xen2kvm: the virtio drivers in every initramfs, so that the guest finds its disk under KVM\n"
         + dracutSetting + "\n"
     static let initramfsModules = "/etc/initramfs-tools/modules"
-    static let debianModules = ["virtio_pci", "virtio_blk", "virtio_net"]
+    /// The virtio drivers module lists name (initramfs-tools, INITRD_MODULES, mkinitcpio).
+    static let virtioModules = ["virtio_pci", "virtio_blk", "virtio_net"]
+    static let mkinitcpioConf = "/etc/mkinitcpio.conf"
 
     public func changes(in root: GuestRoot, context: FixContext) throws(GuestFixError) -> [FileChange] {
         var result: [FileChange] = []
@@ -34,6 +39,7 @@ public struct InitrdModulesEdit: GuestEdit {
         if context.profile == "debian" || ["debian", "ubuntu"].contains(context.guest.distro) {
             result += try initramfsTools(root)
         }
+        result += try rewrite(Self.mkinitcpioConf, in: root) { ModuleList.editAssignments("MODULES", in: $0) }
         return result
     }
 
@@ -66,7 +72,7 @@ public struct InitrdModulesEdit: GuestEdit {
             TextLines.split(before ?? "").filter { !TextLines.isCommentOrBlank($0) }.compactMap {
                 Words($0).tokens.first?.word
             })
-        let missing = Self.debianModules.filter { !listed.contains($0) }
+        let missing = Self.virtioModules.filter { !listed.contains($0) }
         guard !missing.isEmpty else { return [] }
         return [
             FileChange(

@@ -3,6 +3,9 @@
 /// new-kernel-pkg makes each newly installed kernel of the DEFAULTKERNEL package the grub
 /// default. Left at kernel-xen, the next `yum update` would make a Xen-only kernel the default
 /// again, and the guest would no longer boot under KVM.
+///
+/// SUSE keeps `INITRD_MODULES` here, the drivers mkinitrd puts in every initrd (SLES 11 builds
+/// it from nothing else): Xen's are dropped, virtio's added (`ModuleList`).
 public struct SysconfigKernelEdit: GuestEdit {
     public let name = "sysconfig-kernel"
     public init() {}
@@ -10,7 +13,11 @@ public struct SysconfigKernelEdit: GuestEdit {
     static let path = "/etc/sysconfig/kernel"
 
     public func changes(in root: GuestRoot, context: FixContext) throws(GuestFixError) -> [FileChange] {
-        try rewrite(Self.path, in: root, Self.edit)
+        try rewrite(Self.path, in: root) { text in
+            let kernel = Self.edit(text)
+            let modules = ModuleList.editAssignments("INITRD_MODULES", in: kernel.text)
+            return (modules.text, kernel.summary + modules.summary)
+        }
     }
 
     static func edit(_ text: String) -> (text: String, summary: [String]) {

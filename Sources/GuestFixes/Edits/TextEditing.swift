@@ -111,3 +111,35 @@ extension String {
         return String(drop(while: isBlank).reversed().drop(while: isBlank).reversed())
     }
 }
+
+/// A shell variable assignment as sysconfig files and mkinitcpio.conf write them: `KEY=value`,
+/// `KEY="value"`, `KEY='value'` or an array `KEY=(value)`. Putting it back gives the same line.
+struct ShellAssignment: Sendable {
+    var indent: String
+    var key: String
+    var open: String
+    var value: String
+    var close: String
+
+    init?(_ line: String) {
+        guard !TextLines.isCommentOrBlank(line) else { return nil }
+        let trimmed = TextLines.trimmedStart(line)
+        guard let equals = trimmed.firstIndex(of: "="),
+            trimmed[..<equals].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" })
+        else { return nil }
+        indent = String(line.prefix(line.count - trimmed.count))
+        key = String(trimmed[..<equals])
+        var rest = trimmed[trimmed.index(after: equals)...]
+        open = ""
+        close = ""
+        for (first, last) in [("\"", "\""), ("'", "'"), ("(", ")")]
+        where rest.count >= 2 && rest.hasPrefix(first) && rest.hasSuffix(last) {
+            (open, close) = (first, last)
+            rest = rest.dropFirst().dropLast()
+            break
+        }
+        value = String(rest)
+    }
+
+    var line: String { indent + key + "=" + open + value + close }
+}
