@@ -18,6 +18,8 @@ public struct ConversionPlan: Sendable, Codable {
         public var usedBytes: UInt64?
         public var clean: Bool?
         public var distro: String?
+        public var distroID: String?
+        public var distroVersion: String?
         public var bootloader: String?
         /// Every kernel in the guest is Xen-only (EL5 kernel-xen): it cannot boot under KVM.
         public var onlyXenKernels: [String]?

@@ -65,7 +65,8 @@ public enum Planner {
                 path: options.source, kind: sourceID.kind, sizeBytes: sourceID.sizeBytes, holds: source.holds,
                 uuid: source.uuid, label: source.label, filesystemType: source.filesystemType,
                 filesystemBytes: source.filesystemBytes,
-                usedBytes: source.usedBytes, clean: source.clean, distro: source.distro,
+                usedBytes: source.usedBytes, clean: source.clean, distro: source.distro, distroID: source.distroID,
+                distroVersion: source.distroVersion,
                 bootloader: source.bootloader, onlyXenKernels: source.onlyXenKernels,
                 guestPartition: source.guestPartition),
             target: .init(

@@ -24,6 +24,9 @@ struct SourceFacts {
     /// Why it is not clean, in words (the inspection's state reasons).
     var uncleanReasons: [String] = []
     var distro: String?
+    /// The distribution's id and version apart ("centos", "6.10"), for choosing its profile.
+    var distroID: String?
+    var distroVersion: String?
     var bootloader: String?
     /// The kernel versions, when every one of them is Xen-only.
     var onlyXenKernels: [String]?
@@ -102,6 +105,8 @@ struct SourceFacts {
 
     private mutating func readGuest(_ report: InspectionReport) {
         distro = report.guest.map { "\($0.distro) \($0.version)" }
+        distroID = report.guest?.distro
+        distroVersion = report.guest?.version
         bootloader = report.guest?.bootloader.rawValue
         if let kernels = report.guest?.kernels, !kernels.isEmpty, kernels.allSatisfy(\.xenOnly) {
             onlyXenKernels = kernels.map(\.version)

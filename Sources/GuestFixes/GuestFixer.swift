@@ -68,6 +68,12 @@ public enum GuestFixer {
         }
         let guest = GuestInspector.inspect(root)
         let profile = options.profile == "auto" ? Profile.detect(guest) : options.profile
+        if !options.dryRun,
+            let refusal = Profile.refusal(
+                detected: profile, distro: guest.distro, version: guest.version, options: options)
+        {
+            throw .refused(refusal)
+        }
         Log.info(
             "fixing the guest on \(options.disk) (\(session.loopDevice)): \(guest.distro) \(guest.version), "
                 + "profile \(profile)\(options.dryRun ? ", dry run" : options.editsOnly ? ", edits only" : "")")
@@ -206,9 +212,26 @@ public enum GuestFixFailure: Error, CustomStringConvertible {
 public enum Profile {
     public static let all = ["auto", "centos5", "centos6", "centos7", "el8", "suse", "arch", "debian", "none"]
 
+    /// Why fixing a guest whose profile was detected as `none` would hand over a disk that
+    /// cannot boot (no initrd with virtio, no bootloader), unless the operator takes it on:
+    /// `--profile`, a host `--helper`, `--edits-only`. nil when the fixes can go on.
+    public static func refusal(detected: String, distro: String, version: String, options: FixOptions) -> String? {
+        guard detected == "none", options.profile == "auto", options.helpers.isEmpty, !options.editsOnly else {
+            return nil
+        }
+        let name = distro == "unknown" ? "the guest's distribution (unknown)" : "\(distro) \(version)".trimmingBlanks()
+        return "no guest helper knows \(name): nothing would rebuild its initrd with virtio or install a "
+            + "bootloader, and the disk would not boot. Pass --profile with one of \(all.dropFirst().joined(separator: ", ")) "
+            + "that fits it, --profile PATH for a helper of your own, or --edits-only for the file edits alone"
+    }
+
     public static func detect(_ guest: GuestReport) -> String {
-        let major = Int(guest.version.prefix { $0.isNumber }) ?? 0
-        switch guest.distro {
+        detect(distro: guest.distro, version: guest.version)
+    }
+
+    public static func detect(distro: String, version: String) -> String {
+        let major = Int(version.prefix { $0.isNumber }) ?? 0
+        switch distro {
         case "centos", "rhel", "scientific", "ol", "rocky", "almalinux":
             // EL8 and later boot through BLS entries (grubby, kernelopts) and name no console.
             return (5...7).contains(major) ? "centos\(major)" : major >= 8 ? "el8" : "none"

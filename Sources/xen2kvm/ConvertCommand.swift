@@ -146,7 +146,7 @@ struct ConvertCommand: AsyncParsableCommand {
             output.failure(error, plan: nil)
             throw ExitCode(error.exitCode)
         }
-        GuestFixPlanning.addChecks(to: &plan, noFix: noFix, editsOnly: fix.editsOnly)
+        GuestFixPlanning.addChecks(to: &plan, noFix: noFix, fix: fix.options(for: target, dryRun: false))
         TraceTiming.mark("planning")
         if dryRun {
             output.plan(plan, dryRun: true)

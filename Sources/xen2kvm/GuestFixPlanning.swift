@@ -1,4 +1,5 @@
 import Conversion
+import GuestFixes
 
 #if canImport(Glibc)
     import Glibc
@@ -6,7 +7,8 @@ import Conversion
 
 /// The checks convert adds to its plan when guest fixes follow the copy.
 enum GuestFixPlanning {
-    static func addChecks(to plan: inout ConversionPlan, noFix: Bool, editsOnly: Bool) {
+    static func addChecks(to plan: inout ConversionPlan, noFix: Bool, fix: FixOptions) {
+        let editsOnly = fix.editsOnly
         guard !noFix else {
             plan.notes.append("--no-fix: the guest is copied unchanged")
             return
@@ -32,6 +34,13 @@ enum GuestFixPlanning {
                     detail: "every kernel in the guest is Xen-only (\(kernels.joined(separator: ", "))): install the "
                         + "normal kernel package in the guest first (EL5: `yum install kernel`, 2.6.18-128.el5 or newer "
                         + "for virtio), or pass --no-fix to copy it anyway"))
+        }
+        // The same rule fix applies after the copy, said before anything is written.
+        if let id = plan.source.distroID, let version = plan.source.distroVersion,
+            let refusal = Profile.refusal(
+                detected: Profile.detect(distro: id, version: version), distro: id, version: version, options: fix)
+        {
+            plan.checks.append(.init(name: "a guest helper for the distribution", passed: false, detail: refusal))
         }
         plan.notes.append(
             "guest fixes run on the new disk after the copy" + (editsOnly ? " (--edits-only: file edits only)" : ""))

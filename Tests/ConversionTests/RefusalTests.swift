@@ -208,6 +208,25 @@ import Testing
         #expect(try await sha256(source) == before, "the source was repaired")
     }
 
+    /// A guest no helper knows would get its file edits and no initrd or bootloader: a disk that
+    /// cannot boot. convert refuses it before writing, unless the operator names a profile, a
+    /// host helper, or asks for the edits alone (or no fixes).
+    @Test func guestWithoutAProfileIsRefusedUnlessTheOperatorChooses() async throws {
+        guard TestEnvironment.require(root: true, tools: ["mke2fs"]) else { return }
+        let dir = try TemporaryDirectory()
+        let source = dir.file("source.img")
+        try await Harness.makeImage(from: try Harness.sampleTree(in: dir), at: source, options: ["-t", "ext4"])
+        let target = dir.file("kvm.img")
+        Self.expectRefused(
+            try await Self.cli(["--dry-run", source, target]),
+            saying: ["no guest helper knows the guest's distribution (unknown)", "--profile", "--edits-only"])
+        for choice in [["--profile", "debian"], ["--edits-only"], ["--no-fix"], ["--helper", "/bin/true"]] {
+            let run = try await Self.cli(["--dry-run"] + choice + [source, target])
+            #expect(run.status == 0, "\(choice): \(run.stderr)")
+        }
+        #expect(!Harness.exists(target))
+    }
+
     /// A live guest's filesystem is refused, --force or not: its copy would not be consistent.
     @Test func sourceMountedReadWriteIsRefused() async throws {
         guard TestEnvironment.require(root: true, tools: ["mke2fs", "mount", "umount"]) else { return }
