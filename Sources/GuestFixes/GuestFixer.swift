@@ -74,6 +74,12 @@ public enum GuestFixer {
         {
             throw .refused(refusal)
         }
+        // Before any edit: a helper that cannot finish must not start on a half-edited guest.
+        if !options.dryRun && !options.editsOnly && profile != "none",
+            let shortfall = BootSpace.shortfall(in: root, guest: guest)
+        {
+            throw .refused(shortfall)
+        }
         Log.info(
             "fixing the guest on \(options.disk) (\(session.loopDevice)): \(guest.distro) \(guest.version), "
                 + "profile \(profile)\(options.dryRun ? ", dry run" : options.editsOnly ? ", edits only" : "")")

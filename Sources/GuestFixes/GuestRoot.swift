@@ -104,6 +104,24 @@ public final class GuestRoot: @unchecked Sendable {
         return fstat(file.rawValue, &info) == 0 && info.st_mode & S_IFMT == S_IFREG
     }
 
+    /// The size of a regular guest file (after symlinks, inside the root), or nil.
+    public func size(of guestPath: String) -> UInt64? {
+        guard let file = open(guestPath, O_RDONLY) else { return nil }
+        defer { try? file.close() }
+        var info = stat()
+        guard fstat(file.rawValue, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
+        return UInt64(info.st_size)
+    }
+
+    /// Bytes an unprivileged writer may still use on the filesystem holding a guest directory.
+    public func freeBytes(in guestPath: String) -> UInt64? {
+        guard let directory = open(guestPath, O_RDONLY | O_DIRECTORY) else { return nil }
+        defer { try? directory.close() }
+        var info = statvfs()
+        guard fstatvfs(directory.rawValue, &info) == 0 else { return nil }
+        return UInt64(info.f_bavail) * UInt64(info.f_frsize)
+    }
+
     /// Names in a guest directory, sorted; [] when it does not exist.
     public func list(_ guestPath: String) -> [String] {
         guard let directory = open(guestPath, O_RDONLY | O_DIRECTORY) else { return [] }

@@ -4,13 +4,34 @@ import Testing
 
 /// `fix`, and the guest fixes `convert` runs after copying.
 @Suite struct FixCommandTests {
-    static func image(_ fixture: String, _ dir: TemporaryDirectory, removing: [String] = []) async throws -> String {
+    static func image(
+        _ fixture: String, _ dir: TemporaryDirectory, removing: [String] = [], size: String = "64M"
+    ) async throws -> String {
         let tree = dir.file("tree")
         try FileManager.default.copyItem(atPath: Fixtures.tree(fixture), toPath: tree)
         for path in removing { try FileManager.default.removeItem(atPath: tree + path) }
         let image = dir.file("source.img")
-        try await Fixtures.makeImage(from: tree, at: image, type: "ext3", size: "64M")
+        try await Fixtures.makeImage(from: tree, at: image, type: "ext3", size: size)
         return image
+    }
+
+    /// A guest whose /boot cannot hold the rebuilt initrds beside the kept ones is refused
+    /// before any file is edited, saying how much room it needs.
+    @Test func aFullBootIsRefusedBeforeAnyEdit() async throws {
+        guard TestEnvironment.require(root: true, tools: ["mke2fs", "debugfs"]) else { return }
+        let dir = try TemporaryDirectory()
+        let source = try await Self.image("centos6", dir, size: "12M")
+        let target = dir.file("kvm.img")
+        let copied = try await Xen2KVMBinary.run(["convert", "--no-fix", "--quiet", source, target])
+        #expect(copied.status == 0, "\(copied.stderr)")
+        let before = try await Command.check("debugfs", ["-R", "cat /etc/fstab", "\(target)?offset=1048576"]).stdout
+        let refused = try await Xen2KVMBinary.run(["fix", target])
+        #expect(refused.status == 2, "\(refused.stdout)\(refused.stderr)")
+        #expect(refused.stderr.contains("MiB free, and rebuilding"), "\(refused.stderr)")
+        let after = try await Command.check("debugfs", ["-R", "cat /etc/fstab", "\(target)?offset=1048576"]).stdout
+        #expect(after == before, "the guest was edited before the refusal")
+        let edits = try await Xen2KVMBinary.run(["fix", "--edits-only", target])
+        #expect(edits.status == 0, "\(edits.stderr)")
     }
 
     /// The fixture converted with --no-fix: a partitioned disk whose guest is still Xen's.
