@@ -1,6 +1,7 @@
 import Foundation
-import GuestFixes
 import Testing
+
+@testable import GuestFixes
 
 /// Console, module aliases, default kernel package, network, initrd drivers, caches, SELinux.
 @Suite struct SystemEditTests {
@@ -150,6 +151,17 @@ import Testing
         let quoted = try GuestFiles(["/etc/sysconfig/kernel": "DEFAULTKERNEL=\"kernel-xen\"\n"])
         try quoted.run(SysconfigKernelEdit())
         #expect(try quoted.read("/etc/sysconfig/kernel") == "DEFAULTKERNEL=\"kernel\"\n")
+
+        // A 32-bit EL5 guest whose KVM kernel is the PAE one follows that package; debug builds
+        // and Xen-only kernels never lead.
+        let pae = try GuestFiles([
+            "/etc/sysconfig/kernel": "DEFAULTKERNEL=kernel-xen\n", "/boot/vmlinuz-2.6.18-419.el5xen": "",
+            "/boot/vmlinuz-2.6.18-398.el5PAE": "", "/boot/vmlinuz-2.6.18-419.el5PAE": "",
+            "/boot/vmlinuz-2.6.18-420.el5debug": "",
+        ])
+        try pae.run(SysconfigKernelEdit())
+        #expect(try pae.read("/etc/sysconfig/kernel") == "DEFAULTKERNEL=kernel-PAE\n")
+        #expect(VersionOrder.less("2.6.32-96.el6", "2.6.32-754.el6") && !VersionOrder.less("3.10.0", "2.6.32"))
 
         for text in ["DEFAULTKERNEL=kernel\n", "DEFAULTKERNEL=kernel-PAE\n"] {
             let right = try GuestFiles(["/etc/sysconfig/kernel": text])
