@@ -59,7 +59,9 @@ public final class ExtFilesystem {
 
     public var blockSize: Int { Int(fs.pointee.blocksize) }
     public var blockCount: UInt64 { UInt64(xen2kvm_blocks_count(fs)) }
-    public var freeBlockCount: UInt64 { UInt64(xen2kvm_free_blocks_count(fs)) }
+    /// At most `blockCount`: a damaged superblock can count more (a flipped high word of a
+    /// 64-bit count), and every size worked out from it would overflow. `facts()` says so.
+    public var freeBlockCount: UInt64 { min(UInt64(xen2kvm_free_blocks_count(fs)), blockCount) }
 
     /// Size of a file or block device without reading its data.
     static func sourceSize(_ path: String) throws(ExtFSError) -> UInt64 {

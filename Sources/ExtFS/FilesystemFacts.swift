@@ -45,6 +45,9 @@ extension ExtFilesystem {
         if sb.s_state & UInt16(EXT2_VALID_FS) == 0 { reasons.append("not cleanly unmounted") }
         if sb.s_state & UInt16(EXT2_ERROR_FS) != 0 { reasons.append("errors recorded") }
         if xen2kvm_has_feature_needs_recovery(fs) != 0 { reasons.append("journal needs recovery") }
+        if UInt64(xen2kvm_free_blocks_count(fs)) > total {
+            reasons.append("the superblock counts more free blocks than the filesystem has")
+        }
         // A superblock marked clean over descriptors that place a bitmap or inode table outside
         // its group, or two of them on one block, is not clean: its bitmaps cannot be trusted.
         let descriptors = ext2fs_check_desc(fs)
@@ -59,7 +62,7 @@ extension ExtFilesystem {
             blockSize: blockSize,
             blockCount: total,
             freeBlocks: free,
-            usedBytes: (total - min(free, total)) * UInt64(blockSize),
+            usedBytes: (total - free) * UInt64(blockSize),
             freeBytes: free * UInt64(blockSize),
             sizeBytes: total * UInt64(blockSize),
             inodeCount: sb.s_inodes_count,

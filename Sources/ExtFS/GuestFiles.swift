@@ -76,8 +76,12 @@ extension ExtFilesystem {
     /// The contents of a regular file, following symlinks inside the guest.
     public func readFile(_ path: String, limit: Int = defaultReadLimit) throws(ExtFSError) -> [UInt8] {
         let ino = try inode(of: path)
-        let inode = try readInode(ino, path: path)
+        var inode = try readInode(ino, path: path)
         guard Self.kind(of: inode.i_mode) == .file else { throw .guestPathNotAFile(path) }
+        // The files inspection reads (configs, initrds) are never sparse: a size beyond what
+        // the inode's blocks hold is a damaged size (a flipped high bit), which would have a
+        // small file read as hundreds of MiB of zeros.
+        let allocated = UInt64(ext2fs_get_stat_i_blocks(fs, &inode)) * 512 + UInt64(blockSize)
 
         var file: ext2_file_t?
         var code = ext2fs_file_open(fs, ino, 0, &file)
@@ -89,6 +93,10 @@ extension ExtFilesystem {
         code = ext2fs_file_get_lsize(file, &size)
         guard code == 0 else { throw .libext2fs(operation: "sizing \(path)", code: Int(code)) }
         guard size <= UInt64(limit) else { throw .guestFileTooLarge(path: path, size: size, limit: limit) }
+        guard size <= allocated else {
+            throw .corrupt(
+                path: self.path, detail: "\(path) in the guest is \(size) bytes long but has blocks for \(allocated)")
+        }
 
         var bytes = [UInt8](repeating: 0, count: Int(size))
         var filled = 0
@@ -104,7 +112,8 @@ extension ExtFilesystem {
             if got == 0 { break }
             filled += Int(got)
         }
-        return Array(bytes.prefix(filled))
+        bytes.removeLast(bytes.count - filled)
+        return bytes
     }
 
     /// A text file as a String (invalid UTF-8 repaired), nil when it does not exist.

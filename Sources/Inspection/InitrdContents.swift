@@ -52,11 +52,13 @@ public struct InitrdContents: Sendable, Equatable {
 public enum InitrdError: Error, CustomStringConvertible {
     case unknownFormat(offset: Int)
     case truncatedArchive(offset: Int)
+    case damagedHeader(offset: Int)
 
     public var description: String {
         switch self {
         case .unknownFormat(let offset): return "neither cpio nor a known compression at byte \(offset)"
         case .truncatedArchive(let offset): return "cpio archive cut short at byte \(offset)"
+        case .damagedHeader(let offset): return "cpio header at byte \(offset) is damaged (a field is not 8 hex digits)"
         }
     }
 }
@@ -80,13 +82,8 @@ enum CpioNewc {
             else {
                 throw InitrdError.truncatedArchive(offset: offset)
             }
-            func field(_ index: Int) -> Int {
-                let start = offset + 6 + index * 8
-                let text = String(decoding: archive[start..<start + 8], as: UTF8.self)
-                return Int(text, radix: 16) ?? 0
-            }
-            let fileSize = field(6)
-            let nameSize = field(11)
+            let fileSize = try field(6, of: archive, header: offset)
+            let nameSize = try field(11, of: archive, header: offset)
             let nameStart = offset + headerLength
             guard nameSize > 0, nameStart + nameSize <= archive.endIndex else {
                 throw InitrdError.truncatedArchive(offset: offset)
@@ -98,6 +95,21 @@ enum CpioNewc {
             names.append(name)
             offset = next
         }
+    }
+
+    /// Header field `index`: exactly 8 hex digits. Int(_:radix:) would also take a sign, and a
+    /// negative size from a damaged header sends the next header backwards (out of the
+    /// archive, or onto itself for ever).
+    private static func field(_ index: Int, of archive: ArraySlice<UInt8>, header: Int) throws -> Int {
+        let start = header + 6 + index * 8
+        var value = 0
+        for byte in archive[start..<start + 8] {
+            guard let digit = Character(UnicodeScalar(byte)).hexDigitValue else {
+                throw InitrdError.damagedHeader(offset: header)
+            }
+            value = value << 4 | digit
+        }
+        return value
     }
 
     private static func align4(_ value: Int, base: Int) -> Int {

@@ -76,20 +76,31 @@ struct DamageCase: Sendable, CustomStringConvertible {
     /// the first entry's next header back onto itself.
     static let hostileCpioFields = ["-0000001", "-0000078", "-0000100", "FFFFFFFF", "7FFFFFFF", "+0000100", "zzzzzzzz"]
 
+    /// How many bytes at the start of a region hold the fields that are read: the superblock's
+    /// up to its 64-bit counts and flex_bg size, group 0's descriptor, an inode's mode, sizes,
+    /// flags and block map or extent root, a tree block's header and first entries, a
+    /// directory's first entries, the journal superblock's header.
+    static func hotBytes(of region: String) -> Int {
+        let prefixes: [(String, Int)] = [
+            ("superblock", 0x180), ("group descriptors", 64), ("inode ", 0x70), ("tree ", 48),
+            ("directory ", 64), ("journal superblock", 64),
+        ]
+        return prefixes.first { region.hasPrefix($0.0) }?.1 ?? Int.max / 2
+    }
+
     private static func edit(
         in region: CorpusImage.Region, of base: [UInt8], using random: inout SeededGenerator
     ) -> Edit {
         let range = region.ranges.randomElement(using: &random)!
-        // An inode's fields that matter (mode, sizes, flags, the block map or extent header)
-        // are in its first 0x70 bytes: half the edits of an inode go there.
+        // Half the edits go to the fields code reads (`hotBytes`), not to unused space.
+        let hot = hotBytes(of: region.name)
         let span =
-            region.name.hasPrefix("inode ") && Bool.random(using: &random)
-            ? range.lowerBound..<min(range.upperBound, range.lowerBound + 0x70) : range
+            Bool.random(using: &random) ? range.lowerBound..<min(range.upperBound, range.lowerBound + hot) : range
         var offset = Int.random(in: span, using: &random)
         func at() -> String { "\(region.name) +0x\(String(offset - range.lowerBound, radix: 16))" }
         let plainCpio = region.name.hasPrefix("data ") && base[range].starts(with: Array("0707".utf8))
         switch Int.random(in: 0..<20, using: &random) {
-        case 0..<3 where plainCpio:
+        case 0..<8 where plainCpio:
             // A header field of the initrd's first (plain) cpio archive.
             let field = Int.random(in: 0..<13, using: &random)
             let text = hostileCpioFields.randomElement(using: &random)!

@@ -7,7 +7,8 @@ import Testing
 /// --json`, `inspect` and `convert --dry-run` (HostileImage says what each must do).
 ///
 /// `XEN2KVM_CORPUS_SEED=N` (or `random`) explores another corpus; `XEN2KVM_CORPUS_CASE=N`
-/// rebuilds and runs one case of it, as a failure names them. `XEN2KVM_CORPUS_KEEP=DIR`
+/// rebuilds and runs one case of it, as a failure names them; `XEN2KVM_CORPUS_COUNT=N` makes
+/// N cases instead of 320. `XEN2KVM_CORPUS_KEEP=DIR`
 /// keeps each failing image there.
 @Suite struct DamagedImageCorpusTests {
     static let defaultSeed: UInt64 = 0x5EED_0012
@@ -20,7 +21,8 @@ import Testing
             environment["XEN2KVM_CORPUS_SEED"].map { $0 == "random" ? UInt64.random(in: 0...UInt64.max) : UInt64($0) }
             ?? Self.defaultSeed
         let seedValue = try #require(seed, "XEN2KVM_CORPUS_SEED must be a number or `random`")
-        let numbers = environment["XEN2KVM_CORPUS_CASE"].flatMap(Int.init).map { [$0] } ?? Array(0..<Self.caseCount)
+        let count = environment["XEN2KVM_CORPUS_COUNT"].flatMap(Int.init) ?? Self.caseCount
+        let numbers = environment["XEN2KVM_CORPUS_CASE"].flatMap(Int.init).map { [$0] } ?? Array(0..<count)
         let keep = environment["XEN2KVM_CORPUS_KEEP"]
 
         let dir = try TemporaryDirectory(prefix: "xen2kvm-corpus")
