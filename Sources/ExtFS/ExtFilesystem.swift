@@ -44,9 +44,14 @@ public final class ExtFilesystem {
         }
         // Checked before `fs` is set: a throwing init of a fully initialised class runs
         // deinit, which would close the handle a second time.
-        let fsBytes = UInt64(xen2kvm_blocks_count(opened)) * UInt64(opened.pointee.blocksize)
-        if fsBytes > size {
+        // A damaged 64-bit block count can name more bytes than a UInt64 holds.
+        let blocks = UInt64(xen2kvm_blocks_count(opened))
+        let (fsBytes, overflow) = blocks.multipliedReportingOverflow(by: UInt64(opened.pointee.blocksize))
+        if overflow || fsBytes > size {
             ext2fs_close_free(&handle)
+            if overflow {
+                throw .corrupt(path: path, detail: "the superblock counts \(blocks) blocks, more than any disk holds")
+            }
             throw .truncated(path: path, filesystemBytes: fsBytes, sourceBytes: size)
         }
         fs = opened

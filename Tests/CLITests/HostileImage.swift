@@ -14,6 +14,8 @@ enum HostileImage {
         var problems: [String] = []
         /// The exit status of each run, "inspect 1", "convert 2"…, for the corpus's tally.
         var statuses: [String] = []
+        /// What `inspect --json` printed.
+        var report = ""
     }
 
     static func run(on image: String, in dir: TemporaryDirectory) async throws -> Outcome {
@@ -30,7 +32,11 @@ enum HostileImage {
                 environment: ["SWIFT_BACKTRACE": "enable=no"])
             let allowed: ClosedRange<Int32> = arguments[0] == "convert" ? 0...2 : 0...1
             let said = String(result.stderr.suffix(600))
-            if arguments[1] != "--json" { outcome.statuses.append("\(arguments[0]) \(result.status)") }
+            if arguments[1] == "--json" {
+                outcome.report = result.stdout
+            } else {
+                outcome.statuses.append("\(arguments[0]) \(result.status)")
+            }
             if result.status == 124 || result.status == 137 {
                 outcome.problems.append("\(command): still running after \(timeLimit) s (a hang)")
             } else if result.status > 128 {
