@@ -126,23 +126,7 @@ public enum Converter {
             try writeTable(plan, layout: layout)
         } else if let layout = plan.layout {
             try Host.stopIfInterrupted("the filesystem check")
-            let partition = FilesystemCheck.Place(
-                path: plan.target.path, offset: layout.partitionOffsetBytes, length: layout.partitionBytes)
-            if plan.method == .wrap {
-                progress.note("checking the copy with xfs_repair -n")
-                fsck = try await FilesystemCheck.checkXFS(partition)
-            }
-            // The resize method already repaired its scratch copy before shrinking it.
-            if plan.repairCopy && plan.method != .resize {
-                progress.note("repairing the copy with e2fsck -fy")
-                repair = try await FilesystemCheck.repair(partition, what: "the copy")
-            }
-            if plan.method != .wrap {
-                progress.note("checking the copy with e2fsck -fn")
-                let check = try await FilesystemCheck.check(partition)
-                fsck = check
-                guard check.clean else { throw .failed(damagedCopyMessage(plan, check: check)) }
-            }
+            (repair, fsck) = try await checkCopy(plan, layout: layout, progress: progress)
             TraceTiming.mark("e2fsck -fn")
             try Host.stopIfInterrupted("the filesystem check")
             progress.note("writing the \(layout.table) partition table")
@@ -217,6 +201,29 @@ public enum Converter {
                 length: UInt64(run.count) * blockSize)
         }
         try copier.copyAll(segments, skipZeros: skipZeros)
+    }
+
+    /// The filesystem in partition 1, before the table makes the disk look finished: repaired
+    /// first with --repair-copy (the resize method repaired its scratch copy already), then
+    /// checked; a copy that is not clean fails the run.
+    static func checkCopy(_ plan: ConversionPlan, layout: DiskLayout, progress: any ProgressReporter)
+        async throws(ConversionError) -> (repair: FilesystemCheck.Outcome?, fsck: FilesystemCheck.Outcome)
+    {
+        let partition = FilesystemCheck.Place(
+            path: plan.target.path, offset: layout.partitionOffsetBytes, length: layout.partitionBytes)
+        if plan.method == .wrap {
+            progress.note("checking the copy with xfs_repair -n")
+            return (nil, try await FilesystemCheck.checkXFS(partition))
+        }
+        var repair: FilesystemCheck.Outcome?
+        if plan.repairCopy && plan.method != .resize {
+            progress.note("repairing the copy with e2fsck -fy")
+            repair = try await FilesystemCheck.repair(partition, what: "the copy")
+        }
+        progress.note("checking the copy with e2fsck -fn")
+        let check = try await FilesystemCheck.check(partition)
+        guard check.clean else { throw .failed(damagedCopyMessage(plan, check: check)) }
+        return (repair, check)
     }
 
     /// What a failed check of a copy made from the bitmaps means. A clean-marked source whose
