@@ -22,8 +22,6 @@ public struct ConversionResult: Sendable, Codable {
     public var bytesPerSecond: Double
     public var repair: FilesystemCheck.Outcome?
     public var fsck: FilesystemCheck.Outcome?
-    /// Problems the partition table reader found in what was written (empty when right).
-    public var tableProblems: [String]
 }
 
 /// Carries out a plan: prepare the target, copy, sync, check the copy, and write the
@@ -133,7 +131,7 @@ public enum Converter {
             try writeTable(plan, layout: layout)
         }
         TraceTiming.mark("partition table written and synced")
-        let problems = try verifyTable(plan)
+        try verifyTable(plan)
         TraceTiming.mark("partition table read back")
         finished = true
         let seconds = max((ContinuousClock.now - started).inSeconds, 0.000_001)
@@ -144,11 +142,11 @@ public enum Converter {
             method: plan.method, layout: plan.layout, identity: plan.identity, bytesCopied: copied,
             bytesWritten: written, bytesShared: plan.method == .rsync ? 0 : copier.bytesShared, seconds: seconds,
             bytesPerSecond: Double(copied) / seconds,
-            repair: repair, fsck: fsck, tableProblems: problems)
+            repair: repair, fsck: fsck)
         Log.info(
             "converted: \(copied) bytes read, \(written) written, \(result.bytesShared) shared, in "
                 + "\((seconds * 100).rounded() / 100) s; e2fsck -fn \(fsck.map { $0.clean ? "clean" : "not clean" } ?? "not run")"
-                + (problems.isEmpty ? "" : "; table problems: \(problems.joined(separator: "; "))"))
+        )
         return result
     }
 
@@ -305,9 +303,9 @@ public enum Converter {
         }
     }
 
-    /// Reads back what was written and compares it with the plan.
-    static func verifyTable(_ plan: ConversionPlan) throws(ConversionError) -> [String] {
-        guard let layout = plan.layout else { return [] }
+    /// Reads back what was written and compares it with the plan; any difference fails the run.
+    static func verifyTable(_ plan: ConversionPlan) throws(ConversionError) {
+        guard let layout = plan.layout else { return }
         do {
             guard let table = try PartitionTableReader.read(path: plan.target.path) else {
                 throw ConversionError.failed("the partition table written to \(plan.target.path) cannot be read back")
@@ -317,7 +315,6 @@ public enum Converter {
                 throw ConversionError.failed(
                     "the partition table read back differs: \(problems.joined(separator: "; "))")
             }
-            return problems
         } catch let error as ConversionError {
             throw error
         } catch {
