@@ -62,6 +62,7 @@ let package = Package(
         .target(
             name: "HostSystem",
             dependencies: [
+                "CLinuxIO",
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "Logging", package: "swift-log"),
