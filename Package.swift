@@ -127,6 +127,6 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["xen2kvm", "TestSupport"]),
         .testTarget(
             name: "HostSystemTests",
-            dependencies: ["HostSystem", .product(name: "Logging", package: "swift-log")]),
+            dependencies: ["HostSystem", "TestSupport", .product(name: "Logging", package: "swift-log")]),
     ]
 )

@@ -6,6 +6,8 @@
 #include <sys/syscall.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <linux/blkpg.h>
 #include <linux/loop.h>
 #include <linux/fs.h>
@@ -85,5 +87,16 @@ int xen2kvm_loop_backing(const char *device, uint64_t *backing_device, uint64_t 
     if (result != 0) return -1;
     *backing_device = info.lo_device;
     *backing_inode = info.lo_inode;
+    return 0;
+}
+
+int xen2kvm_file_identity(const char *path, uint64_t *device, uint64_t *inode, uint64_t *born) {
+    struct statx info;
+    if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_INO | STATX_BTIME, &info) != 0) return -1;
+    *device = makedev(info.stx_dev_major, info.stx_dev_minor);
+    *inode = info.stx_ino;
+    *born = (info.stx_mask & STATX_BTIME)
+                ? (uint64_t)info.stx_btime.tv_sec * 1000000000u + info.stx_btime.tv_nsec
+                : 0;
     return 0;
 }

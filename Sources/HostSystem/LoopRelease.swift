@@ -10,7 +10,8 @@ extension LoopDevices {
     public static func release(_ loop: String, ifBacking backing: FileIdentity) -> Bool {
         var device: UInt64 = 0
         var inode: UInt64 = 0
-        guard xen2kvm_loop_backing(loop, &device, &inode) == 0, FileIdentity(device: device, inode: inode) == backing
+        guard xen2kvm_loop_backing(loop, &device, &inode) == 0,
+            FileIdentity(device: device, inode: inode).isSameFile(as: backing)
         else { return true }
         return release(loop)
     }

@@ -1,23 +1,35 @@
+import CLinuxIO
+
 #if canImport(Glibc)
     import Glibc
 #endif
 
-/// A file's (st_dev, st_ino): what a path named when it was recorded, so that a later run
-/// touches it only while the path (or a loop device) still means the same file.
+/// A file's (st_dev, st_ino) and birth time: what a path named when it was recorded, so that
+/// a later run touches it only while the path (or a loop device) still means the same file.
+/// The birth time tells a new file from the removed one whose inode number it got (ext4 and
+/// XFS reuse them at once).
 public struct FileIdentity: Sendable, Equatable {
     public var device: UInt64
     public var inode: UInt64
+    /// Nanoseconds since the epoch; 0 when unknown (a loop device tells only device and inode).
+    public var born: UInt64
 
-    public init(device: UInt64, inode: UInt64) {
+    public init(device: UInt64, inode: UInt64, born: UInt64 = 0) {
         self.device = device
         self.inode = inode
+        self.born = born
     }
 
     /// The identity of what `path` names itself (a symlink is not followed); nil if nothing.
     public static func of(_ path: String) -> FileIdentity? {
-        var info = stat()
-        guard lstat(path, &info) == 0 else { return nil }
-        return FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+        var identity = FileIdentity(device: 0, inode: 0)
+        guard xen2kvm_file_identity(path, &identity.device, &identity.inode, &identity.born) == 0 else { return nil }
+        return identity
+    }
+
+    /// The same file: device and inode, and the birth time where both know it.
+    public func isSameFile(as other: FileIdentity) -> Bool {
+        device == other.device && inode == other.inode && (born == 0 || other.born == 0 || born == other.born)
     }
 }
 
@@ -75,7 +87,7 @@ extension RunRecord {
         /// Removes a file or an empty directory while `path` still names it; true when it is gone
         /// (or the path now names something else, which is not ours).
         static func remove(_ path: String, ifStill identity: FileIdentity) -> Bool {
-            guard FileIdentity.of(path) == identity else { return true }
+            guard FileIdentity.of(path)?.isSameFile(as: identity) == true else { return true }
             return unlink(path) == 0 || rmdir(path) == 0 || errno == ENOENT
         }
 
@@ -84,13 +96,13 @@ extension RunRecord {
             switch self {
             case .child(let pid, let started): return "child \(pid) \(started)"
             case .mount(let point): return "mount \(Self.escape(point))"
-            case .loop(let device, let id): return "loop \(id.device) \(id.inode) \(Self.escape(device))"
-            case .made(let path, let id): return "made \(id.device) \(id.inode) \(Self.escape(path))"
+            case .loop(let device, let id): return "loop \(id.device) \(id.inode) \(id.born) \(Self.escape(device))"
+            case .made(let path, let id): return "made \(id.device) \(id.inode) \(id.born) \(Self.escape(path))"
             }
         }
 
         init?(line: Substring) {
-            let fields = line.split(separator: " ", maxSplits: 3, omittingEmptySubsequences: false)
+            let fields = line.split(separator: " ", maxSplits: 4, omittingEmptySubsequences: false)
             func number(_ index: Int) -> UInt64? { index < fields.count ? UInt64(fields[index]) : nil }
             switch (fields.first, fields.count) {
             case ("child", 3):
@@ -98,10 +110,10 @@ extension RunRecord {
                 self = .child(pid: pid, started: started)
             case ("mount", 2...):
                 self = .mount(Self.unescape(line.dropFirst("mount ".count)))
-            case ("loop", 4), ("made", 4):
-                guard let device = number(1), let inode = number(2) else { return nil }
-                let identity = FileIdentity(device: device, inode: inode)
-                let path = Self.unescape(fields[3])
+            case ("loop", 5), ("made", 5):
+                guard let device = number(1), let inode = number(2), let born = number(3) else { return nil }
+                let identity = FileIdentity(device: device, inode: inode, born: born)
+                let path = Self.unescape(fields[4])
                 self = fields[0] == "loop" ? .loop(path, backing: identity) : .made(path, identity)
             default:
                 return nil

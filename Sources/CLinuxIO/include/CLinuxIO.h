@@ -33,4 +33,7 @@ int xen2kvm_blkpg_delete_partition(int disk_fd, int number);
 /* LOOP_GET_STATUS64: the device and inode numbers of the file behind a loop device (valid
    even when that file was deleted). 0 on success, -1 (errno; ENXIO: not attached). */
 int xen2kvm_loop_backing(const char *device, uint64_t *backing_device, uint64_t *backing_inode);
+/* statx(2) of `path` itself (a symlink is not followed): device, inode and birth time in
+   nanoseconds since the epoch (0 where the filesystem keeps none). 0, or -1 (errno). */
+int xen2kvm_file_identity(const char *path, uint64_t *device, uint64_t *inode, uint64_t *born);
 #endif
