@@ -8,9 +8,11 @@ import Subprocess
 ///
 /// - it runs under `setpriv --pdeathsig KILL` (util-linux): the kernel kills it the moment
 ///   xen2kvm dies, kill -9 included. The death signal fires when the *thread* that forked the
-///   child exits, not the process, so the fork happens on the main actor: swift-subprocess runs
-///   on its caller's executor, and the main thread lives as long as the process (a pool thread
-///   may be retired while the child still runs);
+///   child exits, not the process; swift-subprocess forks every child on a worker thread of
+///   its own that lives until the process exits (Thread.swift, `runOnBackgroundThread`; seen
+///   with strace: every clone3 comes from that one thread, whatever the caller's executor),
+///   never on a pool thread that may be retired while the child runs
+///   (`aChildStartedAfterAnIdleSpellLivesOn` checks it);
 /// - it is recorded (pid and start time) in the run's record while it runs, so that a child
 ///   whose death signal was lost (xen2kvm killed before setpriv set it) is killed by the next
 ///   run.
@@ -46,7 +48,6 @@ public enum HostChild {
     /// judges a boot) and is cancelled once the child's output ends. With `ownProcessGroup`
     /// the child leads a process group of its own (a terminal's Ctrl-C then reaches xen2kvm
     /// alone, which stops the group itself).
-    @MainActor
     public static func run(
         _ program: String, _ arguments: [String], environment: [String: String], inherit: Bool = true,
         ownProcessGroup: Bool = false,

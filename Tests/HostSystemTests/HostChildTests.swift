@@ -27,7 +27,7 @@ import Testing
 
     /// The death signal is tied to the thread that forked the child: a child started after the
     /// thread pool has been idle (when idle threads may be retired) must live on while
-    /// xen2kvm does (it is forked on the main thread).
+    /// xen2kvm does (swift-subprocess forks on a thread that lives as long as the process).
     @Test func aChildStartedAfterAnIdleSpellLivesOn() async throws {
         try await Task.sleep(for: .seconds(6))
         let started = ContinuousClock.now
