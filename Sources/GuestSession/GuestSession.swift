@@ -64,7 +64,7 @@ public final class GuestSession {
             throw error
         }
         // Recorded at once: if this process dies from here on, the next run cleans up.
-        if let backing = FileIdentity.of(disk) { record.hold(.loop(loop, backing: backing)) }
+        if let backing = LoopDevices.backing(loop) { record.hold(.loop(loop, backing: backing)) }
         let session = GuestSession(disk: disk, loopDevice: loop, readOnly: readOnly, record: record)
         session.diskLock = diskLock
         do {

@@ -24,7 +24,7 @@ public final class LoopMounts {
         -> String
     {
         let device = try await Self.attachDevice(path, offset: offset, length: length, readOnly: readOnly)
-        if let backing = FileIdentity.of(path) { hold(.loop(device, backing: backing)) }
+        if let backing = LoopDevices.backing(device) { hold(.loop(device, backing: backing)) }
         return device
     }
 
