@@ -71,7 +71,16 @@ enum DeadRuns {
             } else if kill(pid, 0) == 0 || errno != ESRCH {
                 return nil
             }
-            return Record(directory: directory, holdings: RunRecord.read(directory), lock: lock)
+            return Record(directory: directory, holdings: RunRecord.read(directory) + legacy(directory), lock: lock)
         }
+    }
+
+    /// The loop device a guest session of an earlier xen2kvm recorded ("loop": the device,
+    /// then "st_dev st_ino" of its disk), so a host upgraded meanwhile still releases it.
+    static func legacy(_ directory: String) -> [RunRecord.Holding] {
+        let lines = (HostFiles.read("\(directory)/loop") ?? "").split(separator: "\n")
+        let numbers = lines.dropFirst().first?.split(separator: " ").compactMap { UInt64($0) } ?? []
+        guard let device = lines.first, device.hasPrefix("/dev/loop"), numbers.count == 2 else { return [] }
+        return [.loop(String(device), backing: FileIdentity(device: numbers[0], inode: numbers[1]))]
     }
 }

@@ -122,7 +122,8 @@ import Testing
             // pid 2147483647 never runs; the recorded identity is not the file behind `loop`.
             let stale = "\(GuestSession.stateDirectory)/2147483647-0"
             try FileManager.default.createDirectory(atPath: stale, withIntermediateDirectories: true)
-            try "loop 1 1 0 \(loop)\n".write(toFile: "\(stale)/held", atomically: false, encoding: .utf8)
+            // As an earlier xen2kvm wrote it (a host upgraded meanwhile is cleaned up the same).
+            try "\(loop)\n1 1\n".write(toFile: "\(stale)/loop", atomically: false, encoding: .utf8)
 
             let fix = try await Xen2KVMBinary.run(["fix", "--edits-only", disk])
             #expect(fix.status == 0, "\(fix.stderr)")

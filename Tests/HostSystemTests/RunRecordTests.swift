@@ -78,6 +78,27 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: made))
     }
 
+    /// A guest session of an earlier xen2kvm recorded only its loop device ("loop": device,
+    /// then st_dev and st_ino of the disk): a host upgraded meanwhile still releases it.
+    @Test func anEarlierVersionsSessionRecordIsReleased() async throws {
+        guard TestEnvironment.require(root: true, tools: ["losetup", "truncate"]) else { return }
+        let dir = try TemporaryDirectory()
+        let disk = dir.file("disk.img")
+        try await Command.check("truncate", ["-s", "8M", disk])
+        let loop = try await Command.check("losetup", ["--find", "--show", disk]).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        var info = stat()
+        #expect(stat(disk, &info) == 0)
+        let old = "\(RunRecord.stateDirectory)/2147483000-2"
+        try FileManager.default.createDirectory(atPath: old, withIntermediateDirectories: true)
+        try "\(loop)\n\(info.st_dev) \(info.st_ino)\n".write(toFile: "\(old)/loop", atomically: false, encoding: .utf8)
+        RunRecord.claim()?.close()
+        let left = try await loopLeftovers(matching: disk)
+        if !left.isEmpty { _ = try? await Command.run("losetup", ["--detach", loop]) }
+        #expect(left.isEmpty, "the earlier version's loop device stayed: \(left)")
+        #expect(!FileManager.default.fileExists(atPath: old))
+    }
+
     static func sleeper() throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sleep")
