@@ -100,3 +100,29 @@ int xen2kvm_file_identity(const char *path, uint64_t *device, uint64_t *inode, u
                 : 0;
     return 0;
 }
+
+int xen2kvm_loop_free_number(void) {
+    int control = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
+    if (control < 0) return -1;
+    int number = ioctl(control, LOOP_CTL_GET_FREE);
+    int saved = errno;
+    close(control);
+    errno = saved;
+    return number;
+}
+
+int xen2kvm_loop_configure(const char *device, int backing_fd, uint64_t offset, uint64_t size_limit, int read_only) {
+    int fd = open(device, (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+    if (fd < 0) return -1;
+    struct loop_config config;
+    memset(&config, 0, sizeof config);
+    config.fd = backing_fd;
+    config.info.lo_offset = offset;
+    config.info.lo_sizelimit = size_limit;
+    config.info.lo_flags = read_only ? LO_FLAGS_READ_ONLY : 0;
+    int result = ioctl(fd, LOOP_CONFIGURE, &config);
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return result;
+}

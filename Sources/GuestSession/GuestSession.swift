@@ -54,7 +54,9 @@ public final class GuestSession {
         do throws(GuestSessionError) {
             diskLock = try claim(disk, readOnly: readOnly)
             do {
-                loop = try await LoopMounts.attachDevice(disk, readOnly: readOnly)
+                // Recorded as it is attached: if this process dies from here on, the next run
+                // cleans up.
+                loop = try LoopMounts.attachDevice(disk, readOnly: readOnly, into: record).device
             } catch {
                 _ = Glibc.close(diskLock)
                 throw GuestSessionError(error)
@@ -63,8 +65,6 @@ public final class GuestSession {
             record.close()
             throw error
         }
-        // Recorded at once: if this process dies from here on, the next run cleans up.
-        if let backing = LoopDevices.backing(loop) { record.hold(.loop(loop, backing: backing)) }
         let session = GuestSession(disk: disk, loopDevice: loop, readOnly: readOnly, record: record)
         session.diskLock = diskLock
         do {

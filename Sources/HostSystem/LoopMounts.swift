@@ -1,3 +1,5 @@
+import CLinuxIO
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -20,29 +22,59 @@ public final class LoopMounts {
 
     /// Attaches `path` (from `offset`, `length` bytes) to a free loop device.
     public func attach(_ path: String, offset: UInt64 = 0, length: UInt64? = nil, readOnly: Bool)
-        async throws(HostError)
-        -> String
+        throws(HostError) -> String
     {
-        let device = try await Self.attachDevice(path, offset: offset, length: length, readOnly: readOnly)
-        if let backing = LoopDevices.backing(device) { hold(.loop(device, backing: backing)) }
+        let (device, holding) = try Self.attachDevice(
+            path, offset: offset, length: length, readOnly: readOnly, into: record)
+        held.append(holding)
         return device
     }
 
-    /// Attaches without keeping it here: the caller releases the device (a guest session keeps
-    /// it in its own record).
-    public static func attachDevice(_ path: String, offset: UInt64 = 0, length: UInt64? = nil, readOnly: Bool)
-        async throws(HostError) -> String
-    {
-        var arguments = ["--find", "--show", "--offset", "\(offset)"]
-        if let length { arguments += ["--sizelimit", "\(length)"] }
-        if readOnly { arguments.append("--read-only") }
-        let result = try await HostTool.run("losetup", arguments + [path], package: "mount")
-        let device = result.tail.split(separator: "\n").last.map(String.init) ?? ""
-        guard result.status == 0, device.hasPrefix("/dev/loop") else {
-            throw .failed("cannot attach \(path) to a loop device (are you root?):\n\(result.tail)")
+    /// Attaches `path` to a free loop device (the ioctls losetup uses), recorded in `record`
+    /// *before* it is attached: a run killed at any moment leaves no loop device unrecorded.
+    /// The caller releases it (a guest session keeps it in its own record).
+    public static func attachDevice(
+        _ path: String, offset: UInt64 = 0, length: UInt64? = nil, readOnly: Bool, into record: RunRecord?
+    ) throws(HostError) -> (device: String, holding: RunRecord.Holding) {
+        let fd = open(path, (readOnly ? O_RDONLY : O_RDWR) | O_CLOEXEC)
+        guard fd >= 0 else { throw .failed("cannot open \(path) for a loop device: \(Self.reason())") }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw .failed("cannot stat \(path): \(Self.reason())") }
+        let backing = FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+        for _ in 0..<100 {
+            let number = xen2kvm_loop_free_number()
+            guard number >= 0 else {
+                throw .failed("cannot attach \(path) to a loop device (are you root?): \(Self.reason())")
+            }
+            let device = "/dev/loop\(number)"
+            Self.makeNode(device, name: "loop\(number)")
+            let holding = RunRecord.Holding.loop(device, backing: backing)
+            record?.hold(holding)
+            if xen2kvm_loop_configure(device, fd, offset, length ?? 0, readOnly ? 1 : 0) == 0 {
+                let size = length.map { ", \($0) bytes" } ?? ""
+                Log.info("attached \(path) to \(device) (offset \(offset)\(size)\(readOnly ? ", read-only" : ""))")
+                return (device, holding)
+            }
+            let error = errno
+            record?.drop(holding)
+            // Taken by another program between the two calls: ask for another.
+            guard error == EBUSY else {
+                throw .failed("cannot attach \(path) to \(device): \(String(cString: strerror(error)))")
+            }
         }
-        return device
+        throw .failed("cannot attach \(path) to a loop device: every free one was taken first")
     }
+
+    /// devtmpfs makes the node of a new loop device; without it, make it from sysfs.
+    private static func makeNode(_ device: String, name: String) {
+        guard access(device, F_OK) != 0,
+            let rdev = HostFiles.value("/sys/block/\(name)/dev").flatMap(LoopDevices.parseDevNumber)
+        else { return }
+        _ = mknod(device, S_IFBLK | 0o660, dev_t(rdev))
+    }
+
+    private static func reason() -> String { String(cString: strerror(errno)) }
 
     /// Mounts `device` on a new temporary directory and returns it.
     public func mount(_ device: String, options: String, label: String) async throws(HostError) -> String {

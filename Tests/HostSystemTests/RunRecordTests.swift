@@ -50,6 +50,10 @@ import Testing
         ]
         let dead = "\(RunRecord.stateDirectory)/2147483000-0"
         let live = "\(RunRecord.stateDirectory)/2147483000-1"
+        // Made under the cleaner lock, as a run makes its record: a run starting meanwhile
+        // (other tests') never sees them half made.
+        let cleaner = open("\(RunRecord.stateDirectory)/.clean.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        #expect(cleaner >= 0 && flock(cleaner, LOCK_EX) == 0)
         for directory in [dead, live] {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             RunRecord.write(holdings, in: directory)
@@ -57,12 +61,12 @@ import Testing
         let lock = open("\(live)/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         #expect(lock >= 0 && flock(lock, LOCK_EX) == 0)
         _ = FileManager.default.createFile(atPath: "\(dead)/lock", contents: nil)
+        close(cleaner)
 
         let record = try #require(RunRecord.claim())
         record.close()
         #expect(!FileManager.default.fileExists(atPath: dead), "the dead run's record stayed")
         #expect(FileManager.default.fileExists(atPath: "\(live)/held"), "a live run's record was released")
-        close(lock)
         #expect(!ChildProcesses.isRunning(ours.processIdentifier), "the dead run's child runs on")
         #expect(ChildProcesses.isRunning(reused.processIdentifier), "a process that reused a pid was killed")
         #expect(!FileManager.default.fileExists(atPath: made))
@@ -70,9 +74,11 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: point), "the mount point stayed (still mounted?)")
 
         // The live record's turn, once its lock is gone (its child is dead by now; its mount
-        // point and file too).
+        // point and file too). Rewritten while still locked: another run may release it as
+        // soon as the lock goes.
         try "again".write(toFile: made, atomically: false, encoding: .utf8)
         RunRecord.write([.made(made, try #require(FileIdentity.of(made)))], in: live)
+        close(lock)
         RunRecord.claim()?.close()
         #expect(!FileManager.default.fileExists(atPath: live))
         #expect(!FileManager.default.fileExists(atPath: made))
@@ -90,8 +96,11 @@ import Testing
         var info = stat()
         #expect(stat(disk, &info) == 0)
         let old = "\(RunRecord.stateDirectory)/2147483000-2"
+        let cleaner = open("\(RunRecord.stateDirectory)/.clean.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        #expect(cleaner >= 0 && flock(cleaner, LOCK_EX) == 0)
         try FileManager.default.createDirectory(atPath: old, withIntermediateDirectories: true)
         try "\(loop)\n\(info.st_dev) \(info.st_ino)\n".write(toFile: "\(old)/loop", atomically: false, encoding: .utf8)
+        close(cleaner)
         RunRecord.claim()?.close()
         let left = try await loopLeftovers(matching: disk)
         if !left.isEmpty { _ = try? await Command.run("losetup", ["--detach", loop]) }
