@@ -58,7 +58,8 @@ import Testing
         #expect(killed.descendants.contains { $0.name.hasPrefix("qemu") }, "\(killed.descendants)")
         let survivors = try await killed.survivors()
         #expect(survivors.isEmpty, "outlived the killed xen2kvm: \(survivors)")
-        #expect(FileManager.default.fileExists(atPath: "\(log).sercon"))
+        // (Its firmware file may be gone already: any run, another test's too, releases what
+        // dead runs left.)
 
         let next = try await Xen2KVMBinary.run(
             ["boot-check", "--accel", "tcg", "--timeout", "1", "--console-log", dir.file("next.log"), disk])

@@ -82,8 +82,8 @@ import Testing
     }
 
     /// kill -9 at a random point (seeded, printed) of a fix whose guest helper takes long: the
-    /// helper, its unshare and its whole pid namespace die with xen2kvm at once; the disk stays
-    /// attached and mounted until the next run, which releases it and succeeds.
+    /// helper, its unshare and its whole pid namespace die with xen2kvm at once; the next run
+    /// releases the session it left (loop device, mounts) and succeeds.
     @Test func aKilledRunIsCleanedUpByTheNext() async throws {
         guard TestEnvironment.require(root: true, tools: ["mke2fs", "losetup", "busybox", "setpriv", "unshare"])
         else { return }
@@ -98,9 +98,8 @@ import Testing
         #expect(killed.landed, "\(killed.result.stderr)")
         let survivors = try await killed.survivors()
         #expect(survivors.isEmpty, "outlived the killed xen2kvm: \(survivors)")
-        let left = try await Self.leftovers(disk)
-        #expect(!left.isEmpty, "the killed run should have left its session")
-
+        // Its session (the disk attached and mounted) stays for the next run: this test's, or
+        // another test's run started meanwhile (any run releases what dead runs left).
         try "exit 0\n".write(toFile: helper, atomically: true, encoding: .utf8)
         let again = try await Xen2KVMBinary.run(command)
         #expect(again.status == 0, "\(again.stderr)")
