@@ -13,8 +13,10 @@ final class TargetFile {
     let path: String
     /// All zeros before the copy (new or empty file): zero chunks need not be written.
     let isNew: Bool
-    /// A file this run created, in the run's record until it is finished or removed: a run
-    /// killed meanwhile has it removed by the next.
+    /// Created by this run (not there before).
+    private let created: Bool
+    /// The created file, in the run's record until it is finished or removed: a run killed
+    /// meanwhile has it removed by the next.
     private let made: RunRecord.Holding?
     private let record = RunRecord.current
     private var closed = false
@@ -23,6 +25,7 @@ final class TargetFile {
         self.fd = fd
         self.path = path
         self.isNew = isNew
+        self.created = created
         made = created ? FileIdentity.of(path).map { .made(path, $0) } : nil
         if let made { record?.hold(made) }
         DiskInUse.holdAgainstVMs(fd.rawValue)
@@ -95,8 +98,8 @@ final class TargetFile {
     /// half-made disk is left behind to be mistaken for a good one (after a kill -9, the next
     /// run removes it by the same rule, from the record).
     func settle(finished: Bool) {
-        guard let made else { return }
+        guard created else { return }
         if !finished { _ = unlink(path) }
-        record?.drop(made)
+        if let made { record?.drop(made) }
     }
 }
