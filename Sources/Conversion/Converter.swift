@@ -38,9 +38,7 @@ public enum Converter {
         var finished = false
         defer {
             target.close()
-            // A file convert made itself is removed unless the run finished: no half-made
-            // disk is left behind to be mistaken for a good one.
-            if !finished && plan.target.created { _ = unlink(plan.target.path) }
+            target.settle(finished: finished)
         }
         let source: FileDescriptor
         do {
