@@ -21,6 +21,7 @@ extension LoopDevices {
             deletePartitions(partitions(on: name), from: loop)
             let partitionsGone = partitions(on: name).isEmpty
             if partitionsGone || attempt == 49 {
+                waitUntilUnclaimed(loop)
                 guard detach(loop) else { return self.backing(loop).map { !$0.isSameFile(as: backing) } ?? true }
                 // Gone at once unless still open; waited for a moment, so that what follows
                 // finds the file free.
@@ -58,6 +59,23 @@ extension LoopDevices {
     }
 
     /// LOOP_CLR_FD through losetup's own ioctl number, without an async hop (cleanup paths).
+    /// A filesystem unmounted here may still be mounted in another mount namespace (a guest
+    /// program's, which copied the host's mounts before letting go of them): it goes on
+    /// writing until that mount goes too. An exclusive open fails while any filesystem holds
+    /// the device (or a partition of it); waited for, up to 5 s, before the file is handed on
+    /// (to e2fsck, to the next step), so nobody reads it half-written.
+    static func waitUntilUnclaimed(_ device: String) {
+        for _ in 0..<100 {
+            let fd = open(device, O_RDONLY | O_EXCL | O_CLOEXEC)
+            if fd >= 0 {
+                close(fd)
+                return
+            }
+            guard errno == EBUSY else { return }
+            usleep(50_000)
+        }
+    }
+
     static func detach(_ device: String) -> Bool {
         let fd = open(device, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return false }
