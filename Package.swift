@@ -62,6 +62,7 @@ let package = Package(
         .target(
             name: "HostSystem",
             dependencies: [
+                "CLinuxIO",
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "Logging", package: "swift-log"),
@@ -126,6 +127,6 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["xen2kvm", "TestSupport"]),
         .testTarget(
             name: "HostSystemTests",
-            dependencies: ["HostSystem", .product(name: "Logging", package: "swift-log")]),
+            dependencies: ["HostSystem", "TestSupport", .product(name: "Logging", package: "swift-log")]),
     ]
 )

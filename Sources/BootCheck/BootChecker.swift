@@ -1,5 +1,5 @@
 import HostSystem
-import Subprocess
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -158,56 +158,66 @@ public enum BootChecker {
         _ options: BootOptions, accel: BootOptions.Accelerator, reason: String, log: String, limit: Double?
     ) async throws(HostError) -> BootResult {
         _ = unlink(log)
-        writeSerconPort(to: "\(log).sercon")
-        defer { _ = unlink("\(log).sercon") }
+        let sercon = writeSerconPort(to: "\(log).sercon")
+        defer {
+            _ = unlink("\(log).sercon")
+            if let sercon { RunRecord.current?.drop(sercon) }
+        }
         let started = ContinuousClock.now
         let deadline = limit ?? options.timeoutSeconds
         let kind = limit.map { "a \(Int($0)) s probe" } ?? "up to \(Int(options.timeoutSeconds)) s"
         options.onProgress?("booting \(options.disk) under QEMU (\(accel.rawValue), \(kind))")
-        var outcome: (BootStage, BootFailure?, String) = (.none, nil, "")
+        // Written by the watch beside QEMU, read once QEMU is gone.
+        let watched = Mutex<(BootStage, BootFailure?, String)>((.none, nil, ""))
+        // Without the 0x55AA signature SeaBIOS never jumps to the disk: it says "not a
+        // bootable disk" (late, on a loaded host) rather than running zeros.
+        let canRunBootCode = Self.hasBootSignature(options.disk)
+        let qemuLines: [String]
         do {
-            let result = try await Subprocess.run(
-                .name("qemu-system-x86_64"), arguments: Arguments(qemuArguments(options, accel: accel, log: log)),
-                environment: .inherit.updating(["PATH": "/usr/bin:/bin:/usr/sbin:/sbin"]),
-                input: .none, output: .discarded, error: .string(limit: 64 << 10)
-            ) { execution in
-                defer { try? execution.send(signal: .kill) }
-                var handedToDisk: ContinuousClock.Instant?
-                // Without the 0x55AA signature SeaBIOS never jumps to the disk: it says "not a
-                // bootable disk" (late, on a loaded host) rather than running zeros.
-                let canRunBootCode = Self.hasBootSignature(options.disk)
-                while true {
-                    try await Task.sleep(for: .milliseconds(250))
-                    let text = ConsoleText.read(log)
-                    let (stage, failure) = ConsoleReader.read(text)
-                    if stage > outcome.0 { options.onProgress?("  reached \(stage)") }
-                    outcome = (stage, failure, text)
-                    if stage == .login || failure != nil { return }
-                    // SeaBIOS jumped to the disk's boot sector and nothing ever printed again: a
-                    // table without boot code (a bootloader prints within a second or two).
-                    if canRunBootCode && stage == .firmware && text.contains("Booting from Hard Disk") {
-                        handedToDisk = handedToDisk ?? .now
-                        if ContinuousClock.now - handedToDisk! > .seconds(20) {
-                            outcome.1 = .noBootCode
+            qemuLines = try await HostChild.run(
+                "qemu-system-x86_64", qemuArguments(options, accel: accel, log: log),
+                environment: ["PATH": "/usr/bin:/bin:/usr/sbin:/sbin"], keepingLines: 40,
+                alongside: { qemu in
+                    defer { qemu.send(.kill) }
+                    var handedToDisk: ContinuousClock.Instant?
+                    while true {
+                        try? await Task.sleep(for: .milliseconds(250))
+                        let text = ConsoleText.read(log)
+                        let (stage, failure) = ConsoleReader.read(text)
+                        let earlier = watched.withLock { outcome in
+                            defer { outcome = (stage, failure, text) }
+                            return outcome.0
+                        }
+                        if stage > earlier { options.onProgress?("  reached \(stage)") }
+                        if stage == .login || failure != nil { return }
+                        // SeaBIOS jumped to the disk's boot sector and nothing ever printed again: a
+                        // table without boot code (a bootloader prints within a second or two).
+                        if canRunBootCode && stage == .firmware && text.contains("Booting from Hard Disk") {
+                            handedToDisk = handedToDisk ?? .now
+                            if ContinuousClock.now - handedToDisk! > .seconds(20) {
+                                watched.withLock { $0.1 = .noBootCode }
+                                return
+                            }
+                        }
+                        if Cancellation.signal != nil { return }
+                        if seconds(since: started) > deadline {
+                            watched.withLock { $0.1 = limit == nil ? .timeout : nil }
+                            return
+                        }
+                        // Cancelled: QEMU's output ended, it stopped by itself.
+                        if Task.isCancelled || !ChildProcesses.isRunning(qemu.pid) {
+                            watched.withLock { $0.1 = $0.1 ?? .qemuFailed }
                             return
                         }
                     }
-                    if Cancellation.signal != nil { return }
-                    if seconds(since: started) > deadline {
-                        outcome.1 = limit == nil ? .timeout : nil
-                        return
-                    }
-                    if !ProcessState.isRunning(execution.processIdentifier.value) {
-                        outcome.1 = outcome.1 ?? .qemuFailed
-                        return
-                    }
                 }
-            }
-            if outcome.1 == .qemuFailed, !result.standardError.isEmpty {
-                outcome.2 += "\n" + result.standardError
-            }
+            ).lines
         } catch {
             throw .failed("cannot run qemu-system-x86_64 (Debian package qemu-system-x86): \(error)")
+        }
+        var outcome = watched.withLock { $0 }
+        if outcome.1 == .qemuFailed, !qemuLines.isEmpty {
+            outcome.2 += "\n" + qemuLines.joined(separator: "\n")
         }
         Log.command(
             "qemu-system-x86_64", qemuArguments(options, accel: accel, log: log), status: nil,
@@ -233,12 +243,17 @@ public enum BootChecker {
         return sector[510] == 0x55 && sector[511] == 0xAA
     }
 
-    static func writeSerconPort(to path: String) {
+    /// Writes the fw_cfg file and records it in the run's record (removed after the boot, or
+    /// by the next run after a kill -9).
+    static func writeSerconPort(to path: String) -> RunRecord.Holding? {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { return }
+        guard fd >= 0 else { return nil }
+        let made = FileIdentity.of(path).map { RunRecord.Holding.made(path, $0) }
+        if let made { RunRecord.current?.hold(made) }
         let port: [UInt8] = [0xF8, 0x03]
         _ = port.withUnsafeBytes { write(fd, $0.baseAddress, 2) }
         close(fd)
+        return made
     }
 
     static func seconds(since start: ContinuousClock.Instant) -> Double {
@@ -273,15 +288,5 @@ enum ConsoleText {
             while let c = iterator.next(), !(("@"..."~").contains(c)) {}
         }
         return out
-    }
-}
-
-/// Whether a child is still running (a zombie is not: it exited and waits to be reaped).
-enum ProcessState {
-    static func isRunning(_ pid: pid_t) -> Bool {
-        guard let stat = HostFiles.value("/proc/\(pid)/stat") else { return false }
-        guard let close = stat.lastIndex(of: ")") else { return false }
-        let state = stat[stat.index(close, offsetBy: 2)...].first
-        return state != "Z" && state != "X"
     }
 }

@@ -6,6 +6,8 @@
 #include <sys/syscall.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <linux/blkpg.h>
 #include <linux/loop.h>
 #include <linux/fs.h>
@@ -86,4 +88,41 @@ int xen2kvm_loop_backing(const char *device, uint64_t *backing_device, uint64_t 
     *backing_device = info.lo_device;
     *backing_inode = info.lo_inode;
     return 0;
+}
+
+int xen2kvm_file_identity(const char *path, uint64_t *device, uint64_t *inode, uint64_t *born) {
+    struct statx info;
+    if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_INO | STATX_BTIME, &info) != 0) return -1;
+    *device = makedev(info.stx_dev_major, info.stx_dev_minor);
+    *inode = info.stx_ino;
+    *born = (info.stx_mask & STATX_BTIME)
+                ? (uint64_t)info.stx_btime.tv_sec * 1000000000u + info.stx_btime.tv_nsec
+                : 0;
+    return 0;
+}
+
+int xen2kvm_loop_free_number(void) {
+    int control = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
+    if (control < 0) return -1;
+    int number = ioctl(control, LOOP_CTL_GET_FREE);
+    int saved = errno;
+    close(control);
+    errno = saved;
+    return number;
+}
+
+int xen2kvm_loop_configure(const char *device, int backing_fd, uint64_t offset, uint64_t size_limit, int read_only) {
+    int fd = open(device, (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+    if (fd < 0) return -1;
+    struct loop_config config;
+    memset(&config, 0, sizeof config);
+    config.fd = backing_fd;
+    config.info.lo_offset = offset;
+    config.info.lo_sizelimit = size_limit;
+    config.info.lo_flags = read_only ? LO_FLAGS_READ_ONLY : 0;
+    int result = ioctl(fd, LOOP_CONFIGURE, &config);
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return result;
 }

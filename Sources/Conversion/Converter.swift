@@ -22,8 +22,6 @@ public struct ConversionResult: Sendable, Codable {
     public var bytesPerSecond: Double
     public var repair: FilesystemCheck.Outcome?
     public var fsck: FilesystemCheck.Outcome?
-    /// Problems the partition table reader found in what was written (empty when right).
-    public var tableProblems: [String]
 }
 
 /// Carries out a plan: prepare the target, copy, sync, check the copy, and write the
@@ -40,9 +38,7 @@ public enum Converter {
         var finished = false
         defer {
             target.close()
-            // A file convert made itself is removed unless the run finished: no half-made
-            // disk is left behind to be mistaken for a good one.
-            if !finished && plan.target.created { _ = unlink(plan.target.path) }
+            target.settle(finished: finished)
         }
         let source: FileDescriptor
         do {
@@ -126,30 +122,14 @@ public enum Converter {
             try writeTable(plan, layout: layout)
         } else if let layout = plan.layout {
             try Host.stopIfInterrupted("the filesystem check")
-            let partition = FilesystemCheck.Place(
-                path: plan.target.path, offset: layout.partitionOffsetBytes, length: layout.partitionBytes)
-            if plan.method == .wrap {
-                progress.note("checking the copy with xfs_repair -n")
-                fsck = try await FilesystemCheck.checkXFS(partition)
-            }
-            // The resize method already repaired its scratch copy before shrinking it.
-            if plan.repairCopy && plan.method != .resize {
-                progress.note("repairing the copy with e2fsck -fy")
-                repair = try await FilesystemCheck.repair(partition, what: "the copy")
-            }
-            if plan.method != .wrap {
-                progress.note("checking the copy with e2fsck -fn")
-                let check = try await FilesystemCheck.check(partition)
-                fsck = check
-                guard check.clean else { throw .failed(damagedCopyMessage(plan, check: check)) }
-            }
+            (repair, fsck) = try await checkCopy(plan, layout: layout, progress: progress)
             TraceTiming.mark("e2fsck -fn")
             try Host.stopIfInterrupted("the filesystem check")
             progress.note("writing the \(layout.table) partition table")
             try writeTable(plan, layout: layout)
         }
         TraceTiming.mark("partition table written and synced")
-        let problems = try verifyTable(plan)
+        try verifyTable(plan)
         TraceTiming.mark("partition table read back")
         finished = true
         let seconds = max((ContinuousClock.now - started).inSeconds, 0.000_001)
@@ -160,11 +140,11 @@ public enum Converter {
             method: plan.method, layout: plan.layout, identity: plan.identity, bytesCopied: copied,
             bytesWritten: written, bytesShared: plan.method == .rsync ? 0 : copier.bytesShared, seconds: seconds,
             bytesPerSecond: Double(copied) / seconds,
-            repair: repair, fsck: fsck, tableProblems: problems)
+            repair: repair, fsck: fsck)
         Log.info(
             "converted: \(copied) bytes read, \(written) written, \(result.bytesShared) shared, in "
                 + "\((seconds * 100).rounded() / 100) s; e2fsck -fn \(fsck.map { $0.clean ? "clean" : "not clean" } ?? "not run")"
-                + (problems.isEmpty ? "" : "; table problems: \(problems.joined(separator: "; "))"))
+        )
         return result
     }
 
@@ -217,6 +197,29 @@ public enum Converter {
                 length: UInt64(run.count) * blockSize)
         }
         try copier.copyAll(segments, skipZeros: skipZeros)
+    }
+
+    /// The filesystem in partition 1, before the table makes the disk look finished: repaired
+    /// first with --repair-copy (the resize method repaired its scratch copy already), then
+    /// checked; a copy that is not clean fails the run.
+    static func checkCopy(_ plan: ConversionPlan, layout: DiskLayout, progress: any ProgressReporter)
+        async throws(ConversionError) -> (repair: FilesystemCheck.Outcome?, fsck: FilesystemCheck.Outcome)
+    {
+        let partition = FilesystemCheck.Place(
+            path: plan.target.path, offset: layout.partitionOffsetBytes, length: layout.partitionBytes)
+        if plan.method == .wrap {
+            progress.note("checking the copy with xfs_repair -n")
+            return (nil, try await FilesystemCheck.checkXFS(partition))
+        }
+        var repair: FilesystemCheck.Outcome?
+        if plan.repairCopy && plan.method != .resize {
+            progress.note("repairing the copy with e2fsck -fy")
+            repair = try await FilesystemCheck.repair(partition, what: "the copy")
+        }
+        progress.note("checking the copy with e2fsck -fn")
+        let check = try await FilesystemCheck.check(partition)
+        guard check.clean else { throw .failed(damagedCopyMessage(plan, check: check)) }
+        return (repair, check)
     }
 
     /// What a failed check of a copy made from the bitmaps means. A clean-marked source whose
@@ -298,9 +301,9 @@ public enum Converter {
         }
     }
 
-    /// Reads back what was written and compares it with the plan.
-    static func verifyTable(_ plan: ConversionPlan) throws(ConversionError) -> [String] {
-        guard let layout = plan.layout else { return [] }
+    /// Reads back what was written and compares it with the plan; any difference fails the run.
+    static func verifyTable(_ plan: ConversionPlan) throws(ConversionError) {
+        guard let layout = plan.layout else { return }
         do {
             guard let table = try PartitionTableReader.read(path: plan.target.path) else {
                 throw ConversionError.failed("the partition table written to \(plan.target.path) cannot be read back")
@@ -310,7 +313,6 @@ public enum Converter {
                 throw ConversionError.failed(
                     "the partition table read back differs: \(problems.joined(separator: "; "))")
             }
-            return problems
         } catch let error as ConversionError {
             throw error
         } catch {

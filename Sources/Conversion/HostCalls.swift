@@ -29,11 +29,12 @@ enum Host {
         }
     }
 
+    /// Async for its callers (it once ran losetup); the attach itself is two ioctls now.
     static func attach(_ loops: LoopMounts, _ path: String, offset: UInt64 = 0, length: UInt64? = nil, readOnly: Bool)
         async throws(ConversionError) -> String
     {
         do {
-            return try await loops.attach(path, offset: offset, length: length, readOnly: readOnly)
+            return try loops.attach(path, offset: offset, length: length, readOnly: readOnly)
         } catch {
             throw ConversionError(error)
         }

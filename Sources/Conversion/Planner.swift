@@ -146,6 +146,12 @@ public enum Planner {
                         "already partitioned (\(table)), the Linux guest in partition 1: the disk is copied as it is "
                             + "and the guest fixed on it (its bootloader installed)"
                     )
+                case nil where source.bootOnlyPartition != nil && !source.hasBootCode:
+                    throw .refused(
+                        "\(options.source) is partitioned (\(table)) and partition \(source.bootOnlyPartition!) holds "
+                            + "only /boot, with no boot code: the guest's root is elsewhere (another partition, LVM), "
+                            + "and xen2kvm fixes a guest whose root is partition 1 so far; a copy as it is cannot "
+                            + "boot. Copy it with --method clone and install its bootloader by hand")
                 case let number? where !source.hasBootCode:
                     // Without boot code and with the guest elsewhere, the copy could never boot.
                     throw .refused(

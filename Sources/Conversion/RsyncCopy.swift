@@ -71,16 +71,19 @@ enum RsyncCopy {
         let tail: String
         let started = ContinuousClock.now
         // rsync forks a receiver and a generator: one signal to the group stops all three and
-        // the target mount is free again.
+        // the target mount is free again. In a pid namespace of their own they also die with
+        // the rsync unshare starts, which dies with xen2kvm (HostChild), kill -9 included.
         do {
+            let rsync = try HostChild.resolve("rsync", path: "/usr/bin:/bin")
             let result = try await StoppableCommand.run(
-                .name("rsync"), arguments, environment: .inherit.updating(["PATH": "/usr/bin:/bin", "LC_ALL": "C"]),
-                stopSignal: .terminate
+                "/usr/bin/unshare", ["--pid", "--fork", "--kill-child", rsync] + arguments,
+                environment: ["PATH": "/usr/bin:/bin", "LC_ALL": "C"], inherit: true, stopSignal: .terminate,
+                keepingLines: 2000
             ) { line in
                 if let bytes = progressBytes(line) { progress.advance(done: bytes) }
             }
             status = result.status
-            tail = result.standardError
+            tail = result.lines.filter { progressBytes($0) == nil }.joined(separator: "\n")
             Log.command(
                 "rsync", arguments, status: status, seconds: (ContinuousClock.now - started).inSeconds, output: tail)
         } catch {

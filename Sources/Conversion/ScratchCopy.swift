@@ -6,12 +6,19 @@ import SystemPackage
 #endif
 
 /// The resize method's scratch file: a sparse copy of the source filesystem that
-/// resize2fs shrinks, so the source itself is never resized. Removed on every path.
+/// resize2fs shrinks, so the source itself is never resized. Removed on every path, and kept
+/// in the run's record meanwhile: after a kill -9 the next run removes it.
 final class ScratchCopy {
     let path: String
+    private let made: RunRecord.Holding?
+    private let record = RunRecord.current
     private var removed = false
 
-    private init(path: String) { self.path = path }
+    private init(path: String) {
+        self.path = path
+        made = FileIdentity.of(path).map { .made(path, $0) }
+        if let made { record?.hold(made) }
+    }
 
     /// Creates an empty scratch file in `directory`.
     static func create(in directory: String, sizeBytes: UInt64) throws(ConversionError) -> (ScratchCopy, FileDescriptor)
@@ -51,6 +58,7 @@ final class ScratchCopy {
         guard !removed else { return }
         removed = true
         _ = unlink(path)
+        if let made { record?.drop(made) }
     }
 
     deinit { remove() }

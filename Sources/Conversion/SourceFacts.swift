@@ -37,6 +37,8 @@ struct SourceFacts {
     var guestPartition: Int?
     /// A partitioned source: sector 0 carries boot code (the firmware would run something).
     var hasBootCode = false
+    /// A partitioned source: the partition that holds only /boot (the root lies elsewhere).
+    var bootOnlyPartition: Int?
     /// Bytes a copy of every block of the filesystem reads (--repair-copy): the data regions
     /// within its first `filesystemBytes`.
     var filesystemDataBytes: UInt64 = 0
@@ -123,7 +125,13 @@ struct SourceFacts {
             hasBootCode =
                 read == 512 && sector[510] == 0x55 && sector[511] == 0xAA && sector[0..<440].contains { $0 != 0 }
         }
-        guard let report = try? Inspector.inspect(path, readInitrds: false), let guest = report.guest,
+        let report = try? Inspector.inspect(path, readInitrds: false)
+        if report?.findings.contains(where: { $0.code == "boot-partition-only" }) == true {
+            bootOnlyPartition =
+                report?.source.partitions.first { $0.startSector * 512 == report?.filesystem?.offsetBytes }?
+                .number
+        }
+        guard let report, let guest = report.guest,
             let offset = report.filesystem?.offsetBytes,
             let partition = report.source.partitions.first(where: { $0.startSector * 512 == offset }),
             guest.distro != "unknown" || !guest.kernels.isEmpty

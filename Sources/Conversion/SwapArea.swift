@@ -13,7 +13,7 @@ enum SwapArea {
         let loops = LoopMounts()
         defer { _ = loops.release() }
         do {
-            let device = try await loops.attach(
+            let device = try loops.attach(
                 plan.target.path, offset: layout.partitionOffsetBytes, length: layout.partitionBytes, readOnly: false)
             let made = try await HostTool.run("mkswap", arguments + [device], package: "util-linux")
             guard made.status == 0 else { throw ConversionError.failed("mkswap failed:\n\(made.tail)") }

@@ -13,12 +13,21 @@ final class TargetFile {
     let path: String
     /// All zeros before the copy (new or empty file): zero chunks need not be written.
     let isNew: Bool
+    /// Created by this run (not there before).
+    private let created: Bool
+    /// The created file, in the run's record until it is finished or removed: a run killed
+    /// meanwhile has it removed by the next.
+    private let made: RunRecord.Holding?
+    private let record = RunRecord.current
     private var closed = false
 
-    private init(fd: FileDescriptor, path: String, isNew: Bool) {
+    private init(fd: FileDescriptor, path: String, isNew: Bool, created: Bool = false) {
         self.fd = fd
         self.path = path
         self.isNew = isNew
+        self.created = created
+        made = created ? FileIdentity.of(path).map { .made(path, $0) } : nil
+        if let made { record?.hold(made) }
         DiskInUse.holdAgainstVMs(fd.rawValue)
     }
 
@@ -30,8 +39,9 @@ final class TargetFile {
                 let fd = try FileDescriptor.open(
                     FilePath(path), .writeOnly, options: [.create, .exclusiveCreate, .closeOnExec],
                     permissions: [.ownerReadWrite, .groupRead])
+                let target = TargetFile(fd: fd, path: path, isNew: true, created: true)
                 try fd.resize(to: Int64(plan.target.sizeBytes))
-                return TargetFile(fd: fd, path: path, isNew: true)
+                return target
             }
             // O_EXCL on a block device: an exclusive open that fails while it is mounted.
             let options: FileDescriptor.OpenOptions =
@@ -82,5 +92,14 @@ final class TargetFile {
         guard !closed else { return }
         closed = true
         try? fd.close()
+    }
+
+    /// At the end of the run: a file convert created is removed unless the run finished, so no
+    /// half-made disk is left behind to be mistaken for a good one (after a kill -9, the next
+    /// run removes it by the same rule, from the record).
+    func settle(finished: Bool) {
+        guard created else { return }
+        if !finished { _ = unlink(path) }
+        if let made { record?.drop(made) }
     }
 }

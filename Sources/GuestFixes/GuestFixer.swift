@@ -183,7 +183,8 @@ public enum GuestFixer {
         let started = ContinuousClock.now
         let result: HostTool.Outcome
         do {
-            result = try await HostTool.run(helper, [device], package: "your helper")
+            // In a pid namespace of its own: what it starts goes with it.
+            result = try await HostTool.run(helper, [device], package: "your helper", ownPidNamespace: true)
         } catch {
             throw .helper(path: helper, status: -1, lastLines: "\(error)")
         }

@@ -28,11 +28,11 @@ extension GuestSession {
         allowFailure: Bool = false
     ) async throws(GuestSessionError) -> ProgramRun {
         try prepareForPrograms()
-        var environment: [Environment.Key: String] = [
+        var environment: [String: String] = [
             "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/root", "LANG": "C",
             "LC_ALL": "C", "TERM": "dumb",
         ]
-        for (key, value) in extra { environment[Environment.Key(stringLiteral: key)] = value }
+        for (key, value) in extra { environment[key] = value }
         let started = ContinuousClock.now
         // Inside the new namespaces (private copies of the mounts), before the chroot:
         //  1. mount partition 1 again on the guest root under the relative name "dev/vda1" from
@@ -70,12 +70,13 @@ extension GuestSession {
         let status: Int32
         let output: String
         do {
-            // SIGKILL to unshare takes the whole pid namespace with it (--kill-child).
+            // SIGKILL to unshare takes the whole pid namespace with it (--kill-child), and so
+            // does xen2kvm's death (unshare dies with it: HostChild).
             let result = try await StoppableCommand.run(
-                .path("/usr/bin/unshare"), command, environment: .custom(environment), stopSignal: .kill,
+                "/usr/bin/unshare", command, environment: environment, inherit: false, stopSignal: .kill,
                 keepingLines: 2000)
             status = result.status
-            let printed = (result.lines + [result.standardError]).joined(separator: "\n")
+            let printed = result.lines.joined(separator: "\n")
             output = printed.split(separator: "\n").suffix(20).joined(separator: "\n")
             Log.command(
                 "(in the guest) \(program)", arguments, status: status,

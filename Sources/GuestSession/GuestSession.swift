@@ -10,10 +10,11 @@ import SystemPackage
 /// A converted disk opened for guest work: attached to a loop device, its partitions added
 /// with BLKPG, partition 1 mounted, and (for guest programs) a private /dev, /proc and /sys.
 ///
-/// What it takes is recorded under /run/xen2kvm/<pid>-<n>/ and released by `close()` on every
-/// path; a later session releases what a killed one left (`StaleSessions`).
+/// What it takes is recorded in a run record of its own (/run/xen2kvm/<pid>-<n>/, where its
+/// mount points are too) and released by `close()` on every path; the next run releases what a
+/// killed one left (`RunRecord`).
 public final class GuestSession {
-    public static let stateDirectory = "/run/xen2kvm"
+    public static let stateDirectory = RunRecord.stateDirectory
 
     public let disk: String
     public let loopDevice: String
@@ -24,51 +25,47 @@ public final class GuestSession {
     /// The disk's partition table kind.
     public private(set) var partitionTable: TableKind = .mbr
     let directory: String
-    /// The flock on <directory>/lock that says this session is alive (see StaleSessions).
-    private var lock: Int32 = -1
+    /// The session's loop device, partitions and mounts, as the next run would find them.
+    private let record: RunRecord
     /// The disk itself, flock'ed while the session lives: a second xen2kvm on the same disk
     /// is refused rather than mounting its filesystem a second time.
     private var diskLock: Int32 = -1
     private var mounts: [String] = []
     private var closed = false
 
-    private init(disk: String, loopDevice: String, readOnly: Bool, directory: String) {
+    private init(disk: String, loopDevice: String, readOnly: Bool, record: RunRecord) {
         self.disk = disk
         self.loopDevice = loopDevice
         self.readOnly = readOnly
-        self.directory = directory
+        self.record = record
+        directory = record.directory
         root = "\(directory)/root"
     }
 
     /// Opens `disk` (an image file or block device with a table xen2kvm can read).
     public static func open(_ disk: String, readOnly: Bool) async throws(GuestSessionError) -> GuestSession {
         guard geteuid() == 0 else { throw .setup("a guest session attaches and mounts the disk: run as root") }
-        _ = mkdir(stateDirectory, 0o700)
         let table = try readTable(disk)
-        // This session's state directory, locked while it lives; dead sessions' are released
-        // (first: a killed run's mounts of this very disk are not a use to refuse).
-        let (directory, lock) = StaleSessions.cleanAndClaim()
+        // Dead runs' records are released first: a killed run's mounts of this very disk are
+        // not a use to refuse.
+        guard let record = RunRecord.claim() else { throw .setup("cannot write \(stateDirectory)") }
         let diskLock: Int32
-        do {
+        let loop: String
+        do throws(GuestSessionError) {
             diskLock = try claim(disk, readOnly: readOnly)
+            do {
+                // Recorded as it is attached: if this process dies from here on, the next run
+                // cleans up.
+                loop = try LoopMounts.attachDevice(disk, readOnly: readOnly, into: record).device
+            } catch {
+                _ = Glibc.close(diskLock)
+                throw GuestSessionError(error)
+            }
         } catch {
-            StaleSessions.forget(directory)
-            if lock >= 0 { _ = Glibc.close(lock) }
+            record.close()
             throw error
         }
-        let loop: String
-        do {
-            loop = try await LoopMounts.attachUnmanaged(disk, readOnly: readOnly)
-        } catch {
-            StaleSessions.forget(directory)
-            if lock >= 0 { _ = Glibc.close(lock) }
-            _ = Glibc.close(diskLock)
-            throw GuestSessionError(error)
-        }
-        // Recorded at once: if this process dies from here on, the next session cleans up.
-        StaleSessions.record(loopDevice: loop, disk: disk, in: directory)
-        let session = GuestSession(disk: disk, loopDevice: loop, readOnly: readOnly, directory: directory)
-        session.lock = lock
+        let session = GuestSession(disk: disk, loopDevice: loop, readOnly: readOnly, record: record)
         session.diskLock = diskLock
         do {
             session.partitions = try PartitionNodes.add(to: loop, table: table)
@@ -129,6 +126,7 @@ public final class GuestSession {
         }
         guard result.status == 0 else { throw .setup("cannot mount \(first.device):\n\(result.tail)") }
         mounts.append(root)
+        record.hold(.mount(root))
     }
 
     /// Makes the mounted guest ready for its own programs: private /dev with the KVM names,
@@ -140,6 +138,8 @@ public final class GuestSession {
         guard let diskRdev else { throw .setup("the kernel shows no \(loopName)") }
         // Built beside the guest root, not in it: each program's namespace binds it onto the
         // guest's /dev (see `run`), and the guest's own /dev directory is never touched.
+        // Mounted inside the record's directory: the next run unmounts them even unrecorded.
+        defer { for point in mounts where !point.hasPrefix(root) { record.hold(.mount(point)) } }
         try PrivateDev.build(
             at: devDirectory, diskRdev: diskRdev, partitions: partitions, filesystemUUID: uuid, mounts: &mounts)
     }
@@ -149,20 +149,14 @@ public final class GuestSession {
 
     var loopName: String { loopDevice.split(separator: "/").last.map(String.init) ?? loopDevice }
 
-    /// Releases everything, newest first: mounts, partitions, the loop device, the state
-    /// directory. Never throws; returns what could not be released.
+    /// Releases everything, newest first: mounts, partitions, the loop device, the record.
+    /// Never throws; returns what could not be released (left recorded for the next run).
     @discardableResult
     public func close() -> [String] {
         guard !closed else { return [] }
         closed = true
-        var leftovers: [String] = []
-        for point in mounts.reversed() where !LoopMounts.unmount(point) { leftovers.append("mount \(point)") }
+        let leftovers = record.close()
         mounts.removeAll()
-        if !StaleSessions.releaseLoop(loopDevice, partitions: partitions.map(\.number)) {
-            leftovers.append("loop device \(loopDevice)")
-        }
-        StaleSessions.forget(directory)
-        if lock >= 0 { _ = Glibc.close(lock) }
         if diskLock >= 0 { _ = Glibc.close(diskLock) }
         diskLock = -1
         if !leftovers.isEmpty {

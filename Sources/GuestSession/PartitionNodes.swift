@@ -28,8 +28,8 @@ enum PartitionNodes {
         // that loop device was detached with its partitions still in use (the kernel keeps
         // them). Their offsets are not ours: delete them, or stop if they are still busy.
         let loopName = String(loopDevice.split(separator: "/").last ?? "")
-        remove(from: loopDevice, numbers: existing(on: loopName))
-        let stale = existing(on: loopName)
+        LoopDevices.deletePartitions(LoopDevices.partitions(on: loopName), from: loopDevice)
+        let stale = LoopDevices.partitions(on: loopName)
         guard stale.isEmpty else {
             throw .setup(
                 "\(loopDevice) still carries partitions of an earlier user (\(stale.map { "\(loopName)p\($0)" })) "
@@ -55,23 +55,5 @@ enum PartitionNodes {
                     lengthBytes: UInt64(length)))
         }
         return added
-    }
-
-    /// The partition numbers the kernel shows on a loop device (/sys/block/loopN/loopNpM).
-    static func existing(on loopName: String) -> [Int] {
-        HostFiles.names(in: "/sys/block/\(loopName)").compactMap { name in
-            name.hasPrefix(loopName + "p") ? Int(name.dropFirst(loopName.count + 1)) : nil
-        }.sorted()
-    }
-
-    /// Deletes the numbered partitions from the loop device; never throws (teardown).
-    static func remove(from loopDevice: String, numbers: [Int]) {
-        let fd = open(loopDevice, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return }
-        defer { close(fd) }
-        for number in numbers.sorted(by: >) {
-            // A busy partition is retried by the caller (StaleSessions.releaseLoop).
-            _ = xen2kvm_blkpg_delete_partition(fd, Int32(number))
-        }
     }
 }

@@ -1,41 +1,80 @@
+import CLinuxIO
+
 #if canImport(Glibc)
     import Glibc
 #endif
 
-/// Loop devices and mounts the rsync method takes, released in reverse order on every
-/// path (success, error, SIGINT/SIGTERM) by `release()`.
+/// Loop devices and mounts a conversion step takes (the rsync method, mkswap, an offset e2fsck),
+/// recorded in the run's record as they are taken (a run killed meanwhile is cleaned up by the
+/// next) and released in reverse order on every path (success, error, SIGINT/SIGTERM) by
+/// `release()`.
 public final class LoopMounts {
-    public init() {}
+    private let record: RunRecord?
+    /// What this instance took (also in `record`, when there is one), oldest first.
+    private var held: [RunRecord.Holding] = []
 
-    var devices: [String] = []
-    private var mountPoints: [String] = []
-    private var directories: [String] = []
+    public init(record: RunRecord? = RunRecord.current) { self.record = record }
+
+    private func hold(_ holding: RunRecord.Holding) {
+        held.append(holding)
+        record?.hold(holding)
+    }
 
     /// Attaches `path` (from `offset`, `length` bytes) to a free loop device.
     public func attach(_ path: String, offset: UInt64 = 0, length: UInt64? = nil, readOnly: Bool)
-        async throws(HostError)
-        -> String
+        throws(HostError) -> String
     {
-        var arguments = ["--find", "--show", "--offset", "\(offset)"]
-        if let length { arguments += ["--sizelimit", "\(length)"] }
-        if readOnly { arguments.append("--read-only") }
-        let result = try await HostTool.run("losetup", arguments + [path], package: "mount")
-        let device = result.tail.split(separator: "\n").last.map(String.init) ?? ""
-        guard result.status == 0, device.hasPrefix("/dev/loop") else {
-            throw .failed("cannot attach \(path) to a loop device (are you root?):\n\(result.tail)")
-        }
-        devices.append(device)
+        let (device, holding) = try Self.attachDevice(
+            path, offset: offset, length: length, readOnly: readOnly, into: record)
+        held.append(holding)
         return device
     }
 
-    /// Attaches without tracking: the caller detaches (a guest session records the device in
-    /// its own state so a later run can release it).
-    public static func attachUnmanaged(_ path: String, readOnly: Bool) async throws(HostError) -> String {
-        let loops = LoopMounts()
-        let device = try await loops.attach(path, readOnly: readOnly)
-        loops.devices.removeAll()
-        return device
+    /// Attaches `path` to a free loop device (the ioctls losetup uses), recorded in `record`
+    /// *before* it is attached: a run killed at any moment leaves no loop device unrecorded.
+    /// The caller releases it (a guest session keeps it in its own record).
+    public static func attachDevice(
+        _ path: String, offset: UInt64 = 0, length: UInt64? = nil, readOnly: Bool, into record: RunRecord?
+    ) throws(HostError) -> (device: String, holding: RunRecord.Holding) {
+        let fd = open(path, (readOnly ? O_RDONLY : O_RDWR) | O_CLOEXEC)
+        guard fd >= 0 else { throw .failed("cannot open \(path) for a loop device: \(Self.reason())") }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw .failed("cannot stat \(path): \(Self.reason())") }
+        let backing = FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+        for _ in 0..<100 {
+            let number = xen2kvm_loop_free_number()
+            guard number >= 0 else {
+                throw .failed("cannot attach \(path) to a loop device (are you root?): \(Self.reason())")
+            }
+            let device = "/dev/loop\(number)"
+            Self.makeNode(device, name: "loop\(number)")
+            let holding = RunRecord.Holding.loop(device, backing: backing)
+            record?.hold(holding)
+            if xen2kvm_loop_configure(device, fd, offset, length ?? 0, readOnly ? 1 : 0) == 0 {
+                let size = length.map { ", \($0) bytes" } ?? ""
+                Log.info("attached \(path) to \(device) (offset \(offset)\(size)\(readOnly ? ", read-only" : ""))")
+                return (device, holding)
+            }
+            let error = errno
+            record?.drop(holding)
+            // Taken by another program between the two calls: ask for another.
+            guard error == EBUSY else {
+                throw .failed("cannot attach \(path) to \(device): \(String(cString: strerror(error)))")
+            }
+        }
+        throw .failed("cannot attach \(path) to a loop device: every free one was taken first")
     }
+
+    /// devtmpfs makes the node of a new loop device; without it, make it from sysfs.
+    private static func makeNode(_ device: String, name: String) {
+        guard access(device, F_OK) != 0,
+            let rdev = HostFiles.value("/sys/block/\(name)/dev").flatMap(LoopDevices.parseDevNumber)
+        else { return }
+        _ = mknod(device, S_IFBLK | 0o660, dev_t(rdev))
+    }
+
+    private static func reason() -> String { String(cString: strerror(errno)) }
 
     /// Mounts `device` on a new temporary directory and returns it.
     public func mount(_ device: String, options: String, label: String) async throws(HostError) -> String {
@@ -44,53 +83,38 @@ public final class LoopMounts {
             throw .failed("cannot create a mount point in /tmp")
         }
         let directory = String(cString: made)
-        directories.append(directory)
+        if let identity = FileIdentity.of(directory) { hold(.made(directory, identity)) }
+        // Recorded before it exists: a run killed while mount runs is unmounted all the same.
+        hold(.mount(directory))
         let result = try await HostTool.run("mount", ["-o", options, device, directory], package: "mount")
         guard result.status == 0 else {
             throw .failed("cannot mount \(device) on \(directory):\n\(result.tail)")
         }
-        mountPoints.append(directory)
         return directory
     }
 
     /// Unmounts, detaches and removes everything taken, newest first. Never throws: each
-    /// step is tried, and what could not be released is returned for the message.
+    /// step is tried, and what could not be released is returned for the message (and stays
+    /// in the run's record for the next run to try again).
     @discardableResult
     public func release() -> [String] {
-        var leftovers: [String] = []
-        for point in mountPoints.reversed() where !LoopMounts.unmount(point) {
-            leftovers.append("mount \(point)")
-        }
-        mountPoints.removeAll()
-        for device in devices.reversed() where !LoopMounts.detach(device) {
-            leftovers.append("loop device \(device)")
-        }
-        devices.removeAll()
-        for directory in directories.reversed() { _ = rmdir(directory) }
-        directories.removeAll()
+        let left = record?.release(held) ?? RunRecord.Holding.release(held)
+        held.removeAll()
+        let leftovers = left.map(\.description)
         if !leftovers.isEmpty { Log.warning("could not release \(leftovers.joined(separator: ", "))") }
         return leftovers
     }
 
     /// Unmounts, waiting up to 10 s for processes that are still closing files there (a
-    /// killed rsync's children); a lazy unmount would leave the loop device busy.
+    /// killed rsync's children); a lazy unmount would leave the loop device busy. True when
+    /// `point` is no longer mounted (also when it was not: a mount recorded before it was made).
     public static func unmount(_ point: String) -> Bool {
         for _ in 0..<100 {
-            if umount2(point, 0) == 0 { return true }
+            if umount2(point, 0) == 0 || errno == EINVAL || errno == ENOENT { return true }
             guard errno == EBUSY else { return false }
             usleep(100_000)
         }
         return umount2(point, Int32(MNT_DETACH)) == 0
-    }
-
-    /// LOOP_CLR_FD through losetup's own ioctl number, without an async hop (used on
-    /// cleanup paths).
-    public static func detach(_ device: String) -> Bool {
-        let fd = open(device, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        let loopClearFD: UInt = 0x4C01
-        return ioctl(fd, loopClearFD, 0) == 0
     }
 
     deinit { release() }

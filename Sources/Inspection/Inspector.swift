@@ -90,6 +90,18 @@ public enum Inspector {
         }
         let guest = GuestInspector.inspect(fs, readInitrds: readInitrds)
         findings += GuestChecks.findings(for: guest)
+        // A separate /boot partition (kernels at its top, no /etc): the root lies elsewhere.
+        if let partition = source.partitions.first(where: { $0.startSector * 512 == offset }), offset > 0,
+            guest.distro == "unknown", guest.kernels.isEmpty,
+            (try? fs.listDirectory("/"))?.contains(where: { $0.name.hasPrefix("vmlinuz-") }) == true
+        {
+            findings.append(
+                Finding(
+                    .blocker, "boot-partition-only",
+                    "partition \(partition.number) holds /boot (kernels at its top, no /etc): the root filesystem "
+                        + "is in another partition or volume, and convert fixes a guest whose root is partition 1 so "
+                        + "far"))
+        }
         if let start = source.partitions.first?.startSector, start < 2048, guest.bootloader == .grub2 {
             findings.append(
                 Finding(

@@ -56,7 +56,7 @@ struct BootCheckCommand: AsyncParsableCommand {
 
     @OptionGroup var log: LogOptions
 
-    func run() async throws { try await log.run(bootCheck) }
+    func run() async throws { try await log.run { try await RunRecord.during(bootCheck) } }
 
     private func bootCheck() async throws {
         Cancellation.install()

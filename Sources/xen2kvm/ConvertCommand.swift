@@ -125,7 +125,7 @@ struct ConvertCommand: AsyncParsableCommand {
 
     func run() async throws {
         TraceTiming.mark("start-up (program and libraries loaded)")
-        try await log.run(convert)
+        try await log.run { try await RunRecord.during(convert) }
     }
 
     private func convert() async throws {

@@ -93,7 +93,7 @@ struct FixCommand: AsyncParsableCommand {
 
     @OptionGroup var log: LogOptions
 
-    func run() async throws { try await log.run(fixDisk) }
+    func run() async throws { try await log.run { try await RunRecord.during(fixDisk) } }
 
     private func fixDisk() async throws {
         Cancellation.install()

@@ -41,4 +41,31 @@ import Testing
         }
         #expect(left.isEmpty, "QEMU still running: \(left)")
     }
+
+    /// kill -9 during a boot: QEMU dies with xen2kvm at once (it runs under setpriv
+    /// --pdeathsig), and the next boot-check removes the firmware file the killed one made.
+    @Test func killNineTakesQEMUWithIt() async throws {
+        guard TestEnvironment.require(root: true, tools: ["qemu-system-x86_64", "sfdisk", "setpriv"]) else { return }
+        let dir = try TemporaryDirectory()
+        let disk = dir.file("no-boot-code.img")
+        try await Command.check("truncate", ["-s", "16M", disk])
+        try await Command.check("sh", ["-c", "echo 'start=2048, type=83' | sfdisk -q \(disk)"])
+        let log = dir.file("console.log")
+        let killed = try await killXen2KVM(
+            ["boot-check", "--accel", "tcg", "--timeout", "120", "--console-log", log, disk], when: "reached firmware",
+            after: KillPoint().delay("boot-check", upTo: .seconds(1)), watching: dir.path)
+        #expect(killed.landed, "\(killed.result.stderr)")
+        #expect(killed.descendants.contains { $0.name.hasPrefix("qemu") }, "\(killed.descendants)")
+        let survivors = try await killed.survivors()
+        #expect(survivors.isEmpty, "outlived the killed xen2kvm: \(survivors)")
+        // (Its firmware file may be gone already: any run, another test's too, releases what
+        // dead runs left.)
+
+        let next = try await Xen2KVMBinary.run(
+            ["boot-check", "--accel", "tcg", "--timeout", "1", "--console-log", dir.file("next.log"), disk])
+        #expect(next.status == 1, "\(next.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: "\(log).sercon"), "the killed run's firmware file was left")
+        let left = try killed.leftovers()
+        #expect(left.isEmpty, "left behind: \(left)")
+    }
 }

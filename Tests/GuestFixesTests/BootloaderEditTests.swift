@@ -233,6 +233,23 @@ import Testing
         }
     }
 
+    /// Ubuntu's cloud images set the terminal in /etc/default/grub.d, read after
+    /// /etc/default/grub: what a drop-in names gets the same edits, and nothing is appended.
+    @Test func grubDropInsAreEditedWhereTheyOverride() throws {
+        let guest = try GuestFiles([
+            "/etc/default/grub": "GRUB_CMDLINE_LINUX=\"console=hvc0\"\n",
+            "/etc/default/grub.d/50-cloudimg-settings.cfg":
+                "GRUB_TERMINAL=console\nGRUB_CMDLINE_LINUX_DEFAULT=\"console=tty1 console=hvc0\"\n",
+            "/etc/default/grub.d/init-select.cfg": "GRUB_RECORDFAIL_TIMEOUT=0\n",
+        ])
+        let changes = try guest.run(Grub2DefaultEdit())
+        #expect(changes.map(\.path) == ["/etc/default/grub", "/etc/default/grub.d/50-cloudimg-settings.cfg"])
+        #expect(
+            try guest.read("/etc/default/grub.d/50-cloudimg-settings.cfg")
+                == "GRUB_TERMINAL=\"console serial\"\nGRUB_CMDLINE_LINUX_DEFAULT=\"console=tty1 console=tty0 "
+                + "console=ttyS0,115200\"\n")
+    }
+
     /// Kernel lines in grub.cfg and menu.lst get it too (the guest may never run grub-mkconfig),
     /// and Debian's `# kopt=`; memtest86+ and the per-entry option comments do not.
     @Test func kernelLinesWithoutAConsoleGetTheSerialOne() throws {

@@ -124,8 +124,10 @@ import Testing
             toFile: edited, atomically: false, encoding: .utf8)
         try await Command.check("debugfs", ["-w", "-R", "rm /boot/grub/grub.cfg", partition])
         try await Command.check("debugfs", ["-w", "-R", "write \(edited) /boot/grub/grub.cfg", partition])
-        let silent = try await BootCheckRun.run(quiet, accel: "tcg", timeout: 60)
-        #expect(silent.failure == "timeout" && silent.stageName == "kernel started", "\(silent.output)")
+        let silent = try await BootCheckRun.run(quiet, accel: "tcg", timeout: 90)
+        // Nothing after grub's own lines reaches the port (a loaded host may not even get past grub).
+        let quietStages = ["bootloader", "kernel started"]
+        #expect(silent.failure == "timeout" && quietStages.contains(silent.stageName ?? ""), "\(silent.output)")
         #expect(
             silent.diagnosis?.contains("no kernel line on the disk names a serial console") == true, "\(silent.output)")
     }

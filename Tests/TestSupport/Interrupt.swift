@@ -10,6 +10,16 @@ public func runXen2KVM(
     _ arguments: [String], signal: Int32, when trigger: String, environment: [String: String] = [:],
     throttle: ReadThrottle? = nil, meanwhile: @Sendable () async throws -> Void = {}
 ) async throws -> CommandResult {
+    try await runXen2KVM(
+        arguments, signal: signal, when: trigger, environment: environment, throttle: throttle,
+        meanwhileWithPID: { _ in try await meanwhile() })
+}
+
+/// The same, with the program's pid given to `meanwhile` (what runs under it can be looked at).
+public func runXen2KVM(
+    _ arguments: [String], signal: Int32, when trigger: String, environment: [String: String] = [:],
+    throttle: ReadThrottle? = nil, meanwhileWithPID meanwhile: @Sendable (Int32) async throws -> Void
+) async throws -> CommandResult {
     var env: [Environment.Key: String?] = [:]
     for (key, value) in environment { env[Environment.Key(stringLiteral: key)] = value }
     let (executable, wrapped) = throttle?.wrap(Xen2KVMBinary.path, arguments) ?? (Xen2KVMBinary.path, arguments)
@@ -23,7 +33,7 @@ public func runXen2KVM(
         for try await line in execution.standardError.strings() {
             text += line
             if !sent && line.contains(trigger) {
-                try await meanwhile()
+                try await meanwhile(execution.processIdentifier.value)
                 try execution.send(signal: Signal(rawValue: signal))
                 sent = true
             }

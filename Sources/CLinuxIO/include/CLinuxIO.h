@@ -33,4 +33,13 @@ int xen2kvm_blkpg_delete_partition(int disk_fd, int number);
 /* LOOP_GET_STATUS64: the device and inode numbers of the file behind a loop device (valid
    even when that file was deleted). 0 on success, -1 (errno; ENXIO: not attached). */
 int xen2kvm_loop_backing(const char *device, uint64_t *backing_device, uint64_t *backing_inode);
+/* LOOP_CTL_GET_FREE: the number of a free loop device (made if needed), or -1 (errno). */
+int xen2kvm_loop_free_number(void);
+/* LOOP_CONFIGURE: attaches the open file `backing_fd` to `device` from `offset`, at most
+   `size_limit` bytes (0: to the end), read-only if asked. 0, or -1 (errno; EBUSY: the device
+   was taken meanwhile). */
+int xen2kvm_loop_configure(const char *device, int backing_fd, uint64_t offset, uint64_t size_limit, int read_only);
+/* statx(2) of `path` itself (a symlink is not followed): device, inode and birth time in
+   nanoseconds since the epoch (0 where the filesystem keeps none). 0, or -1 (errno). */
+int xen2kvm_file_identity(const char *path, uint64_t *device, uint64_t *inode, uint64_t *born);
 #endif

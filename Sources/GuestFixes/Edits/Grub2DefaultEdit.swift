@@ -25,16 +25,27 @@ public struct Grub2DefaultEdit: GuestEdit {
         ("GRUB_SERIAL_COMMAND", "\"serial --unit=0 --speed=115200\""),
     ]
 
+    /// grub-mkconfig reads these after /etc/default/grub, so what they set wins (Ubuntu's cloud
+    /// images set `GRUB_TERMINAL=console` there): they get the same edits of the settings they
+    /// name, and nothing appended.
+    static let dropInDirectory = "/etc/default/grub.d"
+
     public func changes(in root: GuestRoot, context: FixContext) throws(GuestFixError) -> [FileChange] {
         let mapping = DeviceMapping(context)
-        return try rewrite(Self.path, in: root) { text in
+        var result = try rewrite(Self.path, in: root) { text in
             Self.edit(text, mapping: mapping, keepEthNames: context.keepsEthNames)
         }
+        for name in root.list(Self.dropInDirectory) where name.hasSuffix(".cfg") {
+            result += try rewrite("\(Self.dropInDirectory)/\(name)", in: root) { text in
+                Self.edit(text, mapping: mapping, keepEthNames: context.keepsEthNames, appendMissing: false)
+            }
+        }
+        return result
     }
 
-    static func edit(_ text: String, mapping: DeviceMapping, keepEthNames: Bool = false) -> (
-        text: String, summary: [String]
-    ) {
+    static func edit(_ text: String, mapping: DeviceMapping, keepEthNames: Bool = false, appendMissing: Bool = true)
+        -> (text: String, summary: [String])
+    {
         var lines = TextLines.split(text)
         var summary: [String] = []
         var present = Set<String>()
@@ -76,6 +87,7 @@ public struct Grub2DefaultEdit: GuestEdit {
                 }
             }
         }
+        guard appendMissing else { return (TextLines.join(lines), summary) }
         var added: [String] = []
         for (key, wanted) in settings where !present.contains(key) {
             added.append(key + "=" + wanted)
