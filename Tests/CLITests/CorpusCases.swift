@@ -71,7 +71,9 @@ struct DamageCase: Sendable, CustomStringConvertible {
     }
 
     /// Values that sit on the edges of what a field can hold (cut to the field's width).
-    static let edgeValues: [UInt32] = [0, 1, 2, 0x7F, 0x80, 0xFF, 0x7FFF, 0xFFFF, 0x1_0000, 0x7FFF_FFFF, 0x8000_0000, 0xFFFF_FFFF]
+    static let edgeValues: [UInt32] = [
+        0, 1, 2, 0x7F, 0x80, 0xFF, 0x7FFF, 0xFFFF, 0x1_0000, 0x7FFF_FFFF, 0x8000_0000, 0xFFFF_FFFF,
+    ]
     /// cpio newc header fields (8 ASCII hex digits) that parse to something hostile; -78 takes
     /// the first entry's next header back onto itself.
     static let hostileCpioFields = ["-0000001", "-0000078", "-0000100", "FFFFFFFF", "7FFFFFFF", "+0000100", "zzzzzzzz"]
@@ -110,7 +112,8 @@ struct DamageCase: Sendable, CustomStringConvertible {
             let bit = Int.random(in: 0..<8, using: &random)
             return Edit(offset: offset, bytes: [base[offset] ^ (1 << bit)], what: "\(at()): bit \(bit) flipped")
         case 7..<10:
-            let bytes = (0..<Int.random(in: 1...4, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }
+            let bytes = (0..<Int.random(in: 1...4, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random)
+            }
             return Edit(offset: offset, bytes: bytes, what: "\(at()): bytes \(bytes)")
         case 10..<18:
             // A little-endian field of 1, 2 or 4 bytes, aligned to its width.

@@ -66,8 +66,10 @@ struct CorpusImage: Sendable {
         let image = dir.file("\(variant.name).img")
         try await tool(
             "mke2fs",
-            ["-q", "-F", "-t", variant.type, "-U", "1b3a6f0e-5c2d-4e8f-9a71-2d4c6b8e0f13", "-E",
-             "hash_seed=7d2c1e4a-3b5f-4a6e-8c9d-0e1f2a3b4c5d"] + variant.options
+            [
+                "-q", "-F", "-t", variant.type, "-U", "1b3a6f0e-5c2d-4e8f-9a71-2d4c6b8e0f13", "-E",
+                "hash_seed=7d2c1e4a-3b5f-4a6e-8c9d-0e1f2a3b4c5d",
+            ] + variant.options
                 + ["-d", Fixtures.tree(variant.guest.fixture), image, "8M"])
         try await scatter(variant.guest.initrd, of: variant.guest.fixture, in: image, dir: dir)
 
@@ -114,7 +116,8 @@ struct CorpusImage: Sendable {
         let tree = stat.matches(of: #/\((?:ETB\d|IND|DIND|TIND)\):(\d+)/#).compactMap { Int($0.1) }
         let what = path == "<8>" ? "journal superblock" : stat.contains("Type: directory") ? "directory" : "data"
         if !data.isEmpty {
-            regions.append(Region(name: "\(what) \(path)", ranges: data.prefix(2).map { $0 * blockSize..<($0 + 1) * blockSize }))
+            regions.append(
+                Region(name: "\(what) \(path)", ranges: data.prefix(2).map { $0 * blockSize..<($0 + 1) * blockSize }))
         }
         if !tree.isEmpty {
             regions.append(Region(name: "tree \(path)", ranges: tree.map { $0 * blockSize..<($0 + 1) * blockSize }))

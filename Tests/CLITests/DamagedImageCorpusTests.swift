@@ -57,6 +57,8 @@ import Testing
         // How deep the damage went: how many runs read the guest (0) or stopped at the damage.
         let tally = Dictionary(grouping: outcomes.flatMap(\.statuses)) { $0 }.mapValues(\.count)
         let counts = tally.keys.sorted().map { "\($0): \(tally[$0]!)" }.joined(separator: ", ")
-        print("damaged-image corpus: \(cases.count) cases in \(clock.now - started) (exit \(counts)), \(failures.count) problems")
+        print(
+            "damaged-image corpus: \(cases.count) cases in \(clock.now - started) (exit \(counts)), \(failures.count) problems"
+        )
     }
 }

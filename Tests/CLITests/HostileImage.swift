@@ -51,7 +51,9 @@ enum HostileImage {
                 outcome.problems.append("\(command): exit 0 but stdout is not JSON: \(result.stdout.prefix(300))")
             }
         }
-        if FileManager.default.fileExists(atPath: target) { outcome.problems.append("convert --dry-run created \(target)") }
+        if FileManager.default.fileExists(atPath: target) {
+            outcome.problems.append("convert --dry-run created \(target)")
+        }
         if try await sha256(image) != before { outcome.problems.append("the image was written (its sha256 changed)") }
         return outcome
     }
