@@ -112,8 +112,8 @@ struct DamageCase: Sendable, CustomStringConvertible {
             let bit = Int.random(in: 0..<8, using: &random)
             return Edit(offset: offset, bytes: [base[offset] ^ (1 << bit)], what: "\(at()): bit \(bit) flipped")
         case 7..<10:
-            let bytes = (0..<Int.random(in: 1...4, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random)
-            }
+            let count = Int.random(in: 1...4, using: &random)
+            let bytes = (0..<count).map { _ in UInt8.random(in: 0...255, using: &random) }
             return Edit(offset: offset, bytes: bytes, what: "\(at()): bytes \(bytes)")
         case 10..<18:
             // A little-endian field of 1, 2 or 4 bytes, aligned to its width.
@@ -123,10 +123,9 @@ struct DamageCase: Sendable, CustomStringConvertible {
             let bytes = (0..<width).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) }
             return Edit(offset: offset, bytes: bytes, what: "\(at()): \(width)-byte field = \(bytes)")
         default:
-            let length = Int.random(in: 16...256, using: &random)
+            let length = min(Int.random(in: 16...256, using: &random), range.upperBound - offset)
             return Edit(
-                offset: offset, bytes: [UInt8](repeating: 0, count: min(length, range.upperBound - offset)),
-                what: "\(at()): \(length) bytes zeroed")
+                offset: offset, bytes: [UInt8](repeating: 0, count: length), what: "\(at()): \(length) bytes zeroed")
         }
     }
 }

@@ -8,8 +8,7 @@ import Testing
 ///
 /// `XEN2KVM_CORPUS_SEED=N` (or `random`) explores another corpus; `XEN2KVM_CORPUS_CASE=N`
 /// rebuilds and runs one case of it, as a failure names them; `XEN2KVM_CORPUS_COUNT=N` makes
-/// N cases instead of 320. `XEN2KVM_CORPUS_KEEP=DIR`
-/// keeps each failing image there.
+/// N cases instead of 320; `XEN2KVM_CORPUS_KEEP=DIR` keeps each failing image there.
 @Suite struct DamagedImageCorpusTests {
     static let defaultSeed: UInt64 = 0x5EED_0012
     static let caseCount = 320
@@ -43,17 +42,17 @@ import Testing
                 if !outcome.problems.isEmpty, let keep {
                     try? FileManager.default.copyItem(atPath: image, toPath: "\(keep)/\(damage.number).img")
                 }
-                outcome.problems = outcome.problems.map { "seed \(seedValue) \(damage): \($0)" }
+                let rebuild =
+                    "XEN2KVM_CORPUS_SEED=\(seedValue) XEN2KVM_CORPUS_CASE=\(damage.number) swift test --skip-build "
+                    + "--filter DamagedImageCorpusTests"
+                outcome.problems = outcome.problems.map { "seed \(seedValue) \(damage): \($0)\n  rebuild: \(rebuild)" }
                 return outcome
             } catch {
                 return HostileImage.Outcome(problems: ["seed \(seedValue) \(damage): the case did not run: \(error)"])
             }
         }
         let failures = outcomes.flatMap(\.problems)
-        for failure in failures {
-            let rebuild = "XEN2KVM_CORPUS_SEED=\(seedValue) XEN2KVM_CORPUS_CASE=<number> swift test --filter Corpus"
-            Issue.record(Comment(rawValue: "\(failure)\n  rebuild: \(rebuild)"))
-        }
+        for failure in failures { Issue.record(Comment(rawValue: failure)) }
         // How deep the damage went: how many runs read the guest (0) or stopped at the damage.
         let tally = Dictionary(grouping: outcomes.flatMap(\.statuses)) { $0 }.mapValues(\.count)
         let counts = tally.keys.sorted().map { "\($0): \(tally[$0]!)" }.joined(separator: ", ")
