@@ -63,9 +63,15 @@ struct DamageCase: Sendable, CustomStringConvertible {
                 : Int.random(in: near, using: &random)
             return DamageCase(number: number, image: image.name, edits: [], truncation: cut)
         }
+        // The superblock and the initrd (what every later step is sized from, and the one file
+        // parsed byte by byte) count three times, the initrd's inode twice.
+        let weighted = image.regions.flatMap { region in
+            let weight = region.name == "superblock" || region.name.hasPrefix("data /boot/init") ? 3 : 1
+            return Array(repeating: region, count: region.name.hasPrefix("inode /boot/init") ? 2 : weight)
+        }
         let count = [1, 1, 1, 2, 3].randomElement(using: &random)!
         let edits = (0..<count).map { _ in
-            edit(in: image.regions.randomElement(using: &random)!, of: image.bytes, using: &random)
+            edit(in: weighted.randomElement(using: &random)!, of: image.bytes, using: &random)
         }
         return DamageCase(number: number, image: image.name, edits: edits, truncation: nil)
     }
@@ -104,7 +110,10 @@ struct DamageCase: Sendable, CustomStringConvertible {
         switch Int.random(in: 0..<20, using: &random) {
         case 0..<8 where plainCpio:
             // A header field of the initrd's first (plain) cpio archive.
-            let field = Int.random(in: 0..<13, using: &random)
+            // Mostly the file and name sizes, the fields the reader goes by.
+            let field =
+                Bool.random(using: &random)
+                ? Int.random(in: 0..<13, using: &random) : [6, 11].randomElement(using: &random)!
             let text = hostileCpioFields.randomElement(using: &random)!
             offset = range.lowerBound + 6 + 8 * field
             return Edit(offset: offset, bytes: Array(text.utf8), what: "\(at()): cpio field \(field) = \(text)")
