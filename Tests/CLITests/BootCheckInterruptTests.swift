@@ -47,12 +47,25 @@ import Testing
     @Test func killNineTakesQEMUWithIt() async throws {
         guard TestEnvironment.require(root: true, tools: ["qemu-system-x86_64", "sfdisk", "setpriv"]) else { return }
         let dir = try TemporaryDirectory()
-        let disk = dir.file("no-boot-code.img")
-        try await Command.check("truncate", ["-s", "16M", disk])
-        try await Command.check("sh", ["-c", "echo 'start=2048, type=83' | sfdisk -q \(disk)"])
+        // A boot sector that prints a bootloader's name through the BIOS (SeaBIOS mirrors it to
+        // the serial port) and then spins: the boot goes on until the kill, however slow the host.
+        let disk = dir.file("spinning.img")
+        try await Command.check("truncate", ["-s", "1M", disk])
+        let code: [UInt8] =
+            [
+                0x31, 0xC0, 0x8E, 0xD8, 0xBE, 0x14, 0x7C, 0xB4, 0x0E, 0xAC, 0x84, 0xC0, 0x74, 0x04, 0xCD, 0x10, 0xEB,
+                0xF7,
+            ]
+            + [0xEB, 0xFE] + Array("GNU GRUB\r\n".utf8) + [0]
+        var sector = code + [UInt8](repeating: 0, count: 510 - code.count)
+        sector += [0x55, 0xAA]
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: disk))
+        try handle.write(contentsOf: Data(sector))
+        try handle.close()
         let log = dir.file("console.log")
         let killed = try await killXen2KVM(
-            ["boot-check", "--accel", "tcg", "--timeout", "120", "--console-log", log, disk], when: "reached firmware",
+            ["boot-check", "--accel", "tcg", "--timeout", "120", "--console-log", log, disk],
+            when: "reached bootloader",
             after: KillPoint().delay("boot-check", upTo: .seconds(1)), watching: dir.path)
         #expect(killed.landed, "\(killed.result.stderr)")
         #expect(killed.descendants.contains { $0.name.hasPrefix("qemu") }, "\(killed.descendants)")

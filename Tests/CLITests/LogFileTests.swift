@@ -44,7 +44,7 @@ import Testing
             "info    method blocks: ", "info    layout mbr, partition 1 at sector 2048, 131072 sectors",
             "debug   check ok target holds no data", "info    copying used blocks: ",
             // e2fsck checks partition 1 through an offset loop device.
-            "info    ran losetup --find --show --offset 1048576 --sizelimit 67108864 --read-only \(target): exit 0",
+            "info    attached \(target) to /dev/loop", "(offset 1048576, 67108864 bytes, read-only)",
             "info    ran e2fsck -fn /dev/loop",
             "| Pass 5: Checking group summary information", "info    writing the mbr partition table",
             "info    converted: ", "e2fsck -fn clean", "info    finished: exit 0",
