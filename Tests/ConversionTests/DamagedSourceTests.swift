@@ -18,7 +18,7 @@ import Testing
     func repairedCopyHoldsWhatTheRepairedSourceHolds(_ damage: DamagedSource) async throws {
         guard TestEnvironment.require(root: true, tools: Self.tools) else { return }
         let dir = try TemporaryDirectory()
-        let built = try await damage.build(in: dir)
+        let built = try await Self.build(damage, in: dir)
         let before = try await sha256(built.image)
         let reference = try await Self.provenDamage(damage, built, in: dir)
         let target = dir.file("kvm.img")
@@ -64,6 +64,28 @@ import Testing
     }
 
     // MARK: Steps
+
+    /// The damaged source. The fast-commit one is a crash taken from a live kernel mount: on a
+    /// loaded host the kernel now and then commits so that even e2fsck's repair of a plain copy
+    /// loses the file. Such an image tests nothing; it is made again (at most three times).
+    static func build(_ damage: DamagedSource, in dir: TemporaryDirectory) async throws -> DamagedSource.Built {
+        guard damage == .fastCommitJournal else { return try await damage.build(in: dir) }
+        for attempt in 1...3 {
+            let attemptDir = try TemporaryDirectory()
+            let built = try await damage.build(in: attemptDir)
+            let copy = attemptDir.file("probe.img")
+            try await Command.check("cp", ["--sparse=always", built.image, copy])
+            for _ in 0..<3 { _ = try await Command.run("e2fsck", ["-fy", copy]) }
+            let text = try await Command.run("debugfs", ["-R", "cat \(built.survivor!.debugfsName)", copy]).stdout
+            if Data(text.utf8) == built.survivor!.content || attempt == 3 {
+                let image = dir.file("source.img")
+                try await Command.check("cp", ["--sparse=always", built.image, image])
+                return DamagedSource.Built(image: image, survivor: built.survivor)
+            }
+            print("note: fast-commit image \(attempt) loses /a/new even repaired as a plain copy; made again")
+        }
+        fatalError("unreachable")
+    }
 
     /// Repairs a plain copy of the source and checks the damage is really there: e2fsck -fn
     /// on the plain copy names it, and a survivor the repair brings back has its blocks free in
