@@ -7,13 +7,21 @@ import Testing
 @Suite(.serialized) struct ConvertInterruptTests {
     /// A source with ~160 MiB of random data: read through `throttle`, its copy takes ~10 s.
     static func bigSource(_ dir: TemporaryDirectory) async throws -> String {
+        try await source(dir, randomMiB: 160, size: "256M")
+    }
+
+    /// An ext4 image of `size` holding a guest's /etc and `randomMiB` of random data.
+    static func source(_ dir: TemporaryDirectory, randomMiB: Int, size: String) async throws -> String {
         let tree = dir.file("tree")
         try FileManager.default.createDirectory(atPath: "\(tree)/data", withIntermediateDirectories: true)
         try await Command.check(
             "sh",
-            ["-c", "head -c 160M /dev/urandom > \(tree)/data/blob && cp -r \(Fixtures.tree("centos6"))/etc \(tree)/"])
+            [
+                "-c",
+                "head -c \(randomMiB)M /dev/urandom > \(tree)/data/blob && cp -r \(Fixtures.tree("centos6"))/etc \(tree)/",
+            ])
         let image = dir.file("source.img")
-        try await Fixtures.makeImage(from: tree, at: image, size: "256M")
+        try await Fixtures.makeImage(from: tree, at: image, size: size)
         try FileManager.default.removeItem(atPath: tree)
         return image
     }
@@ -135,15 +143,7 @@ import Testing
 
     /// A 64 MiB source with 24 MiB of random data: ~3 s to copy through `slowReads(of:rate:)`.
     static func smallSource(_ dir: TemporaryDirectory) async throws -> String {
-        let tree = dir.file("tree")
-        try FileManager.default.createDirectory(atPath: "\(tree)/data", withIntermediateDirectories: true)
-        try await Command.check(
-            "sh",
-            ["-c", "head -c 24M /dev/urandom > \(tree)/data/blob && cp -r \(Fixtures.tree("centos6"))/etc \(tree)/"])
-        let image = dir.file("source.img")
-        try await Fixtures.makeImage(from: tree, at: image, size: "64M")
-        try FileManager.default.removeItem(atPath: tree)
-        return image
+        try await source(dir, randomMiB: 24, size: "64M")
     }
 
     /// kill -9 at a random point (seeded, printed) after each method has started its work:
