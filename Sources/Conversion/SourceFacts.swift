@@ -125,17 +125,15 @@ struct SourceFacts {
             hasBootCode =
                 read == 512 && sector[510] == 0x55 && sector[511] == 0xAA && sector[0..<440].contains { $0 != 0 }
         }
-        let report = try? Inspector.inspect(path, readInitrds: false)
-        if report?.findings.contains(where: { $0.code == "boot-partition-only" }) == true {
-            bootOnlyPartition =
-                report?.source.partitions.first { $0.startSector * 512 == report?.filesystem?.offsetBytes }?
-                .number
-        }
-        guard let report, let guest = report.guest,
+        // The partition inspection read (the first Linux one), found once for both answers.
+        guard let report = try? Inspector.inspect(path, readInitrds: false),
             let offset = report.filesystem?.offsetBytes,
-            let partition = report.source.partitions.first(where: { $0.startSector * 512 == offset }),
-            guest.distro != "unknown" || !guest.kernels.isEmpty
+            let partition = report.source.partitions.first(where: { $0.startSector * 512 == offset })
         else { return }
+        if report.findings.contains(where: { $0.code == "boot-partition-only" }) {
+            bootOnlyPartition = partition.number
+        }
+        guard let guest = report.guest, guest.distro != "unknown" || !guest.kernels.isEmpty else { return }
         guestPartition = partition.number
         readGuest(report)
     }
