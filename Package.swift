@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "xen2kvm", targets: ["xen2kvm"]),
+        .executable(name: "xen2kvm-sandbox", targets: ["xen2kvm-sandbox"]),
         .library(name: "PartitionTable", targets: ["PartitionTable"]),
         .library(name: "ExtFS", targets: ["ExtFS"]),
         .library(name: "BlockProbe", targets: ["BlockProbe"]),
@@ -92,6 +93,10 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
             ]),
+        // The launcher every guest program runs in (C: it forks and unshares before anything
+        // else, which a threaded Swift process cannot): user namespace, idmapped guest root,
+        // pivot_root, seccomp, limits. GuestSession finds it beside the running binary.
+        .executableTarget(name: "xen2kvm-sandbox", path: "Sources/GuestSandbox"),
         // Boot a disk under QEMU on a snapshot and follow the serial console.
         .target(
             name: "BootCheck",
@@ -103,7 +108,7 @@ let package = Package(
         .executableTarget(
             name: "xen2kvm",
             dependencies: [
-                "Inspection", "Conversion", "HostSystem", "GuestFixes", "BootCheck",
+                "Inspection", "Conversion", "HostSystem", "GuestFixes", "GuestSession", "BootCheck",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -122,7 +127,9 @@ let package = Package(
         .testTarget(
             name: "ConversionTests", dependencies: ["Conversion", "PartitionTable", "ExtFS", "TestSupport", "xen2kvm"]),
         .testTarget(name: "GuestFixesTests", dependencies: ["GuestFixes", "Inspection", "TestSupport", "xen2kvm"]),
-        .testTarget(name: "GuestSessionTests", dependencies: ["GuestSession", "TestSupport", "Conversion", "xen2kvm"]),
+        .testTarget(
+            name: "GuestSessionTests",
+            dependencies: ["GuestSession", "TestSupport", "Conversion", "xen2kvm", "xen2kvm-sandbox"]),
         .testTarget(name: "BootCheckTests", dependencies: ["BootCheck", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["xen2kvm", "TestSupport"]),
         .testTarget(

@@ -19,6 +19,8 @@ public struct FixOptions: Sendable {
     /// only argument, after the built-in steps, before teardown.
     public var helpers: [String] = []
     public var dryRun = false
+    /// How the guest's own programs run: contained (the default) or trusted (--trust-guest).
+    public var programs = GuestProgramPolicy()
 
     public init(disk: String) { self.disk = disk }
 }
@@ -44,6 +46,8 @@ public struct FixReport: Sendable, Codable {
     public var dryRun: Bool
     public var edits: [Edit]
     public var programs: [ProgramRun]
+    /// How they ran (contained, or trusted with --trust-guest).
+    public var containment: String?
     public var notRun: [NotRun]
     public var warnings: [String]
 }
@@ -58,6 +62,7 @@ public enum GuestFixer {
             throw .session(error)
         }
         defer { session.close() }
+        session.programs = options.programs
         await pauseForTests()
         try stopIfInterrupted("opening the guest")
         let root: GuestRoot
@@ -131,6 +136,7 @@ public enum GuestFixer {
                         program: SELinuxRelabel.program, reason: "\(reason): /.autorelabel relabels on the first boot"))
             }
         } else {
+            report.containment = options.programs.summary
             let helper = GuestHelper(context: context, session: session)
             report.programs.append(try await helper.run(in: root))
             report.warnings += try HostNameCheck.leaks(in: root)

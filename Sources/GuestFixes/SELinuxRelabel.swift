@@ -22,6 +22,13 @@ struct SELinuxRelabel {
 
     func run(in root: GuestRoot) async throws(GuestFixFailure) -> Outcome {
         guard root.isFile(SELinuxRelabelEdit.marker) else { return .notNeeded }
+        // Labels are security.* attributes, which only a host-privileged process may set on a
+        // filesystem the host mounted: contained, the guest's root cannot.
+        guard session.programs.trusted else {
+            return .notRun(
+                reason: "contained guest programs cannot set SELinux labels: /.autorelabel relabels on the first "
+                    + "boot (--trust-guest runs the guest's setfiles now)")
+        }
         guard let setfiles = Self.setfilesPaths.first(where: { root.isFile($0) }) else {
             return .notRun(reason: "no setfiles in the guest: /.autorelabel relabels on the first boot")
         }

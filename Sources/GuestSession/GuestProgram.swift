@@ -1,6 +1,10 @@
 import HostSystem
 import Subprocess
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// What a guest program did.
 public struct ProgramRun: Sendable, Codable {
     public var program: String
@@ -20,9 +24,11 @@ public struct ProgramRun: Sendable, Codable {
 }
 
 extension GuestSession {
-    /// Runs `program` inside the guest: chrooted into partition 1, in fresh mount, pid,
-    /// network, ipc and uts namespaces (no network), with a clean environment. A non-zero
-    /// exit throws with the program's last lines, unless `allowFailure`.
+    /// Runs `program` inside the guest, as `programs` says: contained by xen2kvm-sandbox
+    /// (the default), or, trusted, chrooted as host root. Either way in fresh mount, pid,
+    /// network (none), ipc and uts namespaces, with a clean environment, and stopped with its
+    /// whole namespace after `programs.limits.seconds`. A non-zero exit throws with the
+    /// program's last lines, unless `allowFailure`.
     public func run(
         _ program: String, _ arguments: [String] = [], environment extra: [String: String] = [:],
         allowFailure: Bool = false
@@ -34,17 +40,85 @@ extension GuestSession {
         ]
         for (key, value) in extra { environment[key] = value }
         let started = ContinuousClock.now
-        // Inside the new namespaces (private copies of the mounts), before the chroot:
-        //  1. mount partition 1 again on the guest root under the relative name "dev/vda1" from
-        //     the session directory, so /proc/self/mountinfo says dev/vda1 — which grub-probe
-        //     canonicalises to /dev/vda1 in the chroot (the host's /dev/loopNpM would leak or fail);
-        //  2. bind the private /dev onto the guest's /dev (made if the guest lacks the mount
-        //     points, as every real Linux guest has them), mount /proc (this pid namespace) and
-        //     /sys (this network namespace); then chroot. Everything vanishes with the namespace.
-        // First, this namespace lets go of the host's other mounts: its copies would keep every
-        // filesystem mounted at the time (other sessions, other conversions, a user's mounts)
-        // busy until the program ends. Kept: "/", where host tools live, /proc, /sys and /dev
-        // (mount needs them), the session directory and the directories above it.
+        let launcher: (path: String, arguments: [String])
+        if programs.trusted {
+            launcher = ("/usr/bin/unshare", trustedCommand(program, arguments))
+        } else {
+            launcher = try containedCommand(program, arguments)
+            unlink(sandboxReport)
+        }
+        let status: Int32
+        let output: String
+        let result: HostChild.Outcome
+        do {
+            // SIGKILL to the launcher takes the whole pid namespace with it, and so does
+            // xen2kvm's death (the launcher dies with it: HostChild).
+            result = try await StoppableCommand.run(
+                launcher.path, launcher.arguments, environment: environment, inherit: false, stopSignal: .kill,
+                timeout: .seconds(programs.limits.seconds), keepingLines: 2000)
+        } catch {
+            throw .setup("cannot start \(program) in the guest (\(launcher.path)): \(error)")
+        }
+        status = result.status
+        let printed = result.lines.joined(separator: "\n")
+        output = printed.split(separator: "\n").suffix(20).joined(separator: "\n")
+        Log.command(
+            "(in the guest) \(program)", arguments, status: status,
+            seconds: (ContinuousClock.now - started).inSeconds, output: printed)
+        do {
+            try Cancellation.check(program)
+        } catch {
+            throw GuestSessionError(error)
+        }
+        let seconds = (ContinuousClock.now - started).inSeconds
+        if result.timedOut {
+            throw .timedOut(program: program, seconds: programs.limits.seconds, lastLines: output)
+        }
+        if !programs.trusted { try checkSandboxReport(program, output: output) }
+        let run = ProgramRun(
+            program: program, arguments: arguments, exitStatus: status, seconds: seconds, output: output)
+        if status != 0 && !allowFailure { throw .program(name: program, status: status, lastLines: output) }
+        return run
+    }
+
+    /// Where xen2kvm-sandbox says whether it started the program: a host file of the session
+    /// that the guest cannot reach, so the guest's own output cannot forge a setup failure.
+    var sandboxReport: String { "\(directory)/sandbox-report" }
+
+    func containedCommand(_ program: String, _ arguments: [String]) throws(GuestSessionError) -> (
+        path: String, arguments: [String]
+    ) {
+        guard let path = SandboxLauncher.path else {
+            throw .containment(
+                "\(SandboxLauncher.name) is not installed beside xen2kvm (`make install` puts it in PREFIX/lib/xen2kvm)")
+        }
+        let limits = programs.limits
+        return (
+            path,
+            [
+                "--session", directory, "--source", "dev/vda1", "--fstype", rootType,
+                "--ids", "\(GuestIDs.base):\(GuestIDs.count)", "--report", sandboxReport,
+                "--processes", String(limits.processes), "--memory", String(limits.memoryBytes),
+                "--file-size", String(limits.fileBytes), "--", program,
+            ] + arguments
+        )
+    }
+
+    func checkSandboxReport(_ program: String, output: String) throws(GuestSessionError) {
+        let report = HostFiles.read(sandboxReport) ?? ""
+        guard !report.hasPrefix("started") else { return }
+        let reason = report.hasPrefix("failed: ") ? String(report.dropFirst(8)) : "it stopped before \(program) started"
+        throw .containment(reason.hasSuffix("\n") ? String(reason.dropLast()) : reason)
+    }
+
+    /// Trusted: a shell in fresh namespaces mounts partition 1 again under the relative name
+    /// "dev/vda1" from the session directory (so /proc/self/mountinfo says dev/vda1, which
+    /// grub-probe canonicalises to /dev/vda1 in the chroot), binds the private /dev, mounts
+    /// /proc and /sys, and chroots. First it lets go of the host's other mounts: its copies
+    /// would keep every filesystem mounted at the time busy until the program ends. Kept: "/",
+    /// where host tools live, /proc, /sys and /dev (mount needs them), the session directory
+    /// and the directories above it.
+    func trustedCommand(_ program: String, _ arguments: [String]) -> [String] {
         let inside = """
             cd "$0" || exit 70
             others=$(awk '{ print $5 }' /proc/self/mountinfo | sort -r)
@@ -62,38 +136,9 @@ extension GuestSession {
             mount -t sysfs -o nosuid,nodev,noexec sysfs root/sys || exit 74
             exec chroot root "$@"
             """
-        let command =
-            [
-                "--mount", "--pid", "--fork", "--net", "--ipc", "--uts", "--kill-child", "/bin/sh", "-c", inside,
-                directory, program,
-            ] + arguments
-        let status: Int32
-        let output: String
-        do {
-            // SIGKILL to unshare takes the whole pid namespace with it (--kill-child), and so
-            // does xen2kvm's death (unshare dies with it: HostChild).
-            let result = try await StoppableCommand.run(
-                "/usr/bin/unshare", command, environment: environment, inherit: false, stopSignal: .kill,
-                keepingLines: 2000)
-            status = result.status
-            let printed = result.lines.joined(separator: "\n")
-            output = printed.split(separator: "\n").suffix(20).joined(separator: "\n")
-            Log.command(
-                "(in the guest) \(program)", arguments, status: status,
-                seconds: (ContinuousClock.now - started).inSeconds, output: printed)
-        } catch {
-            throw .setup("cannot start \(program) in the guest (unshare, util-linux): \(error)")
-        }
-        do {
-            try Cancellation.check(program)
-        } catch {
-            throw GuestSessionError(error)
-        }
-        let elapsed = ContinuousClock.now - started
-        let seconds = elapsed.inSeconds
-        let run = ProgramRun(
-            program: program, arguments: arguments, exitStatus: status, seconds: seconds, output: output)
-        if status != 0 && !allowFailure { throw .program(name: program, status: status, lastLines: output) }
-        return run
+        return [
+            "--mount", "--pid", "--fork", "--net", "--ipc", "--uts", "--kill-child", "/bin/sh", "-c", inside,
+            directory, program,
+        ] + arguments
     }
 }

@@ -24,6 +24,11 @@ public final class GuestSession {
     public private(set) var partitions: [SessionPartition] = []
     /// The disk's partition table kind.
     public private(set) var partitionTable: TableKind = .mbr
+    /// How the guest's programs run (`run`): contained unless trusted.
+    public var programs = GuestProgramPolicy()
+    /// The kernel's name for partition 1's filesystem type, as it was mounted (ext4, xfs …):
+    /// the sandbox mounts it again as the same type.
+    public private(set) var rootType = "ext4"
     let directory: String
     /// The session's loop device, partitions and mounts, as the next run would find them.
     private let record: RunRecord
@@ -127,6 +132,7 @@ public final class GuestSession {
         guard result.status == 0 else { throw .setup("cannot mount \(first.device):\n\(result.tail)") }
         mounts.append(root)
         record.hold(.mount(root))
+        if let type = Mounts.all().last(where: { $0.mountPoint == root })?.type { rootType = type }
     }
 
     /// Makes the mounted guest ready for its own programs: private /dev with the KVM names,
@@ -141,7 +147,8 @@ public final class GuestSession {
         // Mounted inside the record's directory: the next run unmounts them even unrecorded.
         defer { for point in mounts where !point.hasPrefix(root) { record.hold(.mount(point)) } }
         try PrivateDev.build(
-            at: devDirectory, diskRdev: diskRdev, partitions: partitions, filesystemUUID: uuid, mounts: &mounts)
+            at: devDirectory, diskRdev: diskRdev, partitions: partitions, filesystemUUID: uuid,
+            diskOwner: GuestIDs.base, mounts: &mounts)
     }
 
     /// The private /dev, on the host side.

@@ -82,6 +82,8 @@ public enum Mounts {
         public var rdev: UInt64
         public var mountPoint: String
         public var readWrite: Bool
+        /// The filesystem type (after the " - " separator).
+        public var type: String?
     }
 
     public static func all() -> [Mount] {
@@ -90,7 +92,8 @@ public enum Mounts {
             let fields = line.split(separator: " ")
             guard fields.count > 5, let rdev = LoopDevices.parseDevNumber(String(fields[2])) else { return nil }
             let options = fields[5].split(separator: ",")
-            return Mount(rdev: rdev, mountPoint: String(fields[4]), readWrite: options.contains("rw"))
+            let type = fields.firstIndex(of: "-").flatMap { $0 + 1 < fields.count ? String(fields[$0 + 1]) : nil }
+            return Mount(rdev: rdev, mountPoint: String(fields[4]), readWrite: options.contains("rw"), type: type)
         }
     }
 

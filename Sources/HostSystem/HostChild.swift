@@ -25,6 +25,8 @@ public enum HostChild {
         public var status: Int32
         /// The last lines it printed, stdout and stderr interleaved (as many as asked for).
         public var lines: [String]
+        /// Stopped because it ran past its time (`StoppableCommand`'s timeout).
+        public var timedOut = false
     }
 
     /// A running child, for the code that watches it alongside its output.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FoundationEssentials
 import GuestFixes
+import GuestSession
 import HostSystem
 
 #if canImport(Glibc)
@@ -25,8 +26,20 @@ struct FixFlags: ParsableArguments {
 
     @Option(
         name: .customLong("helper"),
-        help: "An executable run on the host with the disk's block device as its only argument, after the fixes.")
+        help: ArgumentHelp(
+            "An executable run on the host with the disk's block device as its only argument, after the fixes. "
+                + "It is a trusted host program: it runs as root, not contained like the guest's own programs."))
     var helpers: [String] = []
+
+    @Flag(
+        help: ArgumentHelp(
+            "Run the guest's own programs (initrd rebuild, grub, setfiles) as host root in a chroot instead of "
+                + "contained (an unprivileged user namespace with an idmapped root, seccomp, limits). Only for "
+                + "guests you trust, on hosts that cannot contain them; the report says so."))
+    var trustGuest = false
+
+    @Option(help: "Stop a guest program still running after this many seconds, with all it started.")
+    var guestTimeout = GuestLimits().seconds
 
     func validate() throws {
         guard Profile.all.contains(profile) || (profile.contains("/") && access(profile, R_OK) == 0) else {
@@ -39,6 +52,7 @@ struct FixFlags: ParsableArguments {
         for helper in helpers where access(helper, X_OK) != 0 {
             throw ValidationError("--helper \(helper) is not an executable file")
         }
+        guard guestTimeout > 0 else { throw ValidationError("--guest-timeout wants a number of seconds above 0") }
     }
 
     func options(for disk: String, dryRun: Bool) -> FixOptions {
@@ -47,6 +61,8 @@ struct FixFlags: ParsableArguments {
         options.editsOnly = editsOnly
         options.helpers = helpers
         options.dryRun = dryRun
+        options.programs.trusted = trustGuest
+        options.programs.limits.seconds = guestTimeout
         for map in maps {
             let parts = map.split(separator: "=").map(String.init)
             options.deviceMap[parts[0].replacing("/dev/", with: "")] = parts[1].replacing("/dev/", with: "")
