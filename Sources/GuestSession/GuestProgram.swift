@@ -51,10 +51,12 @@ extension GuestSession {
         let output: String
         let result: HostChild.Outcome
         do {
-            // SIGKILL to the launcher takes the whole pid namespace with it, and so does
-            // xen2kvm's death (the launcher dies with it: HostChild).
+            // Stopped, xen2kvm-sandbox kills the pid namespace's init and returns once the
+            // kernel has killed everything in it; `unshare --kill-child` dies on SIGKILL and takes
+            // the namespace with it. xen2kvm's death takes either along (HostChild).
             result = try await StoppableCommand.run(
-                launcher.path, launcher.arguments, environment: environment, inherit: false, stopSignal: .kill,
+                launcher.path, launcher.arguments, environment: environment, inherit: false,
+                stopSignal: programs.trusted ? .kill : .terminate,
                 timeout: .seconds(programs.limits.seconds), keepingLines: 2000)
         } catch {
             throw .setup("cannot start \(program) in the guest (\(launcher.path)): \(error)")
@@ -90,7 +92,8 @@ extension GuestSession {
     ) {
         guard let path = SandboxLauncher.path else {
             throw .containment(
-                "\(SandboxLauncher.name) is not installed beside xen2kvm (`make install` puts it in PREFIX/lib/xen2kvm)")
+                "\(SandboxLauncher.name) is not installed beside xen2kvm (`make install` puts it in PREFIX/lib/xen2kvm)"
+            )
         }
         let limits = programs.limits
         return (

@@ -26,6 +26,10 @@ public enum StoppableCommand {
                     if late { timedOut.store(true, ordering: .relaxed) }
                     if Cancellation.signal != nil || late {
                         child.send(stopSignal, toProcessGroup: true)
+                        // One that does not end on it is killed (this task is cancelled once the
+                        // command's output ends).
+                        try? await Task.sleep(for: .seconds(10))
+                        if !Task.isCancelled { child.send(.kill, toProcessGroup: true) }
                         return
                     }
                 }
