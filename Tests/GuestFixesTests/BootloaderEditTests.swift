@@ -186,6 +186,31 @@ import Testing
         #expect(changes.first?.summary.count == 4)
     }
 
+    /// EL7+'s /etc/sysconfig/grub: a symlink to /etc/default/grub is one file, edited once and
+    /// left a symlink; a separate file (a `sed -i` broke the link) is edited too.
+    @Test func grub2DefaultsEditSysconfigGrubOnceOrBoth() throws {
+        let settings = "GRUB_CMDLINE_LINUX=\"console=hvc0\"\n"
+        let edited = """
+            GRUB_CMDLINE_LINUX="console=tty0 console=ttyS0,115200"
+            GRUB_TERMINAL="console serial"
+            GRUB_SERIAL_COMMAND="serial --unit=0 --speed=115200"
+
+            """
+        let linked = try GuestFiles(
+            ["/etc/default/grub": settings], symlinks: ["/etc/sysconfig/grub": "../default/grub"])
+        #expect(try linked.run(Grub2DefaultEdit()).map(\.path) == ["/etc/default/grub"])
+        #expect(try linked.read("/etc/default/grub") == edited)
+        let link = try FileManager.default.destinationOfSymbolicLink(atPath: linked.path + "/etc/sysconfig/grub")
+        #expect(link == "../default/grub")
+
+        let separate = try GuestFiles(["/etc/default/grub": settings, "/etc/sysconfig/grub": settings])
+        #expect(try separate.run(Grub2DefaultEdit()).map(\.path) == ["/etc/default/grub", "/etc/sysconfig/grub"])
+        #expect(try separate.read("/etc/sysconfig/grub") == edited)
+        // Only the sysconfig name: EL's settings all the same.
+        let only = try GuestFiles(["/etc/sysconfig/grub": settings])
+        #expect(try only.run(Grub2DefaultEdit()).map(\.path) == ["/etc/sysconfig/grub"])
+    }
+
     @Test func grub2DefaultsKeepAConsoleAlreadyPresent() throws {
         let guest = try GuestFiles([
             "/etc/default/grub": "GRUB_CMDLINE_LINUX=\"console=tty0 console=hvc0\"\n"

@@ -1,5 +1,8 @@
+import Inspection
+
 /// /etc/default/grub, which grub-mkconfig (update-grub) turns into grub.cfg on grub2 guests
-/// (CentOS 7, Debian, Ubuntu).
+/// (CentOS 7, Debian, Ubuntu), and EL's /etc/sysconfig/grub: the file both names lead to once
+/// when one is a symlink, each when they are separate files (`GrubDefaults`).
 ///
 /// - `GRUB_CMDLINE_LINUX` and `GRUB_CMDLINE_LINUX_DEFAULT` get the command-line edits of
 ///   `KernelArguments`: the serial console instead of Xen's hvc0/xvc0, no `xencons=`, KVM device
@@ -19,7 +22,6 @@ public struct Grub2DefaultEdit: GuestEdit {
     public let name = "grub2-defaults"
     public init() {}
 
-    static let path = "/etc/default/grub"
     static let settings = [
         ("GRUB_TERMINAL", "\"console serial\""),
         ("GRUB_SERIAL_COMMAND", "\"serial --unit=0 --speed=115200\""),
@@ -32,8 +34,11 @@ public struct Grub2DefaultEdit: GuestEdit {
 
     public func changes(in root: GuestRoot, context: FixContext) throws(GuestFixError) -> [FileChange] {
         let mapping = DeviceMapping(context)
-        var result = try rewrite(Self.path, in: root) { text in
-            Self.edit(text, mapping: mapping, keepEthNames: context.keepsEthNames)
+        var result: [FileChange] = []
+        for path in try ConfigFiles.distinct(GrubDefaults.files, in: root) {
+            result += try rewrite(path, in: root) { text in
+                Self.edit(text, mapping: mapping, keepEthNames: context.keepsEthNames)
+            }
         }
         for name in root.list(Self.dropInDirectory) where name.hasSuffix(".cfg") {
             result += try rewrite("\(Self.dropInDirectory)/\(name)", in: root) { text in
