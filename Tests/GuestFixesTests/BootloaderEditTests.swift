@@ -211,6 +211,31 @@ import Testing
         #expect(try only.run(Grub2DefaultEdit()).map(\.path) == ["/etc/sysconfig/grub"])
     }
 
+    /// grub-mkconfig lists the newest kernel first; when that one is Xen-only, grub.cfg must boot
+    /// saved_entry, which the helper points at the chosen kernel. One kernel, or the newest being
+    /// the chosen one: GRUB_DEFAULT stays.
+    @Test func grub2DefaultsSaveTheDefaultWhenAXenKernelIsListedFirst() throws {
+        let files = [
+            "/etc/default/grub": "GRUB_DEFAULT=0\nGRUB_CMDLINE_LINUX=\"console=ttyS0,115200\"\n",
+            "/boot/vmlinuz-4.4.180-102-default": "k", "/boot/config-4.4.180-102-default": "CONFIG_VIRTIO_BLK=y\n",
+            "/boot/vmlinuz-4.4.180-102-xen": "k", "/boot/config-4.4.180-102-xen": "CONFIG_X86_64_XEN=y\n",
+        ]
+        let guest = try GuestFiles(files)
+        let changes = try guest.run(Grub2DefaultEdit())
+        #expect(try guest.read("/etc/default/grub").hasPrefix("GRUB_DEFAULT=saved\n"))
+        #expect(
+            changes.first?.summary.first
+                == "GRUB_DEFAULT=0 → GRUB_DEFAULT=saved: grub-mkconfig lists 4.4.180-102-xen first, the helper "
+                + "makes 4.4.180-102-default the saved default")
+        var newestFirst = files
+        newestFirst["/boot/config-4.4.180-102-xen"] = nil
+        newestFirst["/boot/vmlinuz-4.4.180-102-xen"] = nil
+        newestFirst["/boot/vmlinuz-4.4.180-1-default"] = "k"
+        let kept = try GuestFiles(newestFirst)
+        try kept.run(Grub2DefaultEdit())
+        #expect(try kept.read("/etc/default/grub").hasPrefix("GRUB_DEFAULT=0\n"))
+    }
+
     @Test func grub2DefaultsKeepAConsoleAlreadyPresent() throws {
         let guest = try GuestFiles([
             "/etc/default/grub": "GRUB_CMDLINE_LINUX=\"console=tty0 console=hvc0\"\n"
