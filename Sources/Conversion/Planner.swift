@@ -89,6 +89,23 @@ public enum Planner {
         }
     }
 
+    /// A GPT Xen disk without a BIOS boot partition: the fixes' grub2-install would have nowhere
+    /// to put core.img. The gap before partition 1 (34 to 2047 at the usual 1 MiB start) holds
+    /// one without moving a partition, and sgdisk's next free number keeps the others' numbers.
+    static func noBIOSBootPartition(_ source: String, start: UInt64?) -> String {
+        let reason =
+            "\(source) is partitioned (gpt) with the Linux guest in partition 1 and no BIOS boot partition: grub2 "
+            + "boots a GPT disk under BIOS (as KVM does) only from one, so the fixes could not install it. "
+        guard let start, start > 34 + 64 else {
+            return reason
+                + "Partition 1 leaves no room before it for one: copy the guest's filesystem into a new disk instead "
+                + "(e.g. `dd` partition 1 out into a file, then `xen2kvm convert` that file)"
+        }
+        return reason
+            + "Copy it with `xen2kvm convert --method clone --no-fix SOURCE TARGET`, add one in the gap before partition "
+            + "1 with `sgdisk -a 1 -n 0:34:\(start - 1) -t 0:ef02 TARGET`, then run `xen2kvm fix TARGET`"
+    }
+
     static func chooseMethod(_ options: ConvertOptions, source: SourceFacts, fits: Bool) throws(ConversionError) -> (
         CopyMethod, String
     ) {
@@ -140,6 +157,8 @@ public enum Planner {
             }
             if let table = source.partitionTable {
                 switch source.guestPartition {
+                case 1 where table == "gpt" && !source.hasBIOSBootPartition:
+                    throw .refused(Self.noBIOSBootPartition(options.source, start: source.firstPartitionStart))
                 case 1:
                     return (
                         .clone,

@@ -39,6 +39,10 @@ struct SourceFacts {
     var hasBootCode = false
     /// A partitioned source: the partition that holds only /boot (the root lies elsewhere).
     var bootOnlyPartition: Int?
+    /// A partitioned source: it has a BIOS boot partition (matters on GPT), and where its first
+    /// partition starts (the room before it).
+    var hasBIOSBootPartition = false
+    var firstPartitionStart: UInt64?
     /// Bytes a copy of every block of the filesystem reads (--repair-copy): the data regions
     /// within its first `filesystemBytes`.
     var filesystemDataBytes: UInt64 = 0
@@ -130,6 +134,8 @@ struct SourceFacts {
             let offset = report.filesystem?.offsetBytes,
             let partition = report.source.partitions.first(where: { $0.startSector * 512 == offset })
         else { return }
+        hasBIOSBootPartition = report.source.partitions.contains(where: \.isBIOSBoot)
+        firstPartitionStart = report.source.partitions.map(\.startSector).min()
         if report.findings.contains(where: { $0.code == "boot-partition-only" }) {
             bootOnlyPartition = partition.number
         }

@@ -11,7 +11,7 @@ enum BootSpace {
 
     /// Why the rebuild would not fit, or nil when it fits (or the room cannot be read).
     static func shortfall(in root: GuestRoot, guest: GuestReport) -> String? {
-        let kernels = guest.kernels.filter { !$0.xenOnly }
+        let kernels = BestKernel.bootable(guest.kernels)
         guard !kernels.isEmpty, let free = root.freeBytes(in: "/boot") else { return nil }
         let needed = kernels.reduce(margin) { total, kernel in
             total + (kernel.initrd.flatMap(root.size).map { 2 * $0 } ?? newInitrd)

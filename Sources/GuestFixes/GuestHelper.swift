@@ -58,13 +58,14 @@ struct GuestHelper {
         context: FixContext, root: GuestRoot, partitionStart: UInt64
     ) throws(GuestFixError) -> [String: String] {
         let guest = context.guest
-        let kernels = guest.kernels.filter { !$0.xenOnly && !$0.version.contains("rescue") }.map(\.version)
+        let kernels = BestKernel.bootable(guest.kernels).map(\.version)
         var environment = [
             "XEN2KVM_DISK": "/dev/vda", "XEN2KVM_ROOT_PARTITION": "/dev/vda1", "XEN2KVM_PROFILE": context.profile,
             "XEN2KVM_KERNELS": kernels.joined(separator: " "), "XEN2KVM_BOOTLOADER": guest.bootloader.rawValue,
             "XEN2KVM_PARTITION_START": "\(partitionStart)", "XEN2KVM_STEPS": steps.joined(separator: " "),
             "XEN2KVM_PRELUDE": prelude,
         ]
+        if let best = BestKernel.choose(guest.kernels) { environment["XEN2KVM_DEFAULT_KERNEL"] = best.image }
         if BootLoaderSpecEdit.grubbyUpdates(root, context: context) {
             let (add, remove) = try BootLoaderSpecEdit.grubbyArguments(root, context: context)
             if !add.isEmpty { environment["XEN2KVM_GRUBBY_ARGS"] = add.joined(separator: " ") }

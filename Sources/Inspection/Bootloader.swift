@@ -31,6 +31,13 @@ public struct KernelCommandLine: Sendable, Codable, Equatable {
     public var arguments: String
 }
 
+/// The settings grub-mkconfig turns into grub.cfg. EL7+ also has /etc/sysconfig/grub, as a
+/// symlink to /etc/default/grub, or as a file of its own once a `sed -i` on it broke the link:
+/// both are read and edited, a file reachable under both names once (`ConfigFiles.distinct`).
+public enum GrubDefaults {
+    public static let files = ["/etc/default/grub", "/etc/sysconfig/grub"]
+}
+
 /// Where EL8+ and Fedora 30+ keep their kernel command lines besides /etc/default/grub.
 public enum BootLoaderSpec {
     /// Boot Loader Specification entries, one file a kernel: grub2's `blscfg` reads them.
@@ -49,7 +56,7 @@ public enum BootLoaderSpec {
 
 enum BootloaderScanner {
     static let legacyConfigs = ["/boot/grub/menu.lst", "/boot/grub/grub.conf", "/etc/grub.conf"]
-    static let grub2Configs = ["/boot/grub2/grub.cfg", "/boot/grub/grub.cfg", "/etc/default/grub"]
+    static let grub2Configs = ["/boot/grub2/grub.cfg", "/boot/grub/grub.cfg"] + GrubDefaults.files
     static let blsDirectory = BootLoaderSpec.entries
     static let grubenv = BootLoaderSpec.grubenv
     static let kernelCmdline = BootLoaderSpec.kernelCmdline
@@ -60,7 +67,7 @@ enum BootloaderScanner {
         // Both may exist (a Debian guest keeps menu.lst for pygrub next to grub.cfg); grub
         // legacy never reads /etc/default/grub, so its presence marks a grub2 system.
         let kind: BootloaderFacts.Kind
-        if !grub2.isEmpty && (legacy.isEmpty || grub2.contains("/etc/default/grub")) {
+        if !grub2.isEmpty && (legacy.isEmpty || grub2.contains(where: GrubDefaults.files.contains)) {
             kind = .grub2
         } else if !legacy.isEmpty {
             kind = .grubLegacy
@@ -81,7 +88,7 @@ enum BootloaderScanner {
         for path in grub2 {
             let lines = guest.lines(path)
             guard seen.insert(lines.joined(separator: "\n")).inserted else { continue }
-            if path == "/etc/default/grub" {
+            if GrubDefaults.files.contains(path) {
                 readDefaultGrub(path: path, lines: lines, into: &facts)
             } else {
                 readGrubCfg(path: path, lines: lines, into: &facts)

@@ -209,11 +209,13 @@ enum GuestChecks {
     }
 
     static func modules(_ guest: GuestReport) -> [Finding] {
-        guest.config.xenModuleAliases.map { alias in
-            let file = String(alias.prefix { $0 != ":" })
+        guest.config.xenModuleAliases.map { place in
+            let file = String(place.prefix { $0 != ":" })
+            let line = place.split(separator: ":", maxSplits: 2).last ?? ""
+            let plan = XenModuleAlias.parse(line).map { XenModuleAlias.plan(device: $0.device, module: $0.module) }
             return Finding(
                 .warning, "xen-module-alias",
-                "\(alias): a Xen driver alias (EL5 mkinitrd fails on it); convert aliases virtio_blk / virtio_net",
+                "\(place): loads a Xen driver, which a KVM guest has no device for; \(plan ?? "convert changes it")",
                 file: file)
         }
     }

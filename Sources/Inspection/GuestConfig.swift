@@ -2,7 +2,7 @@
 public struct GuestConfig: Sendable, Codable, Equatable {
     /// Lines that start a getty or name a console: "/etc/inittab:32: co:2345:respawn:…".
     public var xenConsoleGettys: [String]
-    /// `alias … xenblk|xennet|xen-blkfront|xen-netfront` lines in modprobe configs.
+    /// `alias` lines loading a Xen driver in the modprobe and modutils configs (`XenModuleAlias`).
     public var xenModuleAliases: [String]
     /// SELINUX= from /etc/selinux/config: "enforcing", "permissive", "disabled"; nil if absent.
     public var selinux: String?
@@ -24,8 +24,6 @@ public struct GuestConfig: Sendable, Codable, Equatable {
 
 enum GuestConfigScanner {
     static let gettyFiles = ["/etc/inittab", "/etc/securetty"]
-    static let modprobeFiles = ["/etc/modprobe.conf", "/etc/modprobe.conf.local"]
-    static let xenModules = ["xenblk", "xennet", "xen-blkfront", "xen-netfront", "xen_blkfront", "xen_netfront"]
     static let cacheFiles = ["/etc/blkid/blkid.tab", "/etc/blkid.tab", "/etc/lvm/cache/.cache"]
     static let deviceFiles = ["/etc/crypttab", "/etc/initramfs-tools/conf.d/resume", "/etc/uswsusp.conf"]
 
@@ -53,13 +51,10 @@ enum GuestConfigScanner {
             }
         }
 
-        let modprobeD = guest.names(in: "/etc/modprobe.d").map { "/etc/modprobe.d/\($0)" }
-        for file in modprobeFiles + modprobeD {
-            for (number, line) in guest.lines(file).enumerated() {
-                let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
-                if words.first == "alias", let module = words.last, xenModules.contains(String(module)) {
-                    config.xenModuleAliases.append("\(file):\(number + 1): \(line)")
-                }
+        let directory = XenModuleAlias.directory
+        for file in XenModuleAlias.files + guest.names(in: directory).sorted().map({ "\(directory)/\($0)" }) {
+            for (number, line) in guest.lines(file).enumerated() where XenModuleAlias.parse(line) != nil {
+                config.xenModuleAliases.append("\(file):\(number + 1): \(line)")
             }
         }
 

@@ -32,6 +32,11 @@ public struct SourcePartition: Sendable, Codable, Equatable {
     public var sectors: UInt64
     /// MBR type byte as hex ("83") or the GPT type GUID.
     public var type: String
+
+    /// GPT's BIOS boot partition (`ef02` to sgdisk): where grub2 puts its core.img on a GPT disk
+    /// booted by BIOS, as a KVM guest is; without one grub2-install cannot install.
+    public static let biosBootGUID = "21686148-6449-6E6F-744E-656564454649"
+    public var isBIOSBoot: Bool { type == Self.biosBootGUID }
 }
 
 /// The ext filesystem that was inspected (the whole source, or a partition of it).

@@ -374,6 +374,25 @@ import Testing
         #expect(!Harness.exists(target))
     }
 
+    /// A GPT Xen disk with the guest in partition 1 and no BIOS boot partition: grub2-install
+    /// would fail in the fixes, after the copy. Refused first, saying how to add one.
+    @Test func gptGuestWithoutABIOSBootPartitionIsRefused() async throws {
+        guard TestEnvironment.require(tools: ["mke2fs", "sfdisk"]) else { return }
+        let dir = try TemporaryDirectory()
+        let source = try await Harness.partitionedDisk(in: dir, label: "gpt", biosBoot: false)
+        let target = dir.file("kvm.img")
+        let refusal = Harness.refusal(source, target)
+        let steps = [
+            "no BIOS boot partition", "--method clone --no-fix", "sgdisk -a 1 -n 0:34:2047 -t 0:ef02", "xen2kvm fix",
+        ]
+        for step in steps {
+            #expect(
+                refusal?.check == nil && refusal?.detail.contains(step) == true, "\(refusal?.description ?? "none")")
+        }
+        Self.expectRefused(try await Self.cli([source, target]), saying: steps)
+        #expect(!Harness.exists(target))
+    }
+
     /// The methods that write a new table need a bare filesystem; a partitioned disk is cloned.
     @Test func fileSystemMethodsOnAPartitionedSourceSuggestClone() async throws {
         guard TestEnvironment.require(tools: ["mke2fs", "sfdisk"]) else { return }

@@ -1,6 +1,7 @@
 import Conversion
 import ExtFS
 import Foundation
+import Inspection
 import PartitionTable
 import TestSupport
 import Testing
@@ -82,15 +83,19 @@ enum Harness {
 
     /// An already partitioned disk, made like Tests/InspectionTests/PartitionedSourceTests: a
     /// dos or gpt table with partition 1 at sector 2048, an ext4 of a guest tree written there
-    /// with `mke2fs -E offset=1048576`. 72 MiB, sparse.
-    static func partitionedDisk(in dir: TemporaryDirectory, label: String = "dos", name: String = "partitioned.img")
-        async throws -> String
-    {
+    /// with `mke2fs -E offset=1048576`. 72 MiB, sparse. A gpt one has a BIOS boot partition 2
+    /// before partition 1 (a GPT guest disk without one is refused: `biosBoot: false`).
+    static func partitionedDisk(
+        in dir: TemporaryDirectory, label: String = "dos", name: String = "partitioned.img", biosBoot: Bool = true
+    ) async throws -> String {
         let image = dir.file(name)
         try sparseFile(image, bytes: 72 << 20)
         let type = label == "dos" ? "83" : linuxGPTType
-        try await Command.check(
-            "sh", ["-c", "printf 'label: \(label)\\nstart=2048, size=131072, type=\(type)\\n' | sfdisk -q \(image)"])
+        var script = "label: \(label)\\n"
+        if label == "gpt" && biosBoot { script += "first-lba: 34\\n" }
+        script += "start=2048, size=131072, type=\(type)\\n"
+        if label == "gpt" && biosBoot { script += "start=34, size=2014, type=\(SourcePartition.biosBootGUID)\\n" }
+        try await Command.check("sh", ["-c", "printf '\(script)' | sfdisk -q \(image)"])
         try await Fixtures.makeImage(
             from: Fixtures.tree("debian12-grub2"), at: image, size: "65536", extraOptions: ["-E", "offset=1048576"])
         return image

@@ -186,6 +186,56 @@ import Testing
         #expect(changes.first?.summary.count == 4)
     }
 
+    /// EL7+'s /etc/sysconfig/grub: a symlink to /etc/default/grub is one file, edited once and
+    /// left a symlink; a separate file (a `sed -i` broke the link) is edited too.
+    @Test func grub2DefaultsEditSysconfigGrubOnceOrBoth() throws {
+        let settings = "GRUB_CMDLINE_LINUX=\"console=hvc0\"\n"
+        let edited = """
+            GRUB_CMDLINE_LINUX="console=tty0 console=ttyS0,115200"
+            GRUB_TERMINAL="console serial"
+            GRUB_SERIAL_COMMAND="serial --unit=0 --speed=115200"
+
+            """
+        let linked = try GuestFiles(
+            ["/etc/default/grub": settings], symlinks: ["/etc/sysconfig/grub": "../default/grub"])
+        #expect(try linked.run(Grub2DefaultEdit()).map(\.path) == ["/etc/default/grub"])
+        #expect(try linked.read("/etc/default/grub") == edited)
+        let link = try FileManager.default.destinationOfSymbolicLink(atPath: linked.path + "/etc/sysconfig/grub")
+        #expect(link == "../default/grub")
+
+        let separate = try GuestFiles(["/etc/default/grub": settings, "/etc/sysconfig/grub": settings])
+        #expect(try separate.run(Grub2DefaultEdit()).map(\.path) == ["/etc/default/grub", "/etc/sysconfig/grub"])
+        #expect(try separate.read("/etc/sysconfig/grub") == edited)
+        // Only the sysconfig name: EL's settings all the same.
+        let only = try GuestFiles(["/etc/sysconfig/grub": settings])
+        #expect(try only.run(Grub2DefaultEdit()).map(\.path) == ["/etc/sysconfig/grub"])
+    }
+
+    /// grub-mkconfig lists the newest kernel first; when that one is Xen-only, grub.cfg must boot
+    /// saved_entry, which the helper points at the chosen kernel. One kernel, or the newest being
+    /// the chosen one: GRUB_DEFAULT stays.
+    @Test func grub2DefaultsSaveTheDefaultWhenAXenKernelIsListedFirst() throws {
+        let files = [
+            "/etc/default/grub": "GRUB_DEFAULT=0\nGRUB_CMDLINE_LINUX=\"console=ttyS0,115200\"\n",
+            "/boot/vmlinuz-4.4.180-102-default": "k", "/boot/config-4.4.180-102-default": "CONFIG_VIRTIO_BLK=y\n",
+            "/boot/vmlinuz-4.4.180-102-xen": "k", "/boot/config-4.4.180-102-xen": "CONFIG_X86_64_XEN=y\n",
+        ]
+        let guest = try GuestFiles(files)
+        let changes = try guest.run(Grub2DefaultEdit())
+        #expect(try guest.read("/etc/default/grub").hasPrefix("GRUB_DEFAULT=saved\n"))
+        #expect(
+            changes.first?.summary.first
+                == "GRUB_DEFAULT=0 → GRUB_DEFAULT=saved: grub-mkconfig lists 4.4.180-102-xen first, the helper "
+                + "makes 4.4.180-102-default the saved default")
+        var newestFirst = files
+        newestFirst["/boot/config-4.4.180-102-xen"] = nil
+        newestFirst["/boot/vmlinuz-4.4.180-102-xen"] = nil
+        newestFirst["/boot/vmlinuz-4.4.180-1-default"] = "k"
+        let kept = try GuestFiles(newestFirst)
+        try kept.run(Grub2DefaultEdit())
+        #expect(try kept.read("/etc/default/grub").hasPrefix("GRUB_DEFAULT=0\n"))
+    }
+
     @Test func grub2DefaultsKeepAConsoleAlreadyPresent() throws {
         let guest = try GuestFiles([
             "/etc/default/grub": "GRUB_CMDLINE_LINUX=\"console=tty0 console=hvc0\"\n"

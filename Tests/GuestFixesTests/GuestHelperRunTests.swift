@@ -47,4 +47,42 @@ import Testing
             #expect(FileManager.default.fileExists(atPath: tree + initrd + ".xen2kvm"), "\(guest.fixture)\(initrd)")
         }
     }
+
+    /// The prelude finds the entry that boots the chosen kernel in what grub-mkconfig wrote: by
+    /// id, inside Debian's "Advanced options" submenu as `SUBMENU>ENTRY`, by title without an id.
+    @Test func thePreludeNamesTheMenuEntryOfAKernel() async throws {
+        guard TestEnvironment.require(tools: ["busybox"]) else { return }
+        let directory = try TemporaryDirectory()
+        let cfg = directory.file("grub.cfg")
+        try """
+        function load_video {
+          insmod all_video
+        }
+        menuentry 'Debian GNU/Linux' --class debian $menuentry_id_option 'gnulinux-simple-U' {
+        \tlinux\t/boot/vmlinuz-6.1.0-xen root=UUID=U ro
+        }
+        submenu 'Advanced options for Debian GNU/Linux' $menuentry_id_option 'gnulinux-advanced-U' {
+        \tmenuentry 'Debian GNU/Linux, with Linux 6.1.0-xen' $menuentry_id_option 'gnulinux-6.1.0-xen-advanced-U' {
+        \t\tlinux\t/boot/vmlinuz-6.1.0-xen root=UUID=U ro
+        \t}
+        \tmenuentry 'Debian GNU/Linux, with Linux 6.1.0-26-amd64' $menuentry_id_option 'gnulinux-6.1.0-26-amd64-advanced-U' {
+        \t\tlinux\t/boot/vmlinuz-6.1.0-26-amd64 root=UUID=U ro
+        \t}
+        }
+        menuentry 'CentOS Linux (3.10.0-1160.el7.x86_64) 7 (Core)' {
+        \tlinux16 /vmlinuz-3.10.0-1160.el7.x86_64 ro
+        }
+
+        """.write(toFile: cfg, atomically: true, encoding: .utf8)
+        func entry(_ image: String) async throws -> String {
+            let script = ". \"$1\"; menu_entry \"$2\" \"$3\""
+            let prelude = "\(GuestHelper.helpersDirectory)/prelude"
+            let run = try await Command.run("busybox", ["sh", "-c", script, "sh", prelude, image, cfg])
+            #expect(run.status == 0, "\(run.stderr)")
+            return run.stdout
+        }
+        #expect(try await entry("vmlinuz-6.1.0-26-amd64") == "gnulinux-advanced-U>gnulinux-6.1.0-26-amd64-advanced-U\n")
+        #expect(try await entry("vmlinuz-3.10.0-1160.el7.x86_64") == "CentOS Linux (3.10.0-1160.el7.x86_64) 7 (Core)\n")
+        #expect(try await entry("vmlinuz-5.10.0-9-amd64") == "")
+    }
 }

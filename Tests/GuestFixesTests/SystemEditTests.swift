@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import GuestFixes
+@testable import Inspection
 
 /// Console, module aliases, default kernel package, network, initrd drivers, caches, SELinux.
 @Suite struct SystemEditTests {
@@ -93,6 +94,48 @@ import Testing
         #expect(try guest.read("/etc/modprobe.d/blacklist") == "alias eth2 virtio_net\nblacklist xennet\n")
         #expect(
             changes[0].summary == ["alias eth0: xennet → virtio_net", "alias scsi_hostadapter: xenblk → virtio_blk"])
+    }
+
+    /// modutils' /etc/modules.conf and kmod-xenpv's drivers too; one disk controller under KVM,
+    /// and no alias for a device KVM has not (Xen's block major).
+    @Test func modprobeCommentsOutXenAliasesWithNoKVMDevice() throws {
+        let guest = try GuestFiles([
+            "/etc/modules.conf": "alias eth0 xen-vnif\nalias scsi_hostadapter xen-vbd\n",
+            "/etc/modprobe.d/xen": "alias scsi_hostadapter xenblk\nalias scsi_hostadapter1 xenblk\n"
+                + "alias block-major-202 xenblk\n",
+            "/etc/modprobe.d/kept": "alias scsi_hostadapter virtio_blk\nalias scsi_hostadapter1 xen-blkfront\n",
+        ])
+        // inspect warns of each, saying what convert does with it; none is left afterwards.
+        func warnings() -> [String] {
+            GuestChecks.findings(for: GuestInspector.inspect(guest.root)).filter { $0.code == "xen-module-alias" }
+                .map(\.message)
+        }
+        #expect(warnings().count == 6)
+        #expect(
+            warnings().contains(
+                "/etc/modprobe.d/xen:3: alias block-major-202 xenblk: loads a Xen driver, which a KVM guest has no "
+                    + "device for; KVM has no such device, so convert comments it out"))
+        #expect(
+            warnings().contains {
+                $0.hasPrefix("/etc/modules.conf:1: alias eth0 xen-vnif") && $0.hasSuffix("convert makes it virtio_net")
+            })
+        let changes = try guest.run(ModprobeEdit())
+        #expect(warnings() == [])
+        #expect(try guest.read("/etc/modules.conf") == "alias eth0 virtio_net\nalias scsi_hostadapter virtio_blk\n")
+        #expect(
+            try guest.read("/etc/modprobe.d/xen")
+                == "alias scsi_hostadapter virtio_blk\n# xen2kvm: alias scsi_hostadapter1 xenblk\n"
+                + "# xen2kvm: alias block-major-202 xenblk\n")
+        #expect(
+            try guest.read("/etc/modprobe.d/kept")
+                == "alias scsi_hostadapter virtio_blk\n# xen2kvm: alias scsi_hostadapter1 xen-blkfront\n")
+        #expect(
+            changes.first { $0.path == "/etc/modprobe.d/xen" }?.summary == [
+                "alias scsi_hostadapter: xenblk → virtio_blk",
+                "alias scsi_hostadapter1 xenblk commented out: one disk controller under KVM",
+                "alias block-major-202 xenblk commented out: KVM has no such device",
+            ])
+        #expect(try guest.run(ModprobeEdit()) == [])
     }
 
     /// A modprobe.conf with no disk driver alias (xenblk built into a hand-made initrd) gets the

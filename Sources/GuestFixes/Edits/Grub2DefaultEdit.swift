@@ -1,5 +1,8 @@
+import Inspection
+
 /// /etc/default/grub, which grub-mkconfig (update-grub) turns into grub.cfg on grub2 guests
-/// (CentOS 7, Debian, Ubuntu).
+/// (CentOS 7, Debian, Ubuntu), and EL's /etc/sysconfig/grub: the file both names lead to once
+/// when one is a symlink, each when they are separate files (`GrubDefaults`).
 ///
 /// - `GRUB_CMDLINE_LINUX` and `GRUB_CMDLINE_LINUX_DEFAULT` get the command-line edits of
 ///   `KernelArguments`: the serial console instead of Xen's hvc0/xvc0, no `xencons=`, KVM device
@@ -14,12 +17,14 @@
 ///   `GRUB_CMDLINE_LINUX_DEFAULT` names a console to become ttyS0: the package default names
 ///   none, and grub-mkconfig would otherwise write kernel lines with no serial console.
 ///
+/// - `GRUB_DEFAULT=saved` when grub-mkconfig would list another kernel before `BestKernel`'s (a
+///   newer Xen-only one): grub.cfg then boots `saved_entry`, which the helper sets to it.
+///
 /// Every other line stays as it is.
 public struct Grub2DefaultEdit: GuestEdit {
     public let name = "grub2-defaults"
     public init() {}
 
-    static let path = "/etc/default/grub"
     static let settings = [
         ("GRUB_TERMINAL", "\"console serial\""),
         ("GRUB_SERIAL_COMMAND", "\"serial --unit=0 --speed=115200\""),
@@ -32,20 +37,34 @@ public struct Grub2DefaultEdit: GuestEdit {
 
     public func changes(in root: GuestRoot, context: FixContext) throws(GuestFixError) -> [FileChange] {
         let mapping = DeviceMapping(context)
-        var result = try rewrite(Self.path, in: root) { text in
-            Self.edit(text, mapping: mapping, keepEthNames: context.keepsEthNames)
+        let saved = Self.savedDefault(context.guest.kernels)
+        var result: [FileChange] = []
+        for path in try ConfigFiles.distinct(GrubDefaults.files, in: root) {
+            result += try rewrite(path, in: root) { text in
+                Self.edit(text, mapping: mapping, keepEthNames: context.keepsEthNames, savedDefault: saved)
+            }
         }
         for name in root.list(Self.dropInDirectory) where name.hasSuffix(".cfg") {
             result += try rewrite("\(Self.dropInDirectory)/\(name)", in: root) { text in
-                Self.edit(text, mapping: mapping, keepEthNames: context.keepsEthNames, appendMissing: false)
+                Self.edit(
+                    text, mapping: mapping, keepEthNames: context.keepsEthNames, appendMissing: false,
+                    savedDefault: saved)
             }
         }
         return result
     }
 
-    static func edit(_ text: String, mapping: DeviceMapping, keepEthNames: Bool = false, appendMissing: Bool = true)
-        -> (text: String, summary: [String])
-    {
+    /// Why GRUB_DEFAULT must be `saved`, or nil when grub-mkconfig's first entry is the right one.
+    static func savedDefault(_ kernels: [KernelFacts]) -> String? {
+        guard let first = BestKernel.listedBefore(kernels), let best = BestKernel.choose(kernels) else { return nil }
+        return "grub-mkconfig lists \(first.version) first, the helper makes \(best.version) the saved default"
+    }
+
+    static func edit(
+        _ text: String, mapping: DeviceMapping, keepEthNames: Bool = false, appendMissing: Bool = true,
+        savedDefault: String? = nil
+    ) -> (text: String, summary: [String]) {
+        let settings = Self.settings + (savedDefault == nil ? [] : [("GRUB_DEFAULT", "saved")])
         var lines = TextLines.split(text)
         var summary: [String] = []
         var present = Set<String>()
@@ -81,9 +100,12 @@ public struct Grub2DefaultEdit: GuestEdit {
             } else if let wanted = settings.first(where: { $0.0 == key })?.1 {
                 present.insert(key)
                 let setting = key + "=" + wanted
-                if trimmed != setting {
+                // `GRUB_DEFAULT="saved"` is saved too.
+                let same =
+                    key == "GRUB_DEFAULT" ? trimmed.filter { $0 != "\"" && $0 != "'" } == setting : trimmed == setting
+                if !same {
                     lines[index] = indent + setting
-                    summary.append("\(trimmed) → \(setting)")
+                    summary.append("\(trimmed) → \(setting)" + (key == "GRUB_DEFAULT" ? ": \(savedDefault ?? "")" : ""))
                 }
             }
         }
@@ -91,7 +113,7 @@ public struct Grub2DefaultEdit: GuestEdit {
         var added: [String] = []
         for (key, wanted) in settings where !present.contains(key) {
             added.append(key + "=" + wanted)
-            summary.append("added \(key)=\(wanted)")
+            summary.append("added \(key)=\(wanted)" + (key == "GRUB_DEFAULT" ? ": \(savedDefault ?? "")" : ""))
         }
         if !present.contains("GRUB_CMDLINE_LINUX") {
             let arguments = KernelArguments.edit(

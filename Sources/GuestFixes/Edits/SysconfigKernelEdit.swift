@@ -5,8 +5,7 @@ import Inspection
 ///
 /// new-kernel-pkg makes each newly installed kernel of the DEFAULTKERNEL package the grub
 /// default. Left at kernel-xen, the next `yum update` would make a Xen-only kernel the default
-/// again, and the guest would no longer boot under KVM. The best kernel is one that is not
-/// Xen-only and not a debug build, with virtio first, then the newest.
+/// again, and the guest would no longer boot under KVM. The package is that of `BestKernel`.
 ///
 /// SUSE keeps `INITRD_MODULES` here, the drivers mkinitrd puts in every initrd (SLES 11 builds
 /// it from nothing else): Xen's are dropped, virtio's added (`ModuleList`).
@@ -17,7 +16,7 @@ public struct SysconfigKernelEdit: GuestEdit {
     static let path = "/etc/sysconfig/kernel"
 
     public func changes(in root: GuestRoot, context: FixContext) throws(GuestFixError) -> [FileChange] {
-        let package = Self.bestKernel(context.guest.kernels).map { Self.package(ofVersion: $0.version) }
+        let package = BestKernel.choose(context.guest.kernels).map { Self.package(ofVersion: $0.version) }
         return try rewrite(Self.path, in: root) { text in
             let kernel = Self.edit(text, package: package)
             let modules = ModuleList.editAssignments("INITRD_MODULES", in: kernel.text)
@@ -45,50 +44,9 @@ public struct SysconfigKernelEdit: GuestEdit {
         return (TextLines.join(lines), summary)
     }
 
-    /// The kernel later ones should follow: not Xen-only, not debug; virtio first, then newest.
-    static func bestKernel(_ kernels: [KernelFacts]) -> KernelFacts? {
-        kernels.filter { !$0.xenOnly && !$0.version.hasSuffix("debug") }.max { a, b in
-            a.virtio != b.virtio ? !a.virtio : VersionOrder.less(a.version, b.version)
-        }
-    }
-
     /// The RHEL-family package a kernel version belongs to: 2.6.18-419.el5PAE is kernel-PAE.
     static func package(ofVersion version: String) -> String {
         for flavor in ["PAE", "xen", "debug"] where version.hasSuffix(flavor) { return "kernel-\(flavor)" }
         return "kernel"
     }
-}
-
-/// Kernel versions in the order they were released: numbers compared as numbers
-/// (2.6.32-754 after 2.6.32-96), everything else as text.
-enum VersionOrder {
-    static func less(_ a: String, _ b: String) -> Bool {
-        let (left, right) = (parts(a), parts(b))
-        for (x, y) in zip(left, right) where x != y {
-            if let m = Int(x), let n = Int(y) { return m < n }
-            return x < y
-        }
-        return left.count < right.count
-    }
-
-    /// "2.6.18-419.el5" → ["2", "6", "18", "419", "el", "5"].
-    static func parts(_ version: String) -> [String] {
-        var parts: [String] = []
-        var current = ""
-        for character in version {
-            let joins = current.isEmpty || (current.last!.isNumber == character.isNumber && character.isLetterOrNumber)
-            if !joins || !character.isLetterOrNumber {
-                if !current.isEmpty { parts.append(current) }
-                current = character.isLetterOrNumber ? String(character) : ""
-            } else {
-                current.append(character)
-            }
-        }
-        if !current.isEmpty { parts.append(current) }
-        return parts
-    }
-}
-
-extension Character {
-    fileprivate var isLetterOrNumber: Bool { isLetter || isNumber }
 }
