@@ -15,12 +15,15 @@ test: deps
 bench: deps
 	./scripts/bench
 
-# A self-contained binary (the Swift runtime linked in: a migration host needs no Swift) and
-# the guest helpers beside it, where the binary looks for them.
+# A self-contained binary (the Swift runtime linked in: a migration host needs no Swift), the
+# launcher its guest programs run in (C, libc only) and the guest helpers, where the binary
+# looks for them.
 PREFIX ?= /usr/local
 
 install:
 	swift build -c release --static-swift-stdlib --scratch-path .build-install --product xen2kvm
+	swift build -c release --scratch-path .build-install --product xen2kvm-sandbox
 	install -D -m 755 .build-install/release/xen2kvm $(DESTDIR)$(PREFIX)/bin/xen2kvm
+	install -D -m 755 .build-install/release/xen2kvm-sandbox $(DESTDIR)$(PREFIX)/lib/xen2kvm/xen2kvm-sandbox
 	install -d $(DESTDIR)$(PREFIX)/lib/xen2kvm/helpers
 	install -m 755 helpers/* $(DESTDIR)$(PREFIX)/lib/xen2kvm/helpers/
