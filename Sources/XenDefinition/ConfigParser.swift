@@ -75,6 +75,8 @@ struct ConfigParser {
     private let text: String
     private var tokens: [ConfigToken] = []
     private var position = 0
+    /// After a Python block header (`if …:`), whose indented body is Python's to decide on.
+    private var inPythonBlock = false
 
     init(text: String, dialect: ConfigDialect) {
         self.text = text
@@ -104,7 +106,7 @@ struct ConfigParser {
                 guard dialect == .xm else { throw error }
                 position = start
                 let line = token.line
-                skipLogicalLine()
+                inPythonBlock = skipLogicalLine() == .code(":") || (token.indented && inPythonBlock)
                 settings.pythonLines.append(line)
                 let shown = line <= lines.count ? lines[line - 1].trimmingBlanks : ""
                 notes.blocker(
@@ -133,8 +135,11 @@ struct ConfigParser {
         guard case .identifier(let key)? = keyToken?.kind, let keyToken else {
             throw failure("expected a setting name", at: keyToken)
         }
-        if keyToken.indented && dialect == .xm {
-            throw failure("an indented line is the body of a Python block", at: keyToken)
+        if dialect == .xm {
+            if keyToken.indented && inPythonBlock {
+                throw failure("an indented line is the body of a Python block", at: keyToken)
+            }
+            inPythonBlock = false
         }
         let operatorToken = next()
         let appending: Bool
@@ -187,16 +192,20 @@ struct ConfigParser {
         while peek?.kind == .newline { position += 1 }
     }
 
-    /// Past the rest of a Python statement: to the newline outside brackets.
-    private mutating func skipLogicalLine() {
+    /// Past the rest of a Python statement: to the newline outside brackets. Returns its last
+    /// token (a `:` opens a block).
+    private mutating func skipLogicalLine() -> ConfigToken.Kind? {
         var depth = 0
+        var last: ConfigToken.Kind?
         while let token = next() {
             switch token.kind {
             case .openBracket, .code("("), .code("{"): depth += 1
             case .closeBracket, .code(")"), .code("}"): depth = max(0, depth - 1)
-            case .newline where depth == 0: return
+            case .newline where depth == 0: return last
             default: break
             }
+            if token.kind != .newline { last = token.kind }
         }
+        return last
     }
 }

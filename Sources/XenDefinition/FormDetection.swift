@@ -8,8 +8,11 @@ extension DefinitionForm {
         if start == "<" { return .libvirtXML }
         if start == "{" { return .xlJSON }
         var notes = Notes(source: nil)
-        var parser = ConfigParser(text: text, dialect: .xm)
-        guard let settings = try? parser.parse(into: &notes) else { return .xl }
+        var xmParser = ConfigParser(text: text, dialect: .xm)
+        guard let settings = try? xmParser.parse(into: &notes) else { return .xl }
+        // Python's own literals (triple quotes, raw strings, line joins) that xl's lexer refuses.
+        var xlParser = ConfigParser(text: text, dialect: .xl)
+        if (try? xlParser.parse(into: &notes)) == nil { return .xm }
         if !settings.pythonLines.isEmpty || settings["bootargs"] != nil { return .xm }
         for spec in settings["disk"]?.value.items ?? [] where looksLikeXM(disk: spec) {
             return .xm

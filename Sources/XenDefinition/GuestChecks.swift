@@ -45,11 +45,11 @@ enum GuestChecks {
     }
 
     private static func checkDisk(_ disk: XenDisk, notes: inout Notes) {
-        let name = "disk \(disk.vdev) (\(disk.target.isEmpty ? "empty" : disk.target))"
+        let name = "\(disk.kind.rawValue) \(disk.vdev) (\(disk.target.isEmpty ? "empty" : disk.target))"
         if disk.kind == .cdrom {
             notes.info(
                 "cdrom-dropped",
-                "the cdrom \(name) is not carried over: attach an ISO to the KVM guest when it needs one")
+                "the \(name) is not carried over: attach an ISO to the KVM guest when it needs one")
             return
         }
         if let scheme = scheme(of: disk) {

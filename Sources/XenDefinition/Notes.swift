@@ -11,7 +11,8 @@ struct Notes {
     }
 
     mutating func add(_ severity: Finding.Severity, _ code: String, _ message: String, line: Int? = nil) {
-        let place = line.map { "line \($0): " } ?? ""
+        // The line goes with the file when there is one ("web01.cfg:12"), else into the message.
+        let place = source == nil ? line.map { "line \($0): " } ?? "" : ""
         let file = source.map { path in line.map { "\(path):\($0)" } ?? path }
         findings.append(Finding(severity, code, place + message, file: file))
     }

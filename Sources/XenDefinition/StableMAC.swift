@@ -12,14 +12,20 @@ enum StableMAC {
         }.joined(separator: ":")
     }
 
-    /// FNV-1a, 64 bits, as bytes (most significant first): stable across runs and platforms,
-    /// unlike Swift's seeded `Hasher`.
+    /// FNV-1a, 64 bits, then MurmurHash3's finalizer so that a one-character change (vif0,
+    /// vif1) changes every byte; as bytes, most significant first. Stable across runs and
+    /// platforms, unlike Swift's seeded `Hasher`.
     static func fnv1a(_ text: String) -> [UInt8] {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in text.utf8 {
             hash ^= UInt64(byte)
             hash = hash &* 0x0000_0100_0000_01B3
         }
+        hash ^= hash >> 33
+        hash = hash &* 0xff51_afd7_ed55_8ccd
+        hash ^= hash >> 33
+        hash = hash &* 0xc4ce_b9fe_1a85_ec53
+        hash ^= hash >> 33
         return (0..<8).map { UInt8(truncatingIfNeeded: hash >> (56 - 8 * UInt64($0))) }
     }
 
