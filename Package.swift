@@ -111,7 +111,7 @@ let package = Package(
         .executableTarget(
             name: "xen2kvm",
             dependencies: [
-                "Inspection", "Conversion", "HostSystem", "GuestFixes", "BootCheck",
+                "Inspection", "Conversion", "HostSystem", "GuestFixes", "BootCheck", "XenDefinition",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
