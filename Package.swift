@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "GuestFixes", targets: ["GuestFixes"]),
         .library(name: "GuestSession", targets: ["GuestSession"]),
         .library(name: "BootCheck", targets: ["BootCheck"]),
+        .library(name: "XenDefinition", targets: ["XenDefinition"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -23,7 +24,8 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
     ],
     targets: [
-        // System libraries (Debian: libext2fs-dev, libblkid-dev, zlib1g-dev, liblzma-dev, libzstd-dev).
+        // System libraries (Debian: libext2fs-dev, libblkid-dev, zlib1g-dev, liblzma-dev, libzstd-dev,
+        // libxml2-dev).
         .systemLibrary(
             name: "CExt2fs", pkgConfig: "ext2fs",
             providers: [.apt(["libext2fs-dev", "comerr-dev"])]),
@@ -33,6 +35,9 @@ let package = Package(
         .systemLibrary(
             name: "CDecompress",
             providers: [.apt(["zlib1g-dev", "liblzma-dev", "libzstd-dev"])]),
+        .systemLibrary(
+            name: "CLibXML2", pkgConfig: "libxml-2.0",
+            providers: [.apt(["libxml2-dev"])]),
 
         // Linux I/O calls glibc hides behind _GNU_SOURCE (copy_file_range, SEEK_DATA).
         .target(name: "CLinuxIO"),
@@ -104,11 +109,14 @@ let package = Package(
                 "HostSystem", "Inspection",
                 .product(name: "Subprocess", package: "swift-subprocess"),
             ]),
+        // A Xen guest's definition (xl.cfg, xm config, `xl -N` JSON, libvirt Xen XML) read into
+        // one model, its blockers, and the KVM device map derived from it.
+        .target(name: "XenDefinition", dependencies: ["Inspection", "CLibXML2"]),
         // The CLI: parsing and printing only.
         .executableTarget(
             name: "xen2kvm",
             dependencies: [
-                "Inspection", "Conversion", "HostSystem", "GuestFixes", "GuestSession", "BootCheck",
+                "Inspection", "Conversion", "HostSystem", "GuestFixes", "GuestSession", "BootCheck", "XenDefinition",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -131,6 +139,7 @@ let package = Package(
             name: "GuestSessionTests",
             dependencies: ["GuestSession", "TestSupport", "Conversion", "xen2kvm", "xen2kvm-sandbox"]),
         .testTarget(name: "BootCheckTests", dependencies: ["BootCheck", "TestSupport"]),
+        .testTarget(name: "XenDefinitionTests", dependencies: ["XenDefinition", "Inspection", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["xen2kvm", "TestSupport"]),
         .testTarget(
             name: "HostSystemTests",

@@ -27,5 +27,7 @@ struct Xen2KVM: AsyncParsableCommand {
             interrupted; 64 bad usage.
             """,
         version: version,
-        subcommands: [InspectCommand.self, ConvertCommand.self, FixCommand.self, BootCheckCommand.self])
+        subcommands: [
+            InspectCommand.self, ConvertCommand.self, FixCommand.self, BootCheckCommand.self, MigrateCommand.self,
+        ])
 }
