@@ -85,8 +85,11 @@ struct FixCommand: AsyncParsableCommand {
             eth0), inittab/securetty gettys, modprobe aliases, DEFAULTKERNEL, HWADDR and \
             persistent-net rules, virtio in future initrds, stale device caches, SELinux relabel. \
             Every edit is idempotent: a second fix changes nothing. Then the profile's guest helper \
-            rebuilds the initrds with virtio and installs the bootloader, in a chroot with fresh \
-            namespaces and no network.
+            rebuilds the initrds with virtio and installs the bootloader, contained: as root of a \
+            user namespace that is an unprivileged host id range, on an idmapped mount of the guest \
+            entered with pivot_root, with no network, a seccomp filter and a time limit \
+            (--trust-guest: as host root in a chroot). --helper programs are yours: they run on the \
+            host as root.
 
             Examples:
               xen2kvm fix web01-kvm.img --dry-run
