@@ -195,10 +195,12 @@ public enum GuestFixer {
             throw .helper(path: helper, status: -1, lastLines: "\(error)")
         }
         let elapsed = ContinuousClock.now - started
-        let run = ProgramRun(
+        var run = ProgramRun(
             program: helper, arguments: [device], exitStatus: result.status,
             seconds: elapsed.inSeconds,
             output: result.tail)
+        // A --helper is the operator's own host program: trusted, never contained.
+        run.contained = false
         guard result.status == 0 else { throw .helper(path: helper, status: result.status, lastLines: result.tail) }
         return run
     }

@@ -13,6 +13,9 @@ public struct ProgramRun: Sendable, Codable {
     public var seconds: Double
     /// The last lines it printed (stdout and stderr).
     public var output: String
+    /// Whether it ran contained (a guest program by default), or as host root (--trust-guest, a
+    /// --helper); nil where not said.
+    public var contained: Bool?
 
     public init(program: String, arguments: [String], exitStatus: Int32, seconds: Double, output: String) {
         self.program = program
@@ -77,8 +80,9 @@ extension GuestSession {
             throw .timedOut(program: program, seconds: programs.limits.seconds, lastLines: output)
         }
         if !programs.trusted { try checkSandboxReport(program, output: output) }
-        let run = ProgramRun(
+        var run = ProgramRun(
             program: program, arguments: arguments, exitStatus: status, seconds: seconds, output: output)
+        run.contained = !programs.trusted
         if status != 0 && !allowFailure { throw .program(name: program, status: status, lastLines: output) }
         return run
     }

@@ -62,6 +62,7 @@ import Testing
                 #expect(survivors.isEmpty, "outlived its step: \(survivors)")
             } else {
                 let run = try await session.run("/hostile", [attempt.rawValue] + arguments, allowFailure: true)
+                #expect(run.contained == true)
                 output = run.output
                 #expect(run.exitStatus == 0, "exit \(run.exitStatus):\n\(output)")
                 #expect(output.contains("BLOCKED"), "\(output)")
@@ -70,6 +71,20 @@ import Testing
             #expect(!FileManager.default.fileExists(atPath: marker), "a guest program wrote a host file")
             #expect(!listener.wasConnected(), "a guest program reached a host port")
             #expect(HostSample.take() == before, "the host changed")
+        }
+    }
+
+    /// A guest program that prints the sandbox's own setup failure and exits as it does is a
+    /// failed program, not a host that cannot contain guests (which would suggest --trust-guest).
+    @Test func aForgedContainmentFailureIsTheProgramFailing() async throws {
+        guard TestEnvironment.require(root: true, tools: ["mke2fs", "losetup", "cc"]) else { return }
+        let dir = try TemporaryDirectory(prefix: "xen2kvm-hostile")
+        let disk = try await Self.hostileDisk(dir, hostDisk: nil)
+        let session = try await GuestSession.open(disk, readOnly: false)
+        defer { session.close() }
+        switch await Self.failure(of: session, "/hostile", ["forge"], allowFailure: false) {
+        case .program(let name, let status, _): #expect(name == "/hostile" && status == 125)
+        case let other: Issue.record("not the program's failure: \(String(describing: other))")
         }
     }
 
@@ -117,11 +132,11 @@ import Testing
     }
 
     /// How a run failed (nil: it did not).
-    static func failure(of session: GuestSession, _ program: String, _ arguments: [String]) async
-        -> GuestSessionError?
-    {
+    static func failure(
+        of session: GuestSession, _ program: String, _ arguments: [String], allowFailure: Bool = true
+    ) async -> GuestSessionError? {
         do {
-            _ = try await session.run(program, arguments, allowFailure: true)
+            _ = try await session.run(program, arguments, allowFailure: allowFailure)
             return nil
         } catch {
             return error
