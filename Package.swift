@@ -101,7 +101,7 @@ let package = Package(
         // The launcher every guest program runs in (C: it forks and unshares before anything
         // else, which a threaded Swift process cannot): user namespace, idmapped guest root,
         // pivot_root, seccomp, limits. GuestSession finds it beside the running binary.
-        .executableTarget(name: "xen2kvm-sandbox", path: "Sources/GuestSandbox"),
+        .executableTarget(name: "xen2kvm-sandbox", dependencies: ["CLinuxIO"], path: "Sources/GuestSandbox"),
         // Boot a disk under QEMU on a snapshot and follow the serial console.
         .target(
             name: "BootCheck",

@@ -15,7 +15,7 @@
  *   - a user namespace in which it is root, with no capability over anything outside (its
  *     mount, pid, network, ipc and uts namespaces are owned by the host's: it cannot mount,
  *     make device nodes, load modules or write /proc/sys);
- *   - the seccomp filter of seccomp.c, and limits on processes, memory and file size.
+ *   - the seccomp filter of CLinuxIO/Seccomp.c, and limits on processes, memory and file size.
  *
  * Exit status: the program's (128 + signal when a signal ended it); 127 when it cannot be
  * started in the guest; 125 when the sandbox cannot be built. FILE (a host path the guest
@@ -50,7 +50,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "sandbox.h"
+#include "Seccomp.h"
 
 #define SETUP_FAILED 125
 #define CANNOT_RUN 127
@@ -289,7 +289,7 @@ static int run_init(const struct options *options, int user_namespace, int paren
     struct pollfd watch = {.fd = parent, .events = POLLIN};
     if (poll(&watch, 1, 0) > 0) _exit(SETUP_FAILED);
     apply_limits(options);
-    if (sandbox_install_seccomp() != 0) fail("cannot install the seccomp filter");
+    if (xen2kvm_seccomp_for_guest_programs() != 0) fail("cannot install the seccomp filter");
     if (write(report, "started\n", 8) != 8) fail("cannot report to the launcher");
     close(report);
     report_fd = -1;
