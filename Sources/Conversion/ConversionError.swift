@@ -1,5 +1,5 @@
 /// Why `convert` stopped. `refused` happens before anything is written.
-public enum ConversionError: Error, CustomStringConvertible {
+public enum ConversionError: Error, CustomStringConvertible, Codable {
     /// A check failed before anything was written; the message says what to do.
     case refused(String)
     /// Something failed while working (I/O, fsck); the message says what and where.

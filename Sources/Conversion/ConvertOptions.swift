@@ -23,7 +23,7 @@ public enum CopyMethod: String, Sendable, Codable, CaseIterable {
 }
 
 /// What the operator asked `convert` to do.
-public struct ConvertOptions: Sendable {
+public struct ConvertOptions: Sendable, Codable {
     public var source: String
     public var target: String
     public var method: CopyMethod = .auto

@@ -123,9 +123,13 @@ public final class GuestSession {
         // A read-only session never replays a journal or log, which would write to the disk:
         // noload for ext3/4, norecovery for XFS (no ext facts: XFS is the other root xen2kvm makes).
         let options = readOnly ? (facts.map { $0.hasJournal ? "ro,noload" : "ro" } ?? "ro,norecovery") : "rw"
+        // ext2 and ext3 by the ext4 driver (what mount picks for ext4 anyway): the kernel
+        // idmaps only a mount of type ext4, and the sandbox mounts the guest again as the same
+        // type. The driver uses only the features the filesystem has; nothing is added to it.
+        let type = facts != nil ? ["-t", "ext4"] : []
         let result: HostTool.Outcome
         do {
-            result = try await HostTool.run("mount", ["-o", options, first.device, root], package: "mount")
+            result = try await HostTool.run("mount", type + ["-o", options, first.device, root], package: "mount")
         } catch {
             throw GuestSessionError(error)
         }

@@ -140,9 +140,9 @@ struct ConvertCommand: AsyncParsableCommand {
 
         let output = ConvertOutput(json: json, quiet: quiet)
         var plan: ConversionPlan
-        do {
-            plan = try Planner.plan(options)
-        } catch {
+        switch try await Self.plan(options) {
+        case .value(let value): plan = value
+        case .problem(let error):
             output.failure(error, plan: nil)
             throw ExitCode(error.exitCode)
         }
@@ -189,6 +189,20 @@ struct ConvertCommand: AsyncParsableCommand {
         }
         if fixes != nil { TraceTiming.mark("guest fixes") }
         output.success(plan: plan, result: result, fixes: fixes)
+    }
+}
+
+extension ConvertCommand {
+    /// The plan, made in a contained child: planning reads the source (libext2fs, libblkid,
+    /// the guest's files), which a hostile image may crash or hang (ParserChild). Either is a
+    /// failure that says the image is damaged.
+    static func plan(_ options: ConvertOptions) async throws -> ParseImageCommand.PlanAnswer {
+        let input = String(decoding: try JSONEncoder().encode(options), as: UTF8.self)
+        do {
+            return try await ParserChild.run(["plan", input], answer: ParseImageCommand.PlanAnswer.self)
+        } catch {
+            return .problem(.failed(error.description))
+        }
     }
 }
 

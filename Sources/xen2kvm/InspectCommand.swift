@@ -33,14 +33,21 @@ struct InspectCommand: AsyncParsableCommand {
     func run() async throws { try await log.run(inspect) }
 
     private func inspect() async throws {
-        let report: InspectionReport
+        // In a contained child: a hostile image may crash or hang the parsers (ParserChild).
+        let answer: ParseImageCommand.InspectAnswer
         do {
-            report = try Inspector.inspect(source)
+            answer = try await ParserChild.run(["inspect", source], answer: ParseImageCommand.InspectAnswer.self)
         } catch {
             ErrorOutput.print(error.description)
             throw ExitCode(1)
         }
-        // The verdict in the guest's record, before its conversion.
+        let report: InspectionReport
+        switch answer {
+        case .value(let value): report = value
+        case .problem(let text):
+            ErrorOutput.print(text)
+            throw ExitCode(1)
+        }
         let guest = report.guest.map { " \($0.distro) \($0.version)," } ?? ""
         Log.info("inspected \(source):\(guest) \(report.readiness.rawValue)")
         for finding in report.findings {

@@ -29,5 +29,6 @@ struct Xen2KVM: AsyncParsableCommand {
         version: version,
         subcommands: [
             InspectCommand.self, ConvertCommand.self, FixCommand.self, BootCheckCommand.self, MigrateCommand.self,
+            ParseImageCommand.self,
         ])
 }

@@ -14,8 +14,8 @@ public enum Xen2KVMBinary {
         return "\(Fixtures.packageRoot)/.build/debug/xen2kvm"
     }
 
-    public static func run(_ arguments: [String]) async throws -> CommandResult {
-        try await Command.run(path, arguments)
+    public static func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> CommandResult {
+        try await Command.run(path, arguments, environment: environment)
     }
 }
 
