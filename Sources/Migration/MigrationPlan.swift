@@ -24,7 +24,8 @@ public struct MigrationPlan: Sendable, Codable {
 
     public var definition: XenDefinition
     public var disks: [Disk]
-    /// Xen name → KVM name, derived once from the definition: what the root's fixes apply.
+    /// Xen name → KVM name, derived once from the definition (a `--map` the operator gives wins):
+    /// what the root's fixes apply.
     public var deviceMap: [String: String]
     public var domain: DomainSpec
     public var xml: String

@@ -53,7 +53,9 @@ public enum MigrationPlanner {
             notes.append("the guest fixes run once, on \(root.kvmDisk) (the root), with the device map above")
         }
         return MigrationPlan(
-            definition: definition, disks: disks, deviceMap: definition.deviceMap.fixMap, domain: built.spec,
+            definition: definition, disks: disks,
+            deviceMap: definition.deviceMap.fixMap.merging(options.fix.deviceMap) { _, asked in asked },
+            domain: built.spec,
             xml: DomainXML.render(built.spec), xmlPath: xmlPath, dropped: built.dropped, notes: notes,
             refusals: refusals)
     }

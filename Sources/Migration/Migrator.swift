@@ -82,11 +82,16 @@ public enum Migrator {
         if let root = plan.root, let conversion = root.conversion {
             progress.note("fixing the guest on \(root.target) with the device map")
             var options = fix
-            options.deviceMap = plan.deviceMap.merging(fix.deviceMap) { _, asked in asked }
+            options.deviceMap = plan.deviceMap
             do {
                 fixes = try await ConvertThenFix.fix(after: conversion, options)
             } catch {
                 throw .fix(error)
+            }
+            // fix reminds an operator of each other disk fstab expects; here those are converted
+            // and in the domain already.
+            fixes?.warnings.removeAll { warning in
+                plan.disks.contains { warning.hasPrefix("fstab expects /dev/\($0.kvmName) (") }
             }
         }
         try write(plan.xml, to: plan.xmlPath)

@@ -21,7 +21,8 @@ struct MigrateCommand: AsyncParsableCommand {
             KVM disk that boots (convert's methods), a swap area gets the swap method, another bare \
             ext/XFS filesystem goes into partition 1 of a disk of its own, anything else is cloned \
             as it is. The device map (xvda1 → vda1, xvda2 → vdb1, …) is derived once from the \
-            definition and the guest fixes run once, on the root, with it. The sources are never \
+            definition (--map XEN=KVM overrides one name) and the guest fixes run once, on the \
+            root, with it. The sources are never \
             written. Then the KVM domain XML (virtio disks and NICs with the Xen MACs, serial \
             console, guest agent channel, machine pc) is written beside the disks as <guest>.xml \
             and checked three ways: xen2kvm's own checks, virt-xml-validate and \
@@ -91,7 +92,6 @@ struct MigrateCommand: AsyncParsableCommand {
         for pair in disks + bridgeMaps where Self.pair(pair) == nil {
             throw ValidationError("\(pair): write NAME=VALUE, e.g. xvda1=/srv/web01.img or xenbr0=br0")
         }
-        if !fix.maps.isEmpty { throw ValidationError("--map: migrate derives the device map from the definition") }
         if start && define == nil { throw ValidationError("--start needs --define URI") }
     }
 

@@ -12,7 +12,10 @@ enum MigrateText {
             lines.append("  \(disk.xen) → \(disk.kvmDisk) (\(disk.kvmName))  \(disk.role.rawValue)  \(method)")
             lines.append("      \(disk.source) → \(disk.target.isEmpty ? "(no target)" : disk.target)")
             lines.append("      \(disk.why)")
-            if let reason = disk.conversion?.methodReason { lines.append("      convert: \(reason)") }
+            // convert's own reason only where it chose (a method migrate asked for is explained above).
+            if disk.askedMethod == .auto, let reason = disk.conversion?.methodReason {
+                lines.append("      convert: \(reason)")
+            }
             if let refusal = disk.refusal { lines.append("      refused: \(refusal)") }
         }
         lines.append("Fix map (the root's fstab, crypttab, resume, grub)")
