@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "GuestSession", targets: ["GuestSession"]),
         .library(name: "BootCheck", targets: ["BootCheck"]),
         .library(name: "XenDefinition", targets: ["XenDefinition"]),
+        .library(name: "Migration", targets: ["Migration"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -112,11 +113,20 @@ let package = Package(
         // A Xen guest's definition (xl.cfg, xm config, `xl -N` JSON, libvirt Xen XML) read into
         // one model, its blockers, and the KVM device map derived from it.
         .target(name: "XenDefinition", dependencies: ["Inspection", "CLibXML2"]),
+        // A whole guest: its definition's disks planned and converted, the root fixed once with
+        // the device map, the KVM libvirt domain XML written and validated.
+        .target(
+            name: "Migration",
+            dependencies: [
+                "XenDefinition", "Conversion", "GuestFixes", "BlockProbe", "HostSystem", "Inspection",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]),
         // The CLI: parsing and printing only.
         .executableTarget(
             name: "xen2kvm",
             dependencies: [
                 "Inspection", "Conversion", "HostSystem", "GuestFixes", "GuestSession", "BootCheck", "XenDefinition",
+                "Migration",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -140,6 +150,9 @@ let package = Package(
             dependencies: ["GuestSession", "TestSupport", "Conversion", "xen2kvm", "xen2kvm-sandbox"]),
         .testTarget(name: "BootCheckTests", dependencies: ["BootCheck", "TestSupport"]),
         .testTarget(name: "XenDefinitionTests", dependencies: ["XenDefinition", "Inspection", "TestSupport"]),
+        .testTarget(
+            name: "MigrationTests",
+            dependencies: ["Migration", "XenDefinition", "Conversion", "TestSupport", "xen2kvm"]),
         .testTarget(name: "CLITests", dependencies: ["xen2kvm", "TestSupport"]),
         .testTarget(
             name: "HostSystemTests",

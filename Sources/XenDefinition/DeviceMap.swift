@@ -13,6 +13,9 @@ public struct DeviceMap: Sendable, Codable, Equatable {
     public enum WholeDiskContent: String, Sendable, Codable {
         case bareFilesystem = "bare-filesystem"
         case partitioned
+        /// A bare volume copied as it is, with no partition table put around it (an LVM PV, a
+        /// LUKS or btrfs data volume): the guest finds it as the whole disk, "vdc".
+        case wholeVolume = "whole-volume"
     }
 
     public struct Entry: Sendable, Codable, Equatable {
@@ -63,12 +66,14 @@ public struct DeviceMap: Sendable, Codable, Equatable {
         entries = ordered.enumerated().map { index, disk in
             let kvmDisk = "vd" + Self.letters(index)
             let isPartitionName = XenDeviceName(disk.vdev).map { !$0.partition.isEmpty } ?? false
-            let told = isPartitionName ? .bareFilesystem : wholeDiskContent(disk)
+            // A partition-named vdev holds a bare volume; only a caller that keeps it whole says otherwise.
+            let said = wholeDiskContent(disk)
+            let told = isPartitionName ? (said == .wholeVolume ? .wholeVolume : .bareFilesystem) : said
             let known = disk.vdev == root?.vdev ? (rootPartitioned ? .partitioned : told) : told
             let content = known ?? .bareFilesystem
             return Entry(
                 xen: disk.vdev, target: disk.target, kvmDisk: kvmDisk,
-                kvm: content == .partitioned ? kvmDisk : kvmDisk + "1", content: content,
+                kvm: content == .bareFilesystem ? kvmDisk + "1" : kvmDisk, content: content,
                 contentAssumed: known == nil, isRoot: disk.vdev == root?.vdev)
         }
     }

@@ -3,6 +3,7 @@ import Conversion
 import FoundationEssentials
 import GuestFixes
 import HostSystem
+import Migration
 import PartitionTable
 
 struct ConvertCommand: AsyncParsableCommand {
@@ -172,10 +173,8 @@ struct ConvertCommand: AsyncParsableCommand {
         var fixes: FixReport?
         if !noFix && plan.fixesGuest {
             output.progress.note("fixing the guest on the new disk")
-            var options = fix.options(for: target, dryRun: false)
-            options.deviceMap = plan.guestDeviceMap.merging(options.deviceMap) { _, asked in asked }
             do {
-                fixes = try await GuestFixer.run(options)
+                fixes = try await ConvertThenFix.fix(after: plan, fix.options(for: target, dryRun: false))
             } catch {
                 // The copy is whole and checked; only the guest is not ready for KVM yet.
                 let text =

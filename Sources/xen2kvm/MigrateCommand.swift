@@ -1,23 +1,42 @@
 import ArgumentParser
+import Conversion
 import FoundationEssentials
-import Inspection
+import HostSystem
+import Migration
 import XenDefinition
 
-/// The first piece of `migrate` (issue 14): the guest's Xen definition read and shown, with
-/// the device map its disks will get. Nothing else is done yet.
-struct MigrateCommand: ParsableCommand {
+/// `migrate`: a whole Xen guest to a KVM libvirt domain, from its definition. The work is
+/// Migration's (MigrationPlanner, Migrator); this command parses and prints.
+struct MigrateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "migrate",
-        abstract: "Read a Xen guest's definition and show the KVM guest it would become (--dry-run only, for now).",
+        abstract: "Move a whole Xen guest to KVM: every disk of its definition, the fixes, the libvirt domain XML.",
         discussion: """
             GUEST is the guest's definition: an xl.cfg, an xm config, the JSON of \
             `xl -N create CFG` or `virsh dumpxml --inactive` XML of a Xen domain; which one is \
-            found from the text (--form names it). Nothing in it is run. Prints the guest (memory, \
-            vCPUs, disks, NICs, boot), the findings and the device map (xvda1 → vda1, …).
+            found from the text (--form names it). Nothing in it is run.
+
+            Each disk of the definition gets a target (--storage dir:PATH gives PATH/<guest>-<vdev>.img; \
+            --disk xvda1=TARGET names one, and wins) and a method: the root becomes a partitioned \
+            KVM disk that boots (convert's methods), a swap area gets the swap method, another bare \
+            ext/XFS filesystem goes into partition 1 of a disk of its own, anything else is cloned \
+            as it is. The device map (xvda1 → vda1, xvda2 → vdb1, …) is derived once from the \
+            definition (--map XEN=KVM overrides one name) and the guest fixes run once, on the \
+            root, with it. The sources are never \
+            written. Then the KVM domain XML (virtio disks and NICs with the Xen MACs, serial \
+            console, guest agent channel, machine pc) is written beside the disks as <guest>.xml \
+            and checked three ways: xen2kvm's own checks, virt-xml-validate and \
+            `virsh -c test:///default define`. A guest `xl list` (or `xm list`) still shows \
+            running is refused, as are disks in use.
 
             Examples:
-              xen2kvm migrate /etc/xen/web01.cfg --dry-run
-              xen2kvm migrate web01.json --dry-run --json
+              xen2kvm migrate /etc/xen/web01.cfg --storage dir:/srv/kvm --dry-run
+              xen2kvm migrate web01.cfg --disk xvda1=/dev/vg1/web01 --disk xvda2=/dev/vg1/web01-swap
+              xen2kvm migrate web01.cfg --storage dir:/srv/kvm --bridge-map xenbr0=br0 \\
+                  --define qemu:///system --start
+
+            Exit status: 0 done (--dry-run: the plan would run); 1 failed while working; 2 refused \
+            (nothing written); 130 interrupted; 64 bad usage.
             """)
 
     @Argument(help: "The guest's Xen definition file.")
@@ -26,17 +45,66 @@ struct MigrateCommand: ParsableCommand {
     @Option(help: "The definition's form: xl, xm, xl-json or libvirt-xml (default: found from the text).")
     var form: DefinitionForm?
 
-    @Flag(help: "Only read and print; the only mode there is yet.")
+    @Option(help: "Where the disks go: dir:PATH makes PATH/<guest>-<vdev>.img for each disk not given by --disk.")
+    var storage: String?
+
+    @Option(
+        name: .customLong("disk"),
+        help: ArgumentHelp(
+            "The target of one Xen disk, e.g. xvda1=/dev/vg1/web01 (repeat for each).", valueName: "vdev=target"))
+    var disks: [String] = []
+
+    @Option(help: "libvirt domain type: kvm, or qemu (TCG, no /dev/kvm needed).")
+    var domainType: DomainType = .kvm
+
+    @Option(
+        name: .customLong("bridge-map"),
+        help: ArgumentHelp(
+            "A Xen bridge's name on the KVM host, e.g. xenbr0=br0 (repeatable; default: the same name).",
+            valueName: "xen=kvm"))
+    var bridgeMaps: [String] = []
+
+    @OptionGroup var fix: FixFlags
+
+    @Flag(help: "Overwrite targets (and the domain XML) that hold data.")
+    var force = false
+
+    @Flag(help: "Print the whole plan (disks, methods, device map, the XML) and write nothing.")
     var dryRun = false
 
-    @Flag(help: "Print one JSON object instead of the report.")
+    @Flag(help: "Print the plan and the result as one JSON object.")
     var json = false
 
-    func run() throws {
-        guard dryRun else {
-            ErrorOutput.print("migrate only reads the definition for now: run it with --dry-run")
-            throw ExitCode(64)
+    @Option(
+        help: ArgumentHelp(
+            "After the checks, define the domain on this libvirt, e.g. qemu:///system.", valueName: "uri"))
+    var define: String?
+
+    @Flag(help: "Start the domain once defined (needs --define).")
+    var start = false
+
+    @OptionGroup var log: LogOptions
+
+    func validate() throws {
+        if storage != nil && MigrationOptions.storageDirectory(from: storage!) == nil {
+            throw ValidationError("--storage \(storage!): write dir:PATH")
         }
+        for pair in disks + bridgeMaps where Self.pair(pair) == nil {
+            throw ValidationError("\(pair): write NAME=VALUE, e.g. xvda1=/srv/web01.img or xenbr0=br0")
+        }
+        if start && define == nil { throw ValidationError("--start needs --define URI") }
+    }
+
+    static func pair(_ text: String) -> (String, String)? {
+        guard let equals = text.firstIndex(of: "="), equals != text.startIndex,
+            text.index(after: equals) != text.endIndex
+        else { return nil }
+        return (String(text[..<equals]), String(text[text.index(after: equals)...]))
+    }
+
+    func run() async throws { try await log.run { try await RunRecord.during(migrate) } }
+
+    private func migrate() async throws {
         let text: String
         do {
             text = String(decoding: try Data(contentsOf: URL(fileURLWithPath: guest)), as: UTF8.self)
@@ -44,19 +112,54 @@ struct MigrateCommand: ParsableCommand {
             ErrorOutput.print("cannot read \(guest): \(error)")
             throw ExitCode(1)
         }
-        let definition: XenDefinition
+        var options = MigrationOptions()
+        options.storageDirectory = storage.flatMap(MigrationOptions.storageDirectory(from:))
+        for (vdev, target) in disks.compactMap(Self.pair) { options.diskTargets[vdev] = target }
+        for (xen, kvm) in bridgeMaps.compactMap(Self.pair) { options.bridgeMap[xen] = kvm }
+        options.domainType = domainType
+        options.force = force
+        options.fix = fix.options(for: "", dryRun: false)
+        let plan: MigrationPlan
         do {
-            definition = try XenDefinitionReader.read(text, form: form, source: guest)
+            plan = try await MigrationPlanner.plan(definition: text, form: form, source: guest, options: options)
         } catch {
             ErrorOutput.print("\(guest): \(error.description)")
             throw ExitCode(1)
         }
+        if dryRun {
+            try printOut(plan: plan, result: nil, error: nil)
+            if !plan.refusals.isEmpty { throw ExitCode(2) }
+            return
+        }
+        if !json { print(MigrateText.render(plan), terminator: "") }
+        Cancellation.install()
+        let result: MigrationResult
+        do {
+            result = try await Migrator.run(
+                plan, fix: options.fix, define: define, start: start,
+                progress: json ? SilentProgress() : ProgressDisplay())
+        } catch {
+            if json { try printOut(plan: plan, result: nil, error: error.description) }
+            ErrorOutput.print(error.description)
+            throw ExitCode(error.exitCode)
+        }
+        if json { try printOut(plan: plan, result: result, error: nil) } else { print(MigrateText.render(result)) }
+    }
+
+    private struct Output: Encodable {
+        var plan: MigrationPlan
+        var result: MigrationResult?
+        var error: String?
+    }
+
+    private func printOut(plan: MigrationPlan, result: MigrationResult?, error: String?) throws {
         if json {
-            print(definition.stableJSON(), terminator: "")
+            try JSONOutput.print(Output(plan: plan, result: result, error: error))
         } else {
-            print(MigrateText.render(definition), terminator: "")
+            print(MigrateText.render(plan), terminator: "")
         }
     }
 }
 
 extension DefinitionForm: ExpressibleByArgument {}
+extension DomainType: ExpressibleByArgument {}

@@ -70,9 +70,14 @@ import XenDefinition
             asked.append(disk.vdev)
             return .partitioned
         }.deviceMap
-        #expect(asked == ["xvdb"], "only a whole-disk vdev's content is in question")
+        #expect(asked == ["xvda1", "xvda2", "xvdb"])
+        // A partition-named vdev holds no partition table, whatever the caller says…
         #expect(told.fixMap == ["xvda1": "vda1", "xvda2": "vdb1", "xvdb": "vdc"])
         #expect(told.entries.last?.content == .partitioned && told.entries.last?.contentAssumed == false)
+
+        // …but it may be kept whole (an LVM PV copied as it is): then the guest finds it as the disk.
+        let whole = try XenDefinitionReader.read(text) { $0.vdev == "xvda2" ? .wholeVolume : nil }.deviceMap
+        #expect(whole.fixMap == ["xvda1": "vda1", "xvda2": "vdb", "xvdb": "vdc1"])
     }
 
     @Test func rootComesFirstWhateverItsXenName() throws {

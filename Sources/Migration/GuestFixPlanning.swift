@@ -5,9 +5,10 @@ import GuestFixes
     import Glibc
 #endif
 
-/// The checks convert adds to its plan when guest fixes follow the copy.
-enum GuestFixPlanning {
-    static func addChecks(to plan: inout ConversionPlan, noFix: Bool, fix: FixOptions) {
+/// The checks a conversion plan gets when guest fixes follow the copy: `convert` adds them for
+/// its one disk, `migrate` for the root disk.
+public enum GuestFixPlanning {
+    public static func addChecks(to plan: inout ConversionPlan, noFix: Bool, fix: FixOptions) {
         let editsOnly = fix.editsOnly
         guard !noFix else {
             plan.notes.append("--no-fix: the guest is copied unchanged")

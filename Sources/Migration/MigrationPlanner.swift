@@ -1,0 +1,135 @@
+import Conversion
+import HostSystem
+import XenDefinition
+
+/// Plans a whole guest from its definition. Reads only; never writes.
+public enum MigrationPlanner {
+    public static func plan(
+        definition text: String, form: DefinitionForm? = nil, source: String? = nil, options: MigrationOptions,
+        xenToolPath: String = XenRunning.defaultPath
+    ) async throws(XenDefinitionError) -> MigrationPlan {
+        // Each disk is probed once; the same content decides its KVM name and its method.
+        var contents: [String: DiskContent?] = [:]
+        func content(_ path: String) -> DiskContent? {
+            if let known = contents[path] { return known }
+            let probed = DiskContent.probe(path)
+            contents[path] = probed
+            return probed
+        }
+        let definition = try XenDefinitionReader.read(
+            text, form: form, source: source, wholeDiskContent: { content($0.target)?.mapContent })
+        var refusals = definition.findings.filter { $0.severity == .blocker }.map { "\($0.code): \($0.message)" }
+        let name = definition.guest.name ?? "guest"
+        if let running = await XenRunning.refusal(name: name, path: xenToolPath) { refusals.append(running) }
+
+        let known = Set(definition.deviceMap.entries.map(\.xen))
+        for vdev in options.diskTargets.keys.sorted() where !known.contains(vdev) {
+            refusals.append(
+                "--disk \(vdev)=…: the definition has no disk \(vdev) (it has \(known.sorted().joined(separator: ", ")))"
+            )
+        }
+        var disks: [MigrationPlan.Disk] = []
+        for entry in definition.deviceMap.entries {
+            disks.append(planDisk(entry, content: content(entry.target), name: name, options: options))
+        }
+        refusals += conflicts(disks)
+        refusals += disks.compactMap { disk in disk.refusal.map { "\(disk.xen): \($0)" } }
+
+        let planned = disks.map { disk in
+            DomainBuilder.PlannedDisk(
+                xen: disk.xen, kvmDisk: disk.kvmDisk, target: disk.target,
+                block: DiskIdentity.of(disk.target).kind == .blockDevice,
+                readOnly: definition.guest.disks.first { $0.vdev == disk.xen }?.access == .readOnly,
+                isRoot: disk.role == .root)
+        }
+        let built = DomainBuilder.build(definition, disks: planned, options: options)
+        refusals += built.problems + DomainChecks.problems(built.spec)
+        let xmlPath = xmlPath(name: name, disks: disks, options: options)
+        if DiskIdentity.of(xmlPath).kind != .missing && !options.force {
+            refusals.append("\(xmlPath) exists: remove it, or pass --force to write over it")
+        }
+        var notes = built.notes
+        if let root = disks.first(where: { $0.role == .root }) {
+            notes.append("the guest fixes run once, on \(root.kvmDisk) (the root), with the device map above")
+        }
+        return MigrationPlan(
+            definition: definition, disks: disks,
+            deviceMap: definition.deviceMap.fixMap.merging(options.fix.deviceMap) { _, asked in asked },
+            domain: built.spec,
+            xml: DomainXML.render(built.spec), xmlPath: xmlPath, dropped: built.dropped, notes: notes,
+            refusals: refusals)
+    }
+
+    private static func planDisk(
+        _ entry: DeviceMap.Entry, content: DiskContent?, name: String, options: MigrationOptions
+    ) -> MigrationPlan.Disk {
+        let target = options.diskTargets[entry.xen] ?? options.storageDirectory.map { "\($0)/\(name)-\(entry.xen).img" }
+        let (role, method, why): (MigrationPlan.Disk.Role, CopyMethod, String)
+        if entry.isRoot {
+            (role, method, why) = (
+                .root, .auto, "the root: convert's planner makes it a partitioned KVM disk that boots, then it is fixed"
+            )
+        } else {
+            let (dataMethod, reason) =
+                content?.dataMethod(kvmName: entry.kvm)
+                ?? (.auto, "its source cannot be read: convert's planner says why")
+            (role, method, why) = (content == .swap ? .swap : .data, dataMethod, reason)
+        }
+        var disk = MigrationPlan.Disk(
+            xen: entry.xen, source: entry.target, target: target ?? "", kvmDisk: entry.kvmDisk, kvmName: entry.kvm,
+            role: role, askedMethod: method, why: why)
+        guard let target else {
+            disk.refusal = "no target: pass --storage dir:PATH or --disk \(entry.xen)=TARGET"
+            return disk
+        }
+        var convert = ConvertOptions(source: entry.target, target: target)
+        convert.method = method
+        convert.force = options.force
+        do {
+            var plan = try Planner.plan(convert)
+            if role == .root {
+                var fix = options.fix
+                fix.disk = target
+                GuestFixPlanning.addChecks(to: &plan, noFix: false, fix: fix)
+                if !plan.fixesGuest {
+                    disk.refusal = "the root disk would hold no guest the fixes can reach (\(plan.methodReason))"
+                }
+            }
+            disk.refusal = disk.refusal ?? plan.refusal?.detail
+            disk.conversion = plan
+        } catch {
+            switch error {
+            case .refused(let text), .failed(let text), .interrupted(let text): disk.refusal = text
+            }
+        }
+        return disk
+    }
+
+    /// Two disks onto one target, or a target that is another disk's source.
+    private static func conflicts(_ disks: [MigrationPlan.Disk]) -> [String] {
+        var problems: [String] = []
+        var seen: [String: String] = [:]
+        for disk in disks where !disk.target.isEmpty {
+            if let other = seen[disk.target] {
+                problems.append("\(other) and \(disk.xen) have one target, \(disk.target)")
+            }
+            seen[disk.target] = disk.xen
+            if let other = disks.first(where: { $0.source == disk.target }) {
+                problems.append("the target of \(disk.xen) is the source of \(other.xen), \(disk.target)")
+            }
+        }
+        return problems
+    }
+
+    /// Beside the disks: the storage directory, else the root target's directory when it is a
+    /// file, else the current directory (for block device targets).
+    private static func xmlPath(name: String, disks: [MigrationPlan.Disk], options: MigrationOptions) -> String {
+        if let directory = options.storageDirectory { return "\(directory)/\(name).xml" }
+        if let root = disks.first(where: { $0.role == .root }), !root.target.hasPrefix("/dev/"),
+            DiskIdentity.of(root.target).kind != .blockDevice, let slash = root.target.lastIndex(of: "/")
+        {
+            return "\(root.target[..<slash])/\(name).xml"
+        }
+        return "\(name).xml"
+    }
+}

@@ -1,0 +1,138 @@
+import Conversion
+import GuestFixes
+import HostSystem
+import SystemPackage
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// What a migration did.
+public struct MigrationResult: Sendable, Codable {
+    public struct Disk: Sendable, Codable {
+        public var xen: String
+        public var target: String
+        public var result: ConversionResult
+    }
+
+    public var disks: [Disk]
+    public var fixes: FixReport?
+    public var xmlPath: String
+    /// The checks the XML passed: xen2kvm's own, the schema, the test driver.
+    public var validated: [String]
+    public var defined: String?
+    public var started: Bool
+}
+
+public enum MigrationError: Error, Sendable, CustomStringConvertible {
+    case refused([String])
+    /// A disk's copy failed: the disks before it are whole, none is fixed.
+    case conversion(disk: String, ConversionError)
+    /// Every disk is copied; the root's guest was not fixed.
+    case fix(GuestFixFailure)
+    case xml(String)
+    case libvirt(LibvirtChecks.Failure)
+
+    public var description: String {
+        switch self {
+        case .refused(let reasons): "refused: " + reasons.joined(separator: "; ")
+        case .conversion(let disk, let error): "\(disk): \(error.description)"
+        case .fix(let error): "the disks were copied, but the root's guest was not fixed: \(error.description)"
+        case .xml(let text): text
+        case .libvirt(let failure): failure.description
+        }
+    }
+
+    public var exitCode: Int32 {
+        switch self {
+        case .refused: 2
+        case .conversion(_, let error): error.exitCode
+        case .fix(.refused): 2
+        case .fix(.session(.interrupted)): 130
+        default: 1
+        }
+    }
+}
+
+/// Follows a plan: converts each disk (sources only read), fixes the root once with the device
+/// map, writes the domain XML beside the disks, validates it three ways, and hands it to libvirt.
+public enum Migrator {
+    public static func run(
+        _ plan: MigrationPlan, fix: FixOptions, define uri: String? = nil, start: Bool = false,
+        progress: any ProgressReporter = SilentProgress()
+    ) async throws(MigrationError) -> MigrationResult {
+        guard plan.refusals.isEmpty else { throw .refused(plan.refusals) }
+        // The XML is checked before a disk is copied: a domain libvirt would refuse is found in
+        // a second, not after the copies.
+        try await validate(plan)
+        var disks: [MigrationResult.Disk] = []
+        for disk in plan.disks {
+            guard let conversion = disk.conversion else { throw .refused(["\(disk.xen): not planned"]) }
+            progress.note("converting \(disk.xen) (\(disk.source)) into \(disk.target) as \(disk.kvmDisk)")
+            do {
+                disks.append(
+                    .init(
+                        xen: disk.xen, target: disk.target,
+                        result: try await Converter.run(conversion, progress: progress)))
+            } catch {
+                throw .conversion(disk: disk.xen, error)
+            }
+        }
+        var fixes: FixReport?
+        if let root = plan.root, let conversion = root.conversion {
+            progress.note("fixing the guest on \(root.target) with the device map")
+            var options = fix
+            options.deviceMap = plan.deviceMap
+            do {
+                fixes = try await ConvertThenFix.fix(after: conversion, options)
+            } catch {
+                throw .fix(error)
+            }
+            // fix reminds an operator of each other disk fstab expects; here those are converted
+            // and in the domain already.
+            fixes?.warnings.removeAll { warning in
+                plan.disks.contains { warning.hasPrefix("fstab expects /dev/\($0.kvmName) (") }
+            }
+        }
+        try write(plan.xml, to: plan.xmlPath)
+        do {
+            if let uri {
+                try await LibvirtChecks.define(plan.xmlPath, uri: uri)
+                if start { try await LibvirtChecks.start(plan.domain.name, uri: uri) }
+            }
+        } catch {
+            throw .libvirt(error)
+        }
+        return MigrationResult(
+            disks: disks, fixes: fixes, xmlPath: plan.xmlPath,
+            validated: ["xen2kvm's checks", "virt-xml-validate", "virsh -c test:///default define"],
+            defined: uri, started: uri != nil && start)
+    }
+
+    /// The three checks, on a copy of the XML in /tmp.
+    public static func validate(_ plan: MigrationPlan) async throws(MigrationError) {
+        let problems = DomainChecks.problems(plan.domain)
+        guard problems.isEmpty else { throw .xml(problems.joined(separator: "; ")) }
+        let path = "/tmp/xen2kvm-domain-\(getpid())-\(plan.domain.name.filter { $0.isLetter || $0.isNumber }).xml"
+        try write(plan.xml, to: path)
+        defer { unlink(path) }
+        do {
+            try await LibvirtChecks.schema(path)
+            try await LibvirtChecks.testDriver(path)
+        } catch {
+            throw .libvirt(error)
+        }
+    }
+
+    static func write(_ text: String, to path: String) throws(MigrationError) {
+        do {
+            let file = try FileDescriptor.open(
+                FilePath(path), .writeOnly, options: [.create, .truncate],
+                permissions: [.ownerReadWrite, .groupRead, .otherRead])
+            defer { try? file.close() }
+            _ = try file.writeAll(Array(text.utf8))
+        } catch {
+            throw .xml("cannot write \(path): \(error)")
+        }
+    }
+}
