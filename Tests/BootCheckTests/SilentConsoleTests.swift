@@ -19,8 +19,8 @@ import Testing
         return image
     }
 
-    @Test func kernelLinesWithoutASerialConsoleExplainTheSilence() async throws {
-        guard TestEnvironment.require(tools: ["mke2fs"]) else { return }
+    @Test(.requires(tools: ["mke2fs"]))
+    func kernelLinesWithoutASerialConsoleExplainTheSilence() async throws {
         let dir = try TemporaryDirectory()
         let disk = try await Self.image(console: "quiet", in: dir)
         let text = try #require(SilentConsole.diagnosis(disk, stage: .kernel, failure: .timeout))
@@ -31,8 +31,8 @@ import Testing
         #expect(SilentConsole.diagnosis(disk, stage: .kernel, failure: .kernelPanic) == nil)
     }
 
-    @Test func aSerialConsoleOnTheKernelLineIsNoExplanation() async throws {
-        guard TestEnvironment.require(tools: ["mke2fs"]) else { return }
+    @Test(.requires(tools: ["mke2fs"]))
+    func aSerialConsoleOnTheKernelLineIsNoExplanation() async throws {
         let dir = try TemporaryDirectory()
         let disk = try await Self.image(console: "console=ttyS0,115200", in: dir)
         #expect(SilentConsole.diagnosis(disk, stage: .kernel, failure: .timeout) == nil)

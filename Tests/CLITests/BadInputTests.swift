@@ -55,8 +55,8 @@ import Testing
     ]
 
     /// A damaged superblock reads the same in convert as in inspect, in words.
-    @Test func convertNamesABadSuperblockChecksum() async throws {
-        guard TestEnvironment.require(tools: ["mke2fs"]) else { return }
+    @Test(.requires(tools: ["mke2fs"]))
+    func convertNamesABadSuperblockChecksum() async throws {
         let dir = try TemporaryDirectory()
         let image = try await Self.make(.superblockChecksum, in: dir)
         let result = try await Xen2KVMBinary.run(["convert", "--no-fix", image, dir.file("kvm.img")])
@@ -65,9 +65,8 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: dir.file("kvm.img")))
     }
 
-    @Test(arguments: Damage.allCases)
+    @Test(.requires(tools: ["mke2fs", "mkswap"]), arguments: Damage.allCases)
     func badSourceIsRefusedClearly(damage: Damage) async throws {
-        guard TestEnvironment.require(tools: ["mke2fs", "mkswap"]) else { return }
         let dir = try TemporaryDirectory()
         let image = try await Self.make(damage, in: dir)
         for arguments in [["inspect", image], ["inspect", "--json", image]] {

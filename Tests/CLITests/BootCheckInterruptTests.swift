@@ -6,8 +6,8 @@ import Testing
 @Suite struct BootCheckInterruptTests {
     /// A disk something is changing (a running VM's, locked by its QEMU; one xen2kvm is
     /// writing) is not booted: the message says why, rather than QEMU's "Failed to lock".
-    @Test func aDiskInUseIsNotBooted() async throws {
-        guard TestEnvironment.require(tools: ["qemu-system-x86_64", "sfdisk"]) else { return }
+    @Test(.requires(tools: ["qemu-system-x86_64", "sfdisk"]))
+    func aDiskInUseIsNotBooted() async throws {
         let dir = try TemporaryDirectory()
         let disk = dir.file("running-vm.img")
         try await Command.check("truncate", ["-s", "16M", disk])
@@ -20,8 +20,8 @@ import Testing
         #expect(run.stderr.contains("boot-check needs a disk nothing is changing"), "\(run.stderr)")
     }
 
-    @Test(arguments: [SIGINT, SIGTERM]) func interruptKillsQEMU(signal: Int32) async throws {
-        guard TestEnvironment.require(tools: ["qemu-system-x86_64", "sfdisk", "pgrep"]) else { return }
+    @Test(.requires(tools: ["qemu-system-x86_64", "sfdisk", "pgrep"]), arguments: [SIGINT, SIGTERM])
+    func interruptKillsQEMU(signal: Int32) async throws {
         let dir = try TemporaryDirectory()
         // A partition table and no boot code: the firmware hands over and the boot goes nowhere
         // for 20 s, time enough to interrupt it.
@@ -44,8 +44,8 @@ import Testing
 
     /// kill -9 during a boot: QEMU dies with xen2kvm at once (it runs under setpriv
     /// --pdeathsig), and the next boot-check removes the firmware file the killed one made.
-    @Test func killNineTakesQEMUWithIt() async throws {
-        guard TestEnvironment.require(root: true, tools: ["qemu-system-x86_64", "sfdisk", "setpriv"]) else { return }
+    @Test(.requires(root: true, tools: ["qemu-system-x86_64", "sfdisk", "setpriv"]))
+    func killNineTakesQEMUWithIt() async throws {
         let dir = try TemporaryDirectory()
         // A boot sector that prints a bootloader's name through the BIOS (SeaBIOS mirrors it to
         // the serial port) and then spins: the boot goes on until the kill, however slow the host.

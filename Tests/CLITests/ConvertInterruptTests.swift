@@ -40,9 +40,8 @@ import Testing
         return throttle
     }
 
-    @Test(arguments: [SIGINT, SIGTERM])
+    @Test(.requires(root: true, tools: ["mke2fs", "e2fsck"]), arguments: [SIGINT, SIGTERM])
     func signalMidCopyStopsCleanly(signal: Int32) async throws {
-        guard TestEnvironment.require(root: true, tools: ["mke2fs", "e2fsck"]) else { return }
         let dir = try TemporaryDirectory()
         let source = try await Self.bigSource(dir)
         let before = try await sha256(source)
@@ -63,8 +62,8 @@ import Testing
 
     /// Nobody boots a half-written disk by mistake: while convert writes the target, QEMU
     /// refuses to start a VM on it (convert holds a lock QEMU respects).
-    @Test func aVMCannotStartOnATargetBeingWritten() async throws {
-        guard TestEnvironment.require(root: true, tools: ["mke2fs", "qemu-system-x86_64"]) else { return }
+    @Test(.requires(root: true, tools: ["mke2fs", "qemu-system-x86_64"]))
+    func aVMCannotStartOnATargetBeingWritten() async throws {
         let dir = try TemporaryDirectory()
         let source = try await Self.bigSource(dir)
         let target = dir.file("kvm.img")
@@ -81,8 +80,8 @@ import Testing
     }
 
     /// Interrupting the rsync method releases its mounts and loop devices.
-    @Test func signalDuringRsyncReleasesMountsAndLoops() async throws {
-        guard TestEnvironment.require(root: true, tools: ["mke2fs", "rsync", "losetup"]) else { return }
+    @Test(.requires(root: true, tools: ["mke2fs", "rsync", "losetup"]))
+    func signalDuringRsyncReleasesMountsAndLoops() async throws {
         let dir = try TemporaryDirectory()
         let source = try await Self.bigSource(dir)
         let target = dir.file("kvm.img")

@@ -13,8 +13,8 @@ import Testing
     static let defaultSeed: UInt64 = 0x5EED_0012
     static let caseCount = 320
 
-    @Test func damagedImagesAreHandled() async throws {
-        guard TestEnvironment.require(tools: ["mke2fs", "debugfs", "dumpe2fs", "timeout", "sha256sum"]) else { return }
+    @Test(.requires(tools: ["mke2fs", "debugfs", "dumpe2fs", "timeout", "sha256sum"]))
+    func damagedImagesAreHandled() async throws {
         let environment = ProcessInfo.processInfo.environment
         let seed =
             environment["XEN2KVM_CORPUS_SEED"].map { $0 == "random" ? UInt64.random(in: 0...UInt64.max) : UInt64($0) }

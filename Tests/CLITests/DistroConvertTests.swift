@@ -11,11 +11,10 @@ import Testing
     static let fixtures = ["rocky9", "fedora", "opensuse", "sles11", "arch", "ubuntu-pvgrub"]
     static let profiles = ["el8", "el8", "suse", "suse", "arch", "debian"]
 
-    @Test(arguments: zip(fixtures, profiles))
+    @Test(
+        .requires(root: true, tools: ["mke2fs", "losetup", "busybox", "mknod", "unshare"]),
+        arguments: zip(fixtures, profiles))
     func convertRunsTheDistroHelperInTheGuest(fixture: String, profile: String) async throws {
-        guard TestEnvironment.require(root: true, tools: ["mke2fs", "losetup", "busybox", "mknod", "unshare"]) else {
-            return
-        }
         let dir = try TemporaryDirectory()
         let tree = dir.file("tree")
         try FileManager.default.copyItem(atPath: Fixtures.tree(fixture), toPath: tree)

@@ -17,8 +17,8 @@ import Testing
 
     /// A guest whose /boot cannot hold the rebuilt initrds beside the kept ones is refused
     /// before any file is edited, saying how much room it needs.
-    @Test func aFullBootIsRefusedBeforeAnyEdit() async throws {
-        guard TestEnvironment.require(root: true, tools: ["mke2fs", "debugfs"]) else { return }
+    @Test(.requires(root: true, tools: ["mke2fs", "debugfs"]))
+    func aFullBootIsRefusedBeforeAnyEdit() async throws {
         let dir = try TemporaryDirectory()
         let source = try await Self.image("centos6", dir, size: "12M")
         let target = dir.file("kvm.img")
@@ -43,8 +43,8 @@ import Testing
         return target
     }
 
-    @Test func onlyXenKernelsIsRefusedBeforeWriting() async throws {
-        guard TestEnvironment.require(root: true, tools: ["mke2fs"]) else { return }
+    @Test(.requires(root: true, tools: ["mke2fs"]))
+    func onlyXenKernelsIsRefusedBeforeWriting() async throws {
         let dir = try TemporaryDirectory()
         let source = try await Self.image(
             "centos5", dir,
@@ -60,8 +60,8 @@ import Testing
         #expect(copied.status == 0, "\(copied.stderr)")
     }
 
-    @Test func convertRunsTheFixesAndFixChangesNothingAfterwards() async throws {
-        guard TestEnvironment.require(root: true, tools: ["mke2fs", "losetup"]) else { return }
+    @Test(.requires(root: true, tools: ["mke2fs", "losetup"]))
+    func convertRunsTheFixesAndFixChangesNothingAfterwards() async throws {
         let dir = try TemporaryDirectory()
         let source = try await Self.image("centos6", dir)
         let before = try await sha256(source)
@@ -83,8 +83,8 @@ import Testing
 
     /// A binary laid out as `make install` does (PREFIX/bin/xen2kvm beside
     /// PREFIX/lib/xen2kvm/helpers) runs the helpers installed with it, not the source tree's.
-    @Test func anInstalledBinaryUsesTheHelpersInstalledWithIt() async throws {
-        guard TestEnvironment.require(root: true, tools: ["mke2fs", "losetup"]) else { return }
+    @Test(.requires(root: true, tools: ["mke2fs", "losetup"]))
+    func anInstalledBinaryUsesTheHelpersInstalledWithIt() async throws {
         let dir = try TemporaryDirectory()
         let target = try await Self.convertedUnfixed("centos6", dir)
 
@@ -106,8 +106,8 @@ import Testing
         }
     }
 
-    @Test func fixDryRunShowsDiffsAndWritesNothing() async throws {
-        guard TestEnvironment.require(root: true, tools: ["mke2fs", "losetup"]) else { return }
+    @Test(.requires(root: true, tools: ["mke2fs", "losetup"]))
+    func fixDryRunShowsDiffsAndWritesNothing() async throws {
         let dir = try TemporaryDirectory()
         let target = try await Self.convertedUnfixed("centos5", dir)
         let before = try await sha256(target)

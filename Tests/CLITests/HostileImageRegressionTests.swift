@@ -42,9 +42,8 @@ import Testing
         }
     }
 
-    @Test(arguments: Regression.allCases)
+    @Test(.requires(tools: ["mke2fs", "debugfs", "dumpe2fs", "timeout", "sha256sum"]), arguments: Regression.allCases)
     func damageIsHandled(_ regression: Regression) async throws {
-        guard TestEnvironment.require(tools: ["mke2fs", "debugfs", "dumpe2fs", "timeout", "sha256sum"]) else { return }
         let dir = try TemporaryDirectory()
         let damage = regression.damage
         let base = try await CorpusImage.build(damage.variant, in: dir)

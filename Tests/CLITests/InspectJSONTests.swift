@@ -8,8 +8,8 @@ import Testing
 
     /// The disk of a guest that still runs (here: locked the way its QEMU locks it) is read all
     /// the same, and the verdict says it cannot be converted now.
-    @Test func aDiskInUseIsABlocker() async throws {
-        guard TestEnvironment.require(tools: ["mke2fs"]) else { return }
+    @Test(.requires(tools: ["mke2fs"]))
+    func aDiskInUseIsABlocker() async throws {
         let dir = try TemporaryDirectory()
         let image = dir.file("running.img")
         try await Fixtures.makeImage(from: Fixtures.tree("centos6"), at: image)
@@ -29,8 +29,8 @@ import Testing
         #expect(codes(idle).1 == "fixable")
     }
 
-    @Test func jsonHasTheDocumentedKeys() async throws {
-        guard TestEnvironment.require(tools: ["mke2fs"]) else { return }
+    @Test(.requires(tools: ["mke2fs"]))
+    func jsonHasTheDocumentedKeys() async throws {
         let dir = try TemporaryDirectory()
         let image = dir.file("centos5.img")
         try await Fixtures.makeImage(from: Fixtures.tree("centos5"), at: image, type: "ext3", label: "root")
@@ -61,8 +61,8 @@ import Testing
         #expect(json["readiness"] as? String == "fixable")
     }
 
-    @Test func humanReportIsNotJSON() async throws {
-        guard TestEnvironment.require(tools: ["mke2fs"]) else { return }
+    @Test(.requires(tools: ["mke2fs"]))
+    func humanReportIsNotJSON() async throws {
         let dir = try TemporaryDirectory()
         let image = dir.file("debian.img")
         try await Fixtures.makeImage(from: Fixtures.tree("debian12-grub2"), at: image)
@@ -75,8 +75,8 @@ import Testing
     }
 
     /// A block device works like an image, and inspection never writes to it.
-    @Test func inspectsABlockDeviceReadOnly() async throws {
-        guard TestEnvironment.require(root: true, tools: ["mke2fs", "losetup"]) else { return }
+    @Test(.requires(root: true, tools: ["mke2fs", "losetup"]))
+    func inspectsABlockDeviceReadOnly() async throws {
         let dir = try TemporaryDirectory()
         let image = dir.file("centos6.img")
         try await Fixtures.makeImage(from: Fixtures.tree("centos6"), at: image)
@@ -94,8 +94,8 @@ import Testing
 
 /// Inspecting an image file needs no privileges beyond reading it.
 @Suite struct UnprivilegedInspectTests {
-    @Test func inspectsAsNobody() async throws {
-        guard TestEnvironment.require(root: true, tools: ["mke2fs", "setpriv"]) else { return }
+    @Test(.requires(root: true, tools: ["mke2fs", "setpriv"]))
+    func inspectsAsNobody() async throws {
         let dir = try TemporaryDirectory()
         #expect(chmod(dir.path, 0o755) == 0)
         let image = dir.file("centos7.img")

@@ -26,8 +26,8 @@ import Testing
     /// A run's record names the disks, the method and layout, every command with its exit
     /// status and output, and how it ended; a second run appends its own record, refusal
     /// included.
-    @Test func convertRecordsTheRunAndAppends() async throws {
-        guard TestEnvironment.require(tools: ["mke2fs", "e2fsck"]) else { return }
+    @Test(.requires(tools: ["mke2fs", "e2fsck"]))
+    func convertRecordsTheRunAndAppends() async throws {
         let dir = try TemporaryDirectory()
         let source = try await Self.source(dir)
         let target = dir.file("kvm.img")
@@ -63,8 +63,8 @@ import Testing
     }
 
     /// inspect puts its verdict and findings in the guest's record, ahead of its conversion.
-    @Test func inspectRecordsTheVerdict() async throws {
-        guard TestEnvironment.require(tools: ["mke2fs"]) else { return }
+    @Test(.requires(tools: ["mke2fs"]))
+    func inspectRecordsTheVerdict() async throws {
         let dir = try TemporaryDirectory()
         let source = try await Self.source(dir, "centos5")
         let log = dir.file("web01.log")
@@ -82,8 +82,8 @@ import Testing
 
     /// --verbose: the main lines on stderr as the run goes, not the commands' output, and
     /// stdout stays one JSON object.
-    @Test func verboseGoesToStderr() async throws {
-        guard TestEnvironment.require(tools: ["mke2fs", "e2fsck"]) else { return }
+    @Test(.requires(tools: ["mke2fs", "e2fsck"]))
+    func verboseGoesToStderr() async throws {
         let dir = try TemporaryDirectory()
         let source = try await Self.source(dir)
         let run = try await Xen2KVMBinary.run(["convert", "--no-fix", "--json", "--verbose", source, dir.file("k.img")])
@@ -99,8 +99,8 @@ import Testing
 
     /// A log that cannot be written stops the run before anything happens: a record promised
     /// and not kept is worse than none.
-    @Test func unwritableLogStopsBeforeAnything() async throws {
-        guard TestEnvironment.require(tools: ["mke2fs"]) else { return }
+    @Test(.requires(tools: ["mke2fs"]))
+    func unwritableLogStopsBeforeAnything() async throws {
         let dir = try TemporaryDirectory()
         let source = try await Self.source(dir)
         let target = dir.file("kvm.img")
@@ -112,8 +112,8 @@ import Testing
 
     /// fix: the guest files edited, the user's helper with its device, exit status and
     /// output, and the loop device released.
-    @Test func fixRecordsEditsHelpersAndRelease() async throws {
-        guard TestEnvironment.require(root: true, tools: ["mke2fs", "losetup"]) else { return }
+    @Test(.requires(root: true, tools: ["mke2fs", "losetup"]))
+    func fixRecordsEditsHelpersAndRelease() async throws {
         let dir = try TemporaryDirectory()
         let source = try await Self.source(dir, "centos5")
         let target = dir.file("kvm.img")

@@ -24,11 +24,8 @@ import Testing
     /// BIOS boot partition type: GPT disks carry one for grub2's core.img (sectors 34-2047).
     static let biosBootType = "21686148-6449-6E6F-744E-656564454649"
 
-    @Test(arguments: layouts)
+    @Test(.requires(tools: ["mke2fs", "e2fsck", "sfdisk", "sgdisk", "blkid", "sha256sum"]), arguments: layouts)
     func newFileTarget(layout: Layout) async throws {
-        guard TestEnvironment.require(tools: ["mke2fs", "e2fsck", "sfdisk", "sgdisk", "blkid", "sha256sum"]) else {
-            return
-        }
         let dir = try TemporaryDirectory()
         // centos6 boots with grub legacy, so --dos-compat is allowed for it.
         let source = try await Harness.fixtureImage("centos6", in: dir)
@@ -94,11 +91,10 @@ import Testing
 
     /// A block device (an LV on a real host) has a fixed size bigger than the filesystem:
     /// the table describes the whole device, with the backup GPT in its last 33 sectors.
-    @Test(arguments: [TableKind.gpt, .mbr])
+    @Test(
+        .requires(root: true, tools: ["mke2fs", "e2fsck", "sgdisk", "sfdisk", "losetup"]),
+        arguments: [TableKind.gpt, .mbr])
     func blockDeviceTarget(table kind: TableKind) async throws {
-        guard TestEnvironment.require(root: true, tools: ["mke2fs", "e2fsck", "sgdisk", "sfdisk", "losetup"]) else {
-            return
-        }
         let dir = try TemporaryDirectory()
         let source = try await Harness.fixtureImage("centos6", in: dir)
         let before = try await sha256(source)
@@ -144,12 +140,10 @@ import Testing
     /// device stands in), not a file. Every method reads it through the device and never
     /// writes it (the backing file's hash is the device's content); the copy is fsck-clean with
     /// the source's UUID, and blocks and resize copy the used data exactly.
-    @Test(arguments: [CopyMethod.blocks, .resize, .rsync])
+    @Test(
+        .requires(root: true, tools: ["mke2fs", "e2fsck", "resize2fs", "rsync", "losetup", "mount", "sha256sum"]),
+        arguments: [CopyMethod.blocks, .resize, .rsync])
     func blockDeviceSource(method: CopyMethod) async throws {
-        guard
-            TestEnvironment.require(
-                root: true, tools: ["mke2fs", "e2fsck", "resize2fs", "rsync", "losetup", "mount", "sha256sum"])
-        else { return }
         let dir = try TemporaryDirectory()
         let volume = try await Harness.fixtureImage("centos6", in: dir, name: "lv.img")
         let before = try await sha256(volume)
@@ -175,8 +169,8 @@ import Testing
 
     /// --target-size makes the disk bigger, never the partition (that is the guest's job with
     /// growpart/resize2fs); the extra space stays a hole.
-    @Test func targetSizeGrowsTheDiskNotThePartition() async throws {
-        guard TestEnvironment.require(tools: ["mke2fs", "e2fsck", "sgdisk"]) else { return }
+    @Test(.requires(tools: ["mke2fs", "e2fsck", "sgdisk"]))
+    func targetSizeGrowsTheDiskNotThePartition() async throws {
         let dir = try TemporaryDirectory()
         let source = try await Harness.fixtureImage("centos6", in: dir)
         let target = dir.file("kvm.img")
@@ -198,9 +192,10 @@ import Testing
     /// size makes sgdisk warn ("File size is not a multiple of 512 bytes! Misbehavior is
     /// likely!"); a hypervisor that rounds the size up shows the guest a last sector past the
     /// backup GPT. Every method rounds a new file's size down to whole sectors.
-    @Test(arguments: [CopyMethod.blocks, .resize, .clone])
+    @Test(
+        .requires(tools: ["mke2fs", "e2fsck", "resize2fs", "sfdisk", "sgdisk"]),
+        arguments: [CopyMethod.blocks, .resize, .clone])
     func oddTargetSizeGivesWholeSectors(method: CopyMethod) async throws {
-        guard TestEnvironment.require(tools: ["mke2fs", "e2fsck", "resize2fs", "sfdisk", "sgdisk"]) else { return }
         let dir = try TemporaryDirectory()
         let source =
             method == .clone

@@ -12,9 +12,8 @@ import Testing
         try await Command.run("cmp", (bytes.map { ["-n", "\($0)"] } ?? []) + [a, b])
     }
 
-    @Test(arguments: ["dos", "gpt"])
+    @Test(.requires(tools: ["mke2fs", "sfdisk", "cmp", "sha256sum"]), arguments: ["dos", "gpt"])
     func partitionedSourceIsClonedByteForByte(label: String) async throws {
-        guard TestEnvironment.require(tools: ["mke2fs", "sfdisk", "cmp", "sha256sum"]) else { return }
         let dir = try TemporaryDirectory()
         let source = try await Harness.partitionedDisk(in: dir, label: label)
         let before = try await sha256(source)
@@ -44,8 +43,8 @@ import Testing
     /// A disk without any ext filesystem (here an MBR with a swap partition; mkfs.vfat is not on
     /// every host, and mkswap has no offset option, so the swap area is made apart and placed
     /// at sector 2048 with dd). auto clones it; so does the CLI.
-    @Test func nonLinuxFilesystemDiskIsCloned() async throws {
-        guard TestEnvironment.require(tools: ["sfdisk", "mkswap", "dd", "cmp"]) else { return }
+    @Test(.requires(tools: ["sfdisk", "mkswap", "dd", "cmp"]))
+    func nonLinuxFilesystemDiskIsCloned() async throws {
         let dir = try TemporaryDirectory()
         let source = dir.file("swapdisk.img")
         try Harness.sparseFile(source, bytes: 40 << 20)
@@ -78,8 +77,8 @@ import Testing
     /// superblock; an XFS or btrfs root the same) would be a disk that cannot boot: auto refuses
     /// it, saying what it found and that a data disk is copied with --method clone, which
     /// copies it as it is.
-    @Test func otherContentIsClonedOnlyWhenAsked() async throws {
-        guard TestEnvironment.require(tools: ["cmp"]) else { return }
+    @Test(.requires(tools: ["cmp"]))
+    func otherContentIsClonedOnlyWhenAsked() async throws {
         let dir = try TemporaryDirectory()
         let source = dir.file("squashfs.img")
         var superblock = Data()
@@ -106,8 +105,8 @@ import Testing
     /// A bare XFS root (CentOS/RHEL 7's default) is not cloned into a disk that can never boot:
     /// auto wraps it, the whole filesystem into partition 1 of exactly its size, and the guest
     /// fixes follow. --method wrap is only for XFS.
-    @Test func bareXFSIsWrappedIntoPartitionOne() async throws {
-        guard TestEnvironment.require(tools: ["mkfs.xfs", "mke2fs"]) else { return }
+    @Test(.requires(tools: ["mkfs.xfs", "mke2fs"]))
+    func bareXFSIsWrappedIntoPartitionOne() async throws {
         let dir = try TemporaryDirectory()
         let source = dir.file("xfs-root.img")
         try Harness.sparseFile(source, bytes: 320 << 20)
@@ -126,8 +125,8 @@ import Testing
     /// A partitioned guest with a separate /boot in partition 1 (kernels at its top) and its root
     /// in partition 2, no boot code: xen2kvm cannot fix it yet, and a copy as it is would not
     /// boot, so convert refuses and inspect says why.
-    @Test func separateBootPartitionWithoutBootCodeIsRefused() async throws {
-        guard TestEnvironment.require(tools: ["mke2fs", "sfdisk"]) else { return }
+    @Test(.requires(tools: ["mke2fs", "sfdisk"]))
+    func separateBootPartitionWithoutBootCodeIsRefused() async throws {
         let dir = try TemporaryDirectory()
         let boot = dir.file("boot-tree")
         try FileManager.default.createDirectory(atPath: "\(boot)/grub", withIntermediateDirectories: true)
@@ -148,8 +147,8 @@ import Testing
 
     /// A bare swap area asked to be cloned is cloned as it is (auto would make a new one in a
     /// partition).
-    @Test func swapAreaClonedWhenAskedTo() async throws {
-        guard TestEnvironment.require(tools: ["mkswap", "cmp"]) else { return }
+    @Test(.requires(tools: ["mkswap", "cmp"]))
+    func swapAreaClonedWhenAskedTo() async throws {
         let dir = try TemporaryDirectory()
         let source = dir.file("swapdisk.img")
         try Harness.sparseFile(source, bytes: 16 << 20)
@@ -163,8 +162,8 @@ import Testing
     /// Into an existing, bigger file full of old data (0xAA): the source's holes are not
     /// skipped there, since the target is not known to be zero. Every byte within the source's
     /// size equals the source; what lies past its end may stay.
-    @Test func cloneOverOldDataZeroFillsTheHoles() async throws {
-        guard TestEnvironment.require(tools: ["mke2fs", "sfdisk", "cmp"]) else { return }
+    @Test(.requires(tools: ["mke2fs", "sfdisk", "cmp"]))
+    func cloneOverOldDataZeroFillsTheHoles() async throws {
         let dir = try TemporaryDirectory()
         let source = try await Harness.partitionedDisk(in: dir)
         let sourceBytes = Harness.fileSize(source)

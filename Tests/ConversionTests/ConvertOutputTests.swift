@@ -14,8 +14,8 @@ import Testing
 
     /// Not a terminal (a pipe, a log file): the summary names method, layout, bytes, time,
     /// throughput and the fsck verdict; each step is a plain line, without escape codes.
-    @Test func summaryAndPlainProgressLines() async throws {
-        guard TestEnvironment.require(tools: ["mke2fs", "e2fsck"]) else { return }
+    @Test(.requires(tools: ["mke2fs", "e2fsck"]))
+    func summaryAndPlainProgressLines() async throws {
         let dir = try TemporaryDirectory()
         let source = try await Harness.fixtureImage(in: dir)
         let target = dir.file("kvm.img")
@@ -42,8 +42,8 @@ import Testing
 
     /// On a terminal the bar is redrawn in place (carriage return, erase line) with bytes done,
     /// throughput and ETA, and ends on a full bar. `script` gives the run a pseudo-terminal.
-    @Test func terminalGetsARedrawnBar() async throws {
-        guard TestEnvironment.require(tools: ["mke2fs", "e2fsck", "script"]) else { return }
+    @Test(.requires(tools: ["mke2fs", "e2fsck", "script"]))
+    func terminalGetsARedrawnBar() async throws {
         let dir = try TemporaryDirectory()
         let source = try await Harness.fixtureImage(in: dir)
         let command = [Xen2KVMBinary.path, "convert", "--no-fix", source, dir.file("kvm.img")].joined(separator: " ")
@@ -55,8 +55,8 @@ import Testing
         #expect(!run.stdout.contains("copying used blocks: "), "the log line is for non-terminals only")
     }
 
-    @Test func quietPrintsNothing() async throws {
-        guard TestEnvironment.require(tools: ["mke2fs", "e2fsck"]) else { return }
+    @Test(.requires(tools: ["mke2fs", "e2fsck"]))
+    func quietPrintsNothing() async throws {
         let dir = try TemporaryDirectory()
         let source = try await Harness.fixtureImage(in: dir)
         let run = try await Self.convert(["--quiet"], source, dir.file("kvm.img"))
@@ -65,8 +65,8 @@ import Testing
     }
 
     /// --json: stdout is one object with the plan and the result, and no progress anywhere.
-    @Test func jsonResultOfARealRun() async throws {
-        guard TestEnvironment.require(tools: ["mke2fs", "e2fsck"]) else { return }
+    @Test(.requires(tools: ["mke2fs", "e2fsck"]))
+    func jsonResultOfARealRun() async throws {
         let dir = try TemporaryDirectory()
         let source = try await Harness.fixtureImage("debian12-grub2", in: dir)
         let run = try await Self.convert(["--json"], source, dir.file("kvm.img"))

@@ -4,9 +4,8 @@ import Testing
 
 /// Damaged sources are refused with the reason, before anything is written.
 @Suite struct CorruptedSourceTests {
-    @Test(arguments: ["truncated", "zeroed-superblock", "empty"])
+    @Test(.requires(tools: ["mke2fs"]), arguments: ["truncated", "zeroed-superblock", "empty"])
     func damagedSourceIsRefused(damage: String) async throws {
-        guard TestEnvironment.require(tools: ["mke2fs"]) else { return }
         let dir = try TemporaryDirectory()
         let source = dir.file("source.img")
         try await Fixtures.makeImage(from: Fixtures.tree("centos6"), at: source, size: "64M")

@@ -14,9 +14,8 @@ import Testing
     /// Where partition 1 of a new target starts.
     static let partitionOffset: UInt64 = 1_048_576
 
-    @Test(arguments: DamagedSource.allCases)
+    @Test(.requires(root: true, tools: Self.tools), arguments: DamagedSource.allCases)
     func repairedCopyHoldsWhatTheRepairedSourceHolds(_ damage: DamagedSource) async throws {
-        guard TestEnvironment.require(root: true, tools: Self.tools) else { return }
         let dir = try TemporaryDirectory()
         let built = try await Self.build(damage, in: dir)
         let before = try await sha256(built.image)
@@ -31,8 +30,8 @@ import Testing
     }
 
     /// --force only overwrites a target: it does not consent to copying a source that is not clean.
-    @Test func uncleanSourceWithoutRepairCopyIsRefused() async throws {
-        guard TestEnvironment.require(root: true, tools: Self.tools) else { return }
+    @Test(.requires(root: true, tools: Self.tools))
+    func uncleanSourceWithoutRepairCopyIsRefused() async throws {
         let dir = try TemporaryDirectory()
         let built = try await DamagedSource.lostInode.build(in: dir)
         let before = try await sha256(built.image)
@@ -48,8 +47,8 @@ import Testing
 
     /// A source whose superblock says clean is copied without a repair; its copy is as damaged
     /// as the source, which must stop the run rather than be handed over.
-    @Test func cleanMarkedDamageWithoutRepairCopyIsNotHandedOver() async throws {
-        guard TestEnvironment.require(root: true, tools: Self.tools) else { return }
+    @Test(.requires(root: true, tools: Self.tools))
+    func cleanMarkedDamageWithoutRepairCopyIsNotHandedOver() async throws {
         let dir = try TemporaryDirectory()
         let damage = DamagedSource.illegalBlockBitmapMarkedClean
         let built = try await damage.build(in: dir)

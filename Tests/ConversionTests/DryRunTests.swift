@@ -16,8 +16,8 @@ import Testing
         return try #require(object, "not a JSON object: \(text)")
     }
 
-    @Test func printsThePlanAndCreatesNothing() async throws {
-        guard TestEnvironment.require(tools: ["mke2fs"]) else { return }
+    @Test(.requires(tools: ["mke2fs"]))
+    func printsThePlanAndCreatesNothing() async throws {
         let dir = try TemporaryDirectory()
         let source = try await Harness.fixtureImage(in: dir)
         let target = dir.file("kvm.img")
@@ -43,8 +43,8 @@ import Testing
 
     /// An existing target that holds data: with --force the dry run passes, and still the
     /// file is untouched (same bytes, same size). An empty existing file is not grown either.
-    @Test func existingTargetsAreNotWritten() async throws {
-        guard TestEnvironment.require(tools: ["mke2fs", "sha256sum"]) else { return }
+    @Test(.requires(tools: ["mke2fs", "sha256sum"]))
+    func existingTargetsAreNotWritten() async throws {
         let dir = try TemporaryDirectory()
         let source = try await Harness.fixtureImage(in: dir)
         let old = dir.file("old.img")
@@ -65,8 +65,8 @@ import Testing
 
     /// `--dry-run --json`: one object whose "plan" carries method, layout, bytesToCopy and the
     /// checks, matching what the library plans; no "result", since nothing ran.
-    @Test func jsonPlan() async throws {
-        guard TestEnvironment.require(tools: ["mke2fs"]) else { return }
+    @Test(.requires(tools: ["mke2fs"]))
+    func jsonPlan() async throws {
         let dir = try TemporaryDirectory()
         let source = try await Harness.fixtureImage(in: dir)
         let target = dir.file("kvm.img")
@@ -94,8 +94,8 @@ import Testing
     }
 
     /// A clone plan says it keeps the source's own table.
-    @Test func clonePlanShowsTheSourcesLayout() async throws {
-        guard TestEnvironment.require(tools: ["mke2fs", "sfdisk"]) else { return }
+    @Test(.requires(tools: ["mke2fs", "sfdisk"]))
+    func clonePlanShowsTheSourcesLayout() async throws {
         let dir = try TemporaryDirectory()
         let source = try await Harness.partitionedDisk(in: dir)
         let target = dir.file("kvm.img")
@@ -108,8 +108,8 @@ import Testing
 
     /// A dry run that would refuse exits 2 like the real run, in text and JSON, whether a
     /// check fails or the request cannot be planned at all; the target stays as it was.
-    @Test func refusingDryRunExitsTwo() async throws {
-        guard TestEnvironment.require(tools: ["mke2fs", "sha256sum"]) else { return }
+    @Test(.requires(tools: ["mke2fs", "sha256sum"]))
+    func refusingDryRunExitsTwo() async throws {
         let dir = try TemporaryDirectory()
         let source = try await Harness.fixtureImage(in: dir)
         let target = dir.file("other.img")

@@ -95,8 +95,8 @@ import Testing
 
     /// A journal with a log to replay is never left out: not when the superblock says the
     /// journal needs recovery, and not when the journal's own superblock has a log start.
-    @Test func aJournalToReplayIsCopied() async throws {
-        guard TestEnvironment.require(tools: ["mke2fs", "debugfs", "dd"]) else { return }
+    @Test(.requires(tools: ["mke2fs", "debugfs", "dd"]))
+    func aJournalToReplayIsCopied() async throws {
         let dir = try TemporaryDirectory()
         let image = dir.file("journal.img")
         try await Command.check("mke2fs", ["-q", "-F", "-t", "ext4", image, "32M"])

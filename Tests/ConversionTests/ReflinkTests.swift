@@ -24,11 +24,10 @@ import Testing
 
     /// With 4 KiB ext blocks every used run is shared; with 1 KiB blocks the runs' parts that
     /// do not fill a whole XFS block are copied around the shared middle.
-    @Test(arguments: [(CopyMethod.blocks, 4096), (.blocks, 1024), (.clone, 4096)])
+    @Test(
+        .requires(root: true, tools: ["mkfs.xfs", "mke2fs", "filefrag", "sfdisk"]),
+        arguments: [(CopyMethod.blocks, 4096), (.blocks, 1024), (.clone, 4096)])
     func aTargetBesideTheSourceSharesItsBlocks(method: CopyMethod, blockSize: Int) async throws {
-        guard TestEnvironment.require(root: true, tools: ["mkfs.xfs", "mke2fs", "filefrag", "sfdisk"]) else {
-            return
-        }
         let dir = try TemporaryDirectory()
         try await Self.withXFSStore(in: dir, blockSize: blockSize) { mount in
             let source = "\(mount)/source.img"
@@ -71,8 +70,8 @@ import Testing
     }
 
     /// Where the target cannot share (another filesystem), the copy is an ordinary one.
-    @Test func aTargetElsewhereIsCopied() async throws {
-        guard TestEnvironment.require(root: true, tools: ["mkfs.xfs", "mke2fs"]) else { return }
+    @Test(.requires(root: true, tools: ["mkfs.xfs", "mke2fs"]))
+    func aTargetElsewhereIsCopied() async throws {
         let dir = try TemporaryDirectory()
         try await Self.withXFSStore(in: dir) { mount in
             let source = "\(mount)/source.img"

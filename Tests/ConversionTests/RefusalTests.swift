@@ -28,8 +28,8 @@ import Testing
 
     // MARK: The target is the source
 
-    @Test func targetIsTheSourceByPathLinkOrHardLink() async throws {
-        guard TestEnvironment.require(tools: ["mke2fs", "sha256sum"]) else { return }
+    @Test(.requires(tools: ["mke2fs", "sha256sum"]))
+    func targetIsTheSourceByPathLinkOrHardLink() async throws {
         let dir = try TemporaryDirectory()
         let source = try await Harness.fixtureImage(in: dir)
         let before = try await sha256(source)
@@ -57,8 +57,8 @@ import Testing
 
     /// Two names for the same bytes: a loop device over the source file, either way round.
     /// The device is writable, so nothing but the check stands between the run and the source.
-    @Test func loopDeviceOverTheSourceIsTheSource() async throws {
-        guard TestEnvironment.require(root: true, tools: ["mke2fs", "losetup", "sha256sum"]) else { return }
+    @Test(.requires(root: true, tools: ["mke2fs", "losetup", "sha256sum"]))
+    func loopDeviceOverTheSourceIsTheSource() async throws {
         let dir = try TemporaryDirectory()
         let source = try await Harness.fixtureImage(in: dir)
         let before = try await sha256(source)
@@ -76,9 +76,8 @@ import Testing
 
     /// Data libblkid recognises (a filesystem, a bare partition table, swap) is refused
     /// without --force; with it, the run replaces it and leaves no old signature behind.
-    @Test(arguments: ["ext4", "mbr", "swap"])
+    @Test(.requires(tools: ["mke2fs", "sfdisk", "mkswap", "blkid", "e2fsck"]), arguments: ["ext4", "mbr", "swap"])
     func targetHoldingDataNeedsForce(content: String) async throws {
-        guard TestEnvironment.require(tools: ["mke2fs", "sfdisk", "mkswap", "blkid", "e2fsck"]) else { return }
         let dir = try TemporaryDirectory()
         let source = try await Harness.fixtureImage(in: dir)
         let target = dir.file("target.img")
@@ -122,8 +121,8 @@ import Testing
 
     /// A 10 MiB file for a 64 MiB filesystem: blocks says how to fit it (resize), auto picks
     /// resize and refuses because even the smallest filesystem would not fit.
-    @Test func existingTargetTooSmall() async throws {
-        guard TestEnvironment.require(tools: ["mke2fs", "sha256sum"]) else { return }
+    @Test(.requires(tools: ["mke2fs", "sha256sum"]))
+    func existingTargetTooSmall() async throws {
         let dir = try TemporaryDirectory()
         let source = try await Harness.fixtureImage(in: dir, size: "64M")
         let small = dir.file("small.img")
@@ -145,8 +144,8 @@ import Testing
         #expect(Harness.fileSize(small) == 10 << 20)
     }
 
-    @Test func targetSizeTooSmall() async throws {
-        guard TestEnvironment.require(tools: ["mke2fs"]) else { return }
+    @Test(.requires(tools: ["mke2fs"]))
+    func targetSizeTooSmall() async throws {
         let dir = try TemporaryDirectory()
         let source = try await Harness.fixtureImage(in: dir, size: "64M")
         let target = dir.file("kvm.img")
@@ -174,8 +173,8 @@ import Testing
 
     /// An unclean filesystem is refused, --force or not (that consent is for the target); with
     /// --repair-copy the COPY is repaired and the source keeps its state, byte for byte.
-    @Test func uncleanSourceNeedsRepairCopyAndOnlyTheCopyIsRepaired() async throws {
-        guard TestEnvironment.require(root: true, tools: ["mke2fs", "debugfs", "e2fsck", "sha256sum"]) else { return }
+    @Test(.requires(root: true, tools: ["mke2fs", "debugfs", "e2fsck", "sha256sum"]))
+    func uncleanSourceNeedsRepairCopyAndOnlyTheCopyIsRepaired() async throws {
         let dir = try TemporaryDirectory()
         let source = try await Harness.fixtureImage(in: dir)
         try await Command.check("debugfs", ["-w", "-R", "ssv state 0", source])
@@ -211,8 +210,8 @@ import Testing
     /// A guest no helper knows would get its file edits and no initrd or bootloader: a disk that
     /// cannot boot. convert refuses it before writing, unless the operator names a profile, a
     /// host helper, or asks for the edits alone (or no fixes).
-    @Test func guestWithoutAProfileIsRefusedUnlessTheOperatorChooses() async throws {
-        guard TestEnvironment.require(root: true, tools: ["mke2fs"]) else { return }
+    @Test(.requires(root: true, tools: ["mke2fs"]))
+    func guestWithoutAProfileIsRefusedUnlessTheOperatorChooses() async throws {
         let dir = try TemporaryDirectory()
         let source = dir.file("source.img")
         try await Harness.makeImage(from: try Harness.sampleTree(in: dir), at: source, options: ["-t", "ext4"])
@@ -228,8 +227,8 @@ import Testing
     }
 
     /// A live guest's filesystem is refused, --force or not: its copy would not be consistent.
-    @Test func sourceMountedReadWriteIsRefused() async throws {
-        guard TestEnvironment.require(root: true, tools: ["mke2fs", "mount", "umount"]) else { return }
+    @Test(.requires(root: true, tools: ["mke2fs", "mount", "umount"]))
+    func sourceMountedReadWriteIsRefused() async throws {
         let dir = try TemporaryDirectory()
         let source = try await Harness.fixtureImage(in: dir)
         let target = dir.file("kvm.img")
@@ -248,8 +247,8 @@ import Testing
     /// The disk of a Xen guest that is still running is not mounted on the host: blkback holds
     /// it open exclusively (as does QEMU, or a device-mapper layer). It is refused, --force or
     /// not; once let go, the same device plans fine.
-    @Test func sourceHeldByAnotherProgramIsRefused() async throws {
-        guard TestEnvironment.require(root: true, tools: ["mke2fs", "losetup"]) else { return }
+    @Test(.requires(root: true, tools: ["mke2fs", "losetup"]))
+    func sourceHeldByAnotherProgramIsRefused() async throws {
         let dir = try TemporaryDirectory()
         let source = try await Harness.fixtureImage(in: dir)
         let target = dir.file("kvm.img")
@@ -274,8 +273,8 @@ import Testing
     /// A disk a running VM uses is locked by its QEMU (OFD byte-range locks on the image, what
     /// `qemu-img` reports as "Is another process using the image?"). As a source it is live; as
     /// a target, writing it would corrupt the VM. Both are refused, --force or not.
-    @Test func disksLockedByQEMUAreRefused() async throws {
-        guard TestEnvironment.require(tools: ["mke2fs"]) else { return }
+    @Test(.requires(tools: ["mke2fs"]))
+    func disksLockedByQEMUAreRefused() async throws {
         let dir = try TemporaryDirectory()
         let source = try await Harness.fixtureImage(in: dir)
         let other = try await Harness.fixtureImage("centos5", in: dir, name: "running-vm.img", size: "80M")
@@ -294,8 +293,8 @@ import Testing
 
     /// Mounted read-only (someone looking at the files) is safe to copy: allowed, and the run
     /// works while the mount stays.
-    @Test func sourceMountedReadOnlyIsAllowed() async throws {
-        guard TestEnvironment.require(root: true, tools: ["mke2fs", "mount", "umount", "sha256sum"]) else { return }
+    @Test(.requires(root: true, tools: ["mke2fs", "mount", "umount", "sha256sum"]))
+    func sourceMountedReadOnlyIsAllowed() async throws {
         let dir = try TemporaryDirectory()
         let source = try await Harness.fixtureImage(in: dir)
         let before = try await sha256(source)
@@ -314,8 +313,8 @@ import Testing
     /// through another loop device: the filesystem is live all the same. --force (meant for an
     /// unclean source) must not let that through, since a mounted ext4 also reads as unclean.
     /// (Regression: Mounts.using once looked only at the named device itself.)
-    @Test func sourceLoopDeviceWhoseFileIsMountedElsewhereIsRefused() async throws {
-        guard TestEnvironment.require(root: true, tools: ["mke2fs", "mount", "umount", "losetup"]) else { return }
+    @Test(.requires(root: true, tools: ["mke2fs", "mount", "umount", "losetup"]))
+    func sourceLoopDeviceWhoseFileIsMountedElsewhereIsRefused() async throws {
         let dir = try TemporaryDirectory()
         let source = try await Harness.fixtureImage(in: dir)
         try await Harness.withLoopDevice(source, readOnly: true) { named in
@@ -338,8 +337,8 @@ import Testing
 
     /// grub2's core.img does not fit before sector 32: --dos-compat would make an unbootable
     /// disk. The message names both sectors so the operator knows the fix.
-    @Test func grub2GuestWithDosCompatIsRefused() async throws {
-        guard TestEnvironment.require(tools: ["mke2fs"]) else { return }
+    @Test(.requires(tools: ["mke2fs"]))
+    func grub2GuestWithDosCompatIsRefused() async throws {
         let dir = try TemporaryDirectory()
         let source = try await Harness.fixtureImage("centos7", in: dir)
         let target = dir.file("kvm.img")
@@ -357,8 +356,8 @@ import Testing
     }
 
     /// GPT needs sectors 34-2047 for the BIOS boot partition: start 32 cannot be planned.
-    @Test func gptWithStart32IsRefused() async throws {
-        guard TestEnvironment.require(tools: ["mke2fs"]) else { return }
+    @Test(.requires(tools: ["mke2fs"]))
+    func gptWithStart32IsRefused() async throws {
         let dir = try TemporaryDirectory()
         let source = try await Harness.fixtureImage(in: dir)
         let target = dir.file("kvm.img")
@@ -376,8 +375,8 @@ import Testing
 
     /// A GPT Xen disk with the guest in partition 1 and no BIOS boot partition: grub2-install
     /// would fail in the fixes, after the copy. Refused first, saying how to add one.
-    @Test func gptGuestWithoutABIOSBootPartitionIsRefused() async throws {
-        guard TestEnvironment.require(tools: ["mke2fs", "sfdisk"]) else { return }
+    @Test(.requires(tools: ["mke2fs", "sfdisk"]))
+    func gptGuestWithoutABIOSBootPartitionIsRefused() async throws {
         let dir = try TemporaryDirectory()
         let source = try await Harness.partitionedDisk(in: dir, label: "gpt", biosBoot: false)
         let target = dir.file("kvm.img")
@@ -394,8 +393,8 @@ import Testing
     }
 
     /// The methods that write a new table need a bare filesystem; a partitioned disk is cloned.
-    @Test func fileSystemMethodsOnAPartitionedSourceSuggestClone() async throws {
-        guard TestEnvironment.require(tools: ["mke2fs", "sfdisk"]) else { return }
+    @Test(.requires(tools: ["mke2fs", "sfdisk"]))
+    func fileSystemMethodsOnAPartitionedSourceSuggestClone() async throws {
         let dir = try TemporaryDirectory()
         let source = try await Harness.partitionedDisk(in: dir)
         let target = dir.file("kvm.img")
@@ -454,8 +453,8 @@ import Testing
 
     /// The target mounted (here an image mounted through a loop device, named by its file and
     /// by the device): writing under a mounted filesystem corrupts it, --force or not.
-    @Test func mountedTargetIsRefused() async throws {
-        guard TestEnvironment.require(root: true, tools: ["mke2fs", "mount", "umount", "losetup"]) else { return }
+    @Test(.requires(root: true, tools: ["mke2fs", "mount", "umount", "losetup"]))
+    func mountedTargetIsRefused() async throws {
         let dir = try TemporaryDirectory()
         let source = try await Harness.fixtureImage(in: dir)
         let target = try await Harness.fixtureImage("centos5", in: dir, name: "busy.img", size: "80M")
@@ -473,8 +472,8 @@ import Testing
 
     /// The resize method's own refusals: it needs a fixed size to shrink to, and room for its
     /// scratch copy in an existing directory.
-    @Test func resizeRefusals() async throws {
-        guard TestEnvironment.require(tools: ["mke2fs"]) else { return }
+    @Test(.requires(tools: ["mke2fs"]))
+    func resizeRefusals() async throws {
         let dir = try TemporaryDirectory()
         let source = try await Harness.fixtureImage(in: dir)
         let target = dir.file("kvm.img")
@@ -492,8 +491,8 @@ import Testing
         #expect(!Harness.exists(target))
     }
 
-    @Test func directoryTargetIsRefused() async throws {
-        guard TestEnvironment.require(tools: ["mke2fs"]) else { return }
+    @Test(.requires(tools: ["mke2fs"]))
+    func directoryTargetIsRefused() async throws {
         let dir = try TemporaryDirectory()
         let source = try await Harness.fixtureImage(in: dir)
         let folder = dir.file("folder")

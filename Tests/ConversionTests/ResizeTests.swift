@@ -20,9 +20,8 @@ import Testing
         }
     }
 
-    @Test(arguments: ["ext3", "ext4"])
+    @Test(.requires(tools: ["mke2fs", "e2fsck", "resize2fs", "sfdisk"]), arguments: ["ext3", "ext4"])
     func sameSizeTargetGetsAShrunkenCopy(type: String) async throws {
-        guard TestEnvironment.require(tools: ["mke2fs", "e2fsck", "resize2fs", "sfdisk"]) else { return }
         let dir = try TemporaryDirectory()
         let source = try await Self.source(dir, type: type)
         let before = try await sha256(source)
@@ -49,8 +48,8 @@ import Testing
         #expect(Self.scratchLeftovers(in: dir.path).isEmpty)
     }
 
-    @Test func refusesWhenTheFilesystemCannotShrinkThatFar() async throws {
-        guard TestEnvironment.require(tools: ["mke2fs"]) else { return }
+    @Test(.requires(tools: ["mke2fs"]))
+    func refusesWhenTheFilesystemCannotShrinkThatFar() async throws {
         let dir = try TemporaryDirectory()
         let source = try await Self.source(dir)
         let minimum = try ExtFilesystem(path: source).minimumSizeBytes()
@@ -67,8 +66,8 @@ import Testing
         #expect(try Data(contentsOf: URL(fileURLWithPath: target)).allSatisfy { $0 == 0 }, "a refused run wrote")
     }
 
-    @Test func resizeNeedsAFixedTarget() async throws {
-        guard TestEnvironment.require(tools: ["mke2fs"]) else { return }
+    @Test(.requires(tools: ["mke2fs"]))
+    func resizeNeedsAFixedTarget() async throws {
         let dir = try TemporaryDirectory()
         var options = ConvertOptions(source: try await Self.source(dir), target: dir.file("new.img"))
         options.method = .resize
@@ -79,8 +78,8 @@ import Testing
         #expect(plan.layout?.diskBytes == 100 << 20)
     }
 
-    @Test func shrinksIntoABlockDevice() async throws {
-        guard TestEnvironment.require(root: true, tools: ["mke2fs", "e2fsck", "resize2fs", "losetup"]) else { return }
+    @Test(.requires(root: true, tools: ["mke2fs", "e2fsck", "resize2fs", "losetup"]))
+    func shrinksIntoABlockDevice() async throws {
         let dir = try TemporaryDirectory()
         let source = try await Self.source(dir)
         let backing = dir.file("lv.img")

@@ -17,8 +17,8 @@ import Testing
         return source
     }
 
-    @Test(arguments: ["mbr", "gpt"]) func swapVolumeBecomesPartitionOne(table: String) async throws {
-        guard TestEnvironment.require(root: true, tools: ["mkswap", "sfdisk", "blkid", "losetup"]) else { return }
+    @Test(.requires(root: true, tools: ["mkswap", "sfdisk", "blkid", "losetup"]), arguments: ["mbr", "gpt"])
+    func swapVolumeBecomesPartitionOne(table: String) async throws {
         let dir = try TemporaryDirectory()
         let source = try await Self.xenSwapVolume(dir)
         let before = try await sha256(source)
@@ -37,8 +37,8 @@ import Testing
     }
 
     /// A fixed-size target smaller than the source still gets a swap area: as big as fits.
-    @Test func smallerTargetGetsASmallerSwapArea() async throws {
-        guard TestEnvironment.require(root: true, tools: ["mkswap", "blkid", "losetup"]) else { return }
+    @Test(.requires(root: true, tools: ["mkswap", "blkid", "losetup"]))
+    func smallerTargetGetsASmallerSwapArea() async throws {
         let dir = try TemporaryDirectory()
         let source = try await Self.xenSwapVolume(dir)
         let target = dir.file("small.img")
@@ -51,8 +51,8 @@ import Testing
         #expect(probe.contains(Self.uuid))
     }
 
-    @Test func swapMethodNeedsASwapArea() async throws {
-        guard TestEnvironment.require(tools: ["mke2fs"]) else { return }
+    @Test(.requires(tools: ["mke2fs"]))
+    func swapMethodNeedsASwapArea() async throws {
         let dir = try TemporaryDirectory()
         let source = dir.file("ext4.img")
         try await Fixtures.makeImage(from: Fixtures.tree("debian12-grub2"), at: source, size: "32M")

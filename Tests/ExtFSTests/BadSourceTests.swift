@@ -44,8 +44,8 @@ import Testing
         }
     }
 
-    @Test func zeroedSuperblock() async throws {
-        guard TestEnvironment.require(tools: ["mke2fs"]) else { return }
+    @Test(.requires(tools: ["mke2fs"]))
+    func zeroedSuperblock() async throws {
         let dir = try TemporaryDirectory()
         let image = try await Self.validImage(dir)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: image))
@@ -60,9 +60,8 @@ import Testing
         }
     }
 
-    @Test(arguments: [3000, 1 << 20, 8 << 20])
+    @Test(.requires(tools: ["mke2fs"]), arguments: [3000, 1 << 20, 8 << 20])
     func truncatedImage(keptBytes: Int) async throws {
-        guard TestEnvironment.require(tools: ["mke2fs"]) else { return }
         let dir = try TemporaryDirectory()
         let image = try await Self.validImage(dir)
         #expect(truncate(image, off_t(keptBytes)) == 0)

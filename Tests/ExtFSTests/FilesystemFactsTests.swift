@@ -17,9 +17,10 @@ import Testing
         return fields
     }
 
-    @Test(arguments: [("ext2", "1024"), ("ext3", "4096"), ("ext4", "4096"), ("ext4", "1024")])
+    @Test(
+        .requires(tools: ["mke2fs", "dumpe2fs"]),
+        arguments: [("ext2", "1024"), ("ext3", "4096"), ("ext4", "4096"), ("ext4", "1024")])
     func factsMatchDumpe2fs(type: String, blockSize: String) async throws {
-        guard TestEnvironment.require(tools: ["mke2fs", "dumpe2fs"]) else { return }
         let dir = try TemporaryDirectory()
         let tree = dir.file("tree")
         try FileManager.default.createDirectory(atPath: "\(tree)/data", withIntermediateDirectories: true)
@@ -44,12 +45,14 @@ import Testing
         #expect(facts.usedBytes > 3 << 20)
     }
 
-    @Test(arguments: [
-        ["-b", "1024"], ["-b", "4096"], ["-O", "bigalloc", "-C", "65536"], ["-O", "^flex_bg,meta_bg,^resize_inode"],
-        ["-O", "inline_data"], ["-O", "uninit_bg,^metadata_csum"],
-    ])
+    @Test(
+        .requires(tools: ["mke2fs"]),
+        arguments: [
+            ["-b", "1024"], ["-b", "4096"], ["-O", "bigalloc", "-C", "65536"],
+            ["-O", "^flex_bg,meta_bg,^resize_inode"],
+            ["-O", "inline_data"], ["-O", "uninit_bg,^metadata_csum"],
+        ])
     func usedRunsCoverExactlyTheUsedBlocks(options: [String]) async throws {
-        guard TestEnvironment.require(tools: ["mke2fs"]) else { return }
         let dir = try TemporaryDirectory()
         let tree = dir.file("tree")
         try FileManager.default.createDirectory(atPath: tree, withIntermediateDirectories: true)
@@ -68,8 +71,8 @@ import Testing
         #expect(runs.last!.upperBound <= fs.blockCount)
     }
 
-    @Test func uncleanFilesystemIsReported() async throws {
-        guard TestEnvironment.require(tools: ["mke2fs", "debugfs"]) else { return }
+    @Test(.requires(tools: ["mke2fs", "debugfs"]))
+    func uncleanFilesystemIsReported() async throws {
         let dir = try TemporaryDirectory()
         let tree = dir.file("tree")
         try FileManager.default.createDirectory(atPath: tree, withIntermediateDirectories: true)

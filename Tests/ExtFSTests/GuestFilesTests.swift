@@ -29,24 +29,24 @@ import Testing
         return image
     }
 
-    @Test func absoluteSymlinkResolvesInsideTheGuest() async throws {
-        guard TestEnvironment.require(tools: ["mke2fs"]) else { return }
+    @Test(.requires(tools: ["mke2fs"]))
+    func absoluteSymlinkResolvesInsideTheGuest() async throws {
         let dir = try TemporaryDirectory()
         let fs = try ExtFilesystem(path: try await Self.hostileImage(in: dir))
         #expect(try fs.readText("/etc/os-release", limit: 1024) == "guest-shadow\n")
         #expect(try fs.symlinkTarget("/etc/os-release") == "/etc/shadow")
     }
 
-    @Test func dotDotNeverClimbsAboveTheRoot() async throws {
-        guard TestEnvironment.require(tools: ["mke2fs"]) else { return }
+    @Test(.requires(tools: ["mke2fs"]))
+    func dotDotNeverClimbsAboveTheRoot() async throws {
         let dir = try TemporaryDirectory()
         let fs = try ExtFilesystem(path: try await Self.hostileImage(in: dir))
         #expect(try fs.readText("/etc/climb", limit: 1024) == "guest-passwd\n")
         #expect(try fs.readText("/../../../etc/passwd", limit: 1024) == "guest-passwd\n")
     }
 
-    @Test func loopsAndDanglingLinksAreErrorsNotCrashes() async throws {
-        guard TestEnvironment.require(tools: ["mke2fs"]) else { return }
+    @Test(.requires(tools: ["mke2fs"]))
+    func loopsAndDanglingLinksAreErrorsNotCrashes() async throws {
         let dir = try TemporaryDirectory()
         let fs = try ExtFilesystem(path: try await Self.hostileImage(in: dir))
         #expect(throws: ExtFSError.guestSymlinkLoop("/etc/loop-a")) { try fs.readFile("/etc/loop-a") }
@@ -56,8 +56,8 @@ import Testing
         #expect(fs.kind(at: "/etc/dangling", followLast: false) == .symlink)
     }
 
-    @Test func relativeAndSlowSymlinksAreFollowed() async throws {
-        guard TestEnvironment.require(tools: ["mke2fs"]) else { return }
+    @Test(.requires(tools: ["mke2fs"]))
+    func relativeAndSlowSymlinksAreFollowed() async throws {
         let dir = try TemporaryDirectory()
         let fs = try ExtFilesystem(path: try await Self.hostileImage(in: dir))
         #expect(try fs.readText("/etc/relative", limit: 1024) == "real\n")
@@ -65,8 +65,8 @@ import Testing
         #expect(try fs.symlinkTarget("/etc/long-link")?.count == 89)
     }
 
-    @Test func listsDirectoriesWithKinds() async throws {
-        guard TestEnvironment.require(tools: ["mke2fs"]) else { return }
+    @Test(.requires(tools: ["mke2fs"]))
+    func listsDirectoriesWithKinds() async throws {
         let dir = try TemporaryDirectory()
         let fs = try ExtFilesystem(path: try await Self.hostileImage(in: dir))
         let entries = try fs.listDirectory("/etc")

@@ -57,9 +57,8 @@ import Testing
             options: ["-b", "1024", "-O", "meta_bg,^resize_inode"], dataBytes: 30 << 20, files: 200),
     ]
 
-    @Test(arguments: layouts)
+    @Test(.requires(tools: ["mke2fs", "resize2fs", "e2fsck"]), arguments: layouts)
     func matchesResize2fs(layout: Layout) async throws {
-        guard TestEnvironment.require(tools: ["mke2fs", "resize2fs", "e2fsck"]) else { return }
         let dir = try TemporaryDirectory()
         let tree = dir.file("tree")
         try Self.fillTree(tree, bytes: layout.dataBytes, files: layout.files)

@@ -34,9 +34,8 @@ import Testing
         return (tree, report, calls, run.stdout + run.stderr)
     }
 
-    @Test(arguments: guests)
+    @Test(.requires(root: true, tools: ["busybox", "chroot", "mknod"]), arguments: guests)
     func theHelperCallsWhatTheDistroNeeds(guest: GoldenEditTests.Guest) async throws {
-        guard TestEnvironment.require(root: true, tools: ["busybox", "chroot", "mknod"]) else { return }
         let directory = try TemporaryDirectory()
         let (tree, report, calls, output) = try await Self.run(guest, in: directory)
         let expected = try RecordingGuest.expectedCalls(guest.fixture)
@@ -50,8 +49,8 @@ import Testing
 
     /// The prelude finds the entry that boots the chosen kernel in what grub-mkconfig wrote: by
     /// id, inside Debian's "Advanced options" submenu as `SUBMENU>ENTRY`, by title without an id.
-    @Test func thePreludeNamesTheMenuEntryOfAKernel() async throws {
-        guard TestEnvironment.require(tools: ["busybox"]) else { return }
+    @Test(.requires(tools: ["busybox"]))
+    func thePreludeNamesTheMenuEntryOfAKernel() async throws {
         let directory = try TemporaryDirectory()
         let cfg = directory.file("grub.cfg")
         try """

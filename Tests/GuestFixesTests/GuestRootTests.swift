@@ -59,9 +59,10 @@ import Testing
     }
 
     /// Inspection gives the same guest facts from a directory tree as from an ext image.
-    @Test(arguments: ["centos5", "centos6", "centos7", "debian12-grub2", "debian-pygrub-legacy"])
+    @Test(
+        .requires(tools: ["mke2fs"]),
+        arguments: ["centos5", "centos6", "centos7", "debian12-grub2", "debian-pygrub-legacy"])
     func inspectionOfATreeMatchesTheImage(fixture: String) async throws {
-        guard TestEnvironment.require(tools: ["mke2fs"]) else { return }
         let dir = try TemporaryDirectory()
         let image = dir.file("guest.img")
         try await Fixtures.makeImage(from: Fixtures.tree(fixture), at: image)

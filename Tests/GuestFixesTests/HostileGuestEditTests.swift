@@ -137,8 +137,8 @@ import Testing
 /// The same hostile guest in full mode: converted to a disk, then `xen2kvm fix` runs the
 /// edits and the guest helper in the chroot. The host directory stays byte for byte.
 @Suite struct HostileGuestFullModeTests {
-    @Test func fullFixLeavesHostFilesAlone() async throws {
-        guard TestEnvironment.require(root: true, tools: ["mke2fs", "losetup", "busybox", "unshare"]) else { return }
+    @Test(.requires(root: true, tools: ["mke2fs", "losetup", "busybox", "unshare"]))
+    func fullFixLeavesHostFilesAlone() async throws {
         let setup = try HostileGuestEditTests.makeHostileGuest()
         // A real shell, so the guest helper does run (and fails on the missing EL tools).
         try FileManager.default.createDirectory(atPath: setup.guest + "/bin", withIntermediateDirectories: true)

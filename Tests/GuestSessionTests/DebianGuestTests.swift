@@ -7,10 +7,8 @@ import Testing
 /// console=hvc0, grub-pc installed on no disk), converted with the guest fixes on: the helper
 /// rebuilds its initrd and installs grub into the new disk, and nothing is left attached.
 @Suite(.serialized) struct DebianGuestTests {
-    @Test func helpersRebuildTheInitrdAndInstallGrub() async throws {
-        guard TestEnvironment.require(root: true, tools: ["debootstrap", "mke2fs", "losetup", "unshare"]) else {
-            return
-        }
+    @Test(.requires(root: true, tools: ["debootstrap", "mke2fs", "losetup", "unshare"]))
+    func helpersRebuildTheInitrdAndInstallGrub() async throws {
         let dir = try TemporaryDirectory(prefix: "xen2kvm-debian")
         let source = try await XenGuestImages.image(.grub2, in: dir)
         let before = try await sha256(source)

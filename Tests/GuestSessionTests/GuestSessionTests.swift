@@ -45,8 +45,8 @@ import Testing
             .joined(separator: "\n")
     }
 
-    @Test func opensMountsAndReleasesEverything() async throws {
-        guard TestEnvironment.require(root: true, tools: ["mke2fs", "losetup", "busybox"]) else { return }
+    @Test(.requires(root: true, tools: ["mke2fs", "losetup", "busybox"]))
+    func opensMountsAndReleasesEverything() async throws {
         let dir = try TemporaryDirectory()
         let disk = try await Self.convertedDisk(dir)
         let session = try await GuestSession.open(disk, readOnly: false)
@@ -58,8 +58,8 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: session.root))
     }
 
-    @Test func programsSeeKVMNamesNoNetworkAndTheirOwnPIDs() async throws {
-        guard TestEnvironment.require(root: true, tools: ["mke2fs", "losetup", "busybox", "unshare"]) else { return }
+    @Test(.requires(root: true, tools: ["mke2fs", "losetup", "busybox", "unshare"]))
+    func programsSeeKVMNamesNoNetworkAndTheirOwnPIDs() async throws {
         let dir = try TemporaryDirectory()
         let disk = try await Self.convertedDisk(dir)
         let session = try await GuestSession.open(disk, readOnly: false)
@@ -85,9 +85,8 @@ import Testing
     /// kill -9 at a random point (seeded, printed) of a fix whose guest helper takes long: the
     /// helper, its unshare and its whole pid namespace die with xen2kvm at once; the next run
     /// releases the session it left (loop device, mounts) and succeeds.
-    @Test func aKilledRunIsCleanedUpByTheNext() async throws {
-        guard TestEnvironment.require(root: true, tools: ["mke2fs", "losetup", "busybox", "setpriv", "unshare"])
-        else { return }
+    @Test(.requires(root: true, tools: ["mke2fs", "losetup", "busybox", "setpriv", "unshare"]))
+    func aKilledRunIsCleanedUpByTheNext() async throws {
         let dir = try TemporaryDirectory()
         let disk = try await Self.convertedDisk(dir, shell: true)
         let helper = dir.file("slow-helper")
@@ -112,8 +111,8 @@ import Testing
 
     /// A dead run's record names a loop device that was since detached and attached to another
     /// file by someone else: cleaning up must leave that device alone.
-    @Test func aReusedLoopDeviceIsNotTakenFromItsNewOwner() async throws {
-        guard TestEnvironment.require(root: true, tools: ["mke2fs", "losetup"]) else { return }
+    @Test(.requires(root: true, tools: ["mke2fs", "losetup"]))
+    func aReusedLoopDeviceIsNotTakenFromItsNewOwner() async throws {
         let dir = try TemporaryDirectory()
         let disk = try await Self.convertedDisk(dir)
         let theirs = dir.file("someone-else.img")
@@ -137,9 +136,8 @@ import Testing
     /// program runs: the program is stopped at once rather than waited for, nothing of it keeps
     /// running, and the run exits 130 with its session released. `convert` says the copy is
     /// there but not fixed, and how to finish it.
-    @Test(arguments: ["fix", "convert"])
+    @Test(.requires(root: true, tools: ["mke2fs", "losetup", "busybox", "pgrep"]), arguments: ["fix", "convert"])
     func aStopReachesTheGuestProgram(command: String) async throws {
-        guard TestEnvironment.require(root: true, tools: ["mke2fs", "losetup", "busybox", "pgrep"]) else { return }
         let dir = try TemporaryDirectory()
         let disk = command == "fix" ? try await Self.convertedDisk(dir, shell: true) : dir.file("kvm.img")
         let source = command == "fix" ? nil : try await Self.sourceImage(dir, shell: true)
@@ -181,9 +179,8 @@ import Testing
     /// second fix of the same disk (a fleet script started twice) and a disk a running VM's QEMU
     /// has locked are refused (exit 2) before anything is attached; the first run is unharmed,
     /// and while it works, a VM cannot be started on its disk.
-    @Test func aDiskInUseIsNotFixed() async throws {
-        guard TestEnvironment.require(root: true, tools: ["mke2fs", "losetup", "busybox", "qemu-system-x86_64"])
-        else { return }
+    @Test(.requires(root: true, tools: ["mke2fs", "losetup", "busybox", "qemu-system-x86_64"]))
+    func aDiskInUseIsNotFixed() async throws {
         let dir = try TemporaryDirectory()
         let disk = try await Self.convertedDisk(dir)
         let first = try await runXen2KVM(
@@ -215,8 +212,8 @@ import Testing
     /// open (its disk attached and mounted, its lock held) cleans up only dead sessions and
     /// leaves the live one alone; the live one then stops on SIGTERM (exit 130) and releases
     /// its own.
-    @Test func anotherRunLeavesALiveSessionAlone() async throws {
-        guard TestEnvironment.require(root: true, tools: ["mke2fs", "losetup", "busybox"]) else { return }
+    @Test(.requires(root: true, tools: ["mke2fs", "losetup", "busybox"]))
+    func anotherRunLeavesALiveSessionAlone() async throws {
         let first = try TemporaryDirectory()
         let second = try TemporaryDirectory()
         let live = try await Self.convertedDisk(first)
@@ -244,8 +241,8 @@ import Testing
     /// The session must get the very device the stale partition is on: other tests take loop
     /// devices too, so the run's log says which one it got, and the test tries again when
     /// another was free first (a run that never got it fails: it proved nothing).
-    @Test func staleLoopPartitionsAreReplaced() async throws {
-        guard TestEnvironment.require(root: true, tools: ["mke2fs", "losetup", "addpart"]) else { return }
+    @Test(.requires(root: true, tools: ["mke2fs", "losetup", "addpart"]))
+    func staleLoopPartitionsAreReplaced() async throws {
         let dir = try TemporaryDirectory()
         let disk = try await Self.convertedDisk(dir)
         let other = dir.file("earlier-user.img")
@@ -282,8 +279,8 @@ import Testing
     /// While a guest program runs, a filesystem mounted elsewhere on the host (another
     /// conversion's) can still be unmounted and its loop device released at once: the program's
     /// mount namespace lets go of the host's other mounts.
-    @Test func guestProgramsDoNotPinOtherMounts() async throws {
-        guard TestEnvironment.require(root: true, tools: ["mke2fs", "losetup", "busybox", "unshare"]) else { return }
+    @Test(.requires(root: true, tools: ["mke2fs", "losetup", "busybox", "unshare"]))
+    func guestProgramsDoNotPinOtherMounts() async throws {
         let dir = try TemporaryDirectory()
         let disk = try await Self.convertedDisk(dir)
         let other = dir.file("other.img")
@@ -315,8 +312,8 @@ import Testing
     /// A session is alive while it holds its lock, whatever its pid looks like from here (in
     /// another pid namespace it may look dead): a later run leaves it alone, and cleans it up
     /// once the lock is gone.
-    @Test func aLockedSessionIsNeverCleanedUp() async throws {
-        guard TestEnvironment.require(root: true, tools: ["mke2fs", "losetup"]) else { return }
+    @Test(.requires(root: true, tools: ["mke2fs", "losetup"]))
+    func aLockedSessionIsNeverCleanedUp() async throws {
         let dir = try TemporaryDirectory()
         let disk = try await Self.convertedDisk(dir)
         let other = "\(GuestSession.stateDirectory)/2147483647-7"

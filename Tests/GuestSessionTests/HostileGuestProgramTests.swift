@@ -22,9 +22,8 @@ import Testing
         var endsByTimeout: Bool { self == .forkBomb || self == .hang }
     }
 
-    @Test(arguments: Attempt.allCases)
+    @Test(.requires(root: true, tools: ["mke2fs", "losetup", "cc"]), arguments: Attempt.allCases)
     func eachAttemptFailsInsideAndTheHostIsUnchanged(_ attempt: Attempt) async throws {
-        guard TestEnvironment.require(root: true, tools: ["mke2fs", "losetup", "cc"]) else { return }
         let dir = try TemporaryDirectory(prefix: "xen2kvm-hostile")
         let hostDisk = dir.file("host-disk.img")
         try Data(repeating: 0x42, count: 1 << 20).write(to: URL(fileURLWithPath: hostDisk))
@@ -89,8 +88,8 @@ import Testing
     }
 
     /// The same for a `--profile` helper, through the CLI: contained, says so in the report.
-    @Test func aProfileHelperIsContainedToo() async throws {
-        guard TestEnvironment.require(root: true, tools: ["mke2fs", "losetup", "cc", "busybox"]) else { return }
+    @Test(.requires(root: true, tools: ["mke2fs", "losetup", "cc", "busybox"]))
+    func aProfileHelperIsContainedToo() async throws {
         let dir = try TemporaryDirectory(prefix: "xen2kvm-hostile")
         let disk = try await Self.hostileDisk(dir, hostDisk: nil, shell: true)
         let marker = dir.file("escaped")

@@ -6,10 +6,8 @@ import Testing
 /// run contained (the default: guest root cannot set security.* attributes), and relabelled
 /// with its own setfiles at once with --trust-guest.
 @Suite struct SELinuxGuestTests {
-    @Test func setfilesLabelsTheGuestOrAutorelabelStays() async throws {
-        guard TestEnvironment.require(root: true, tools: ["debootstrap", "mke2fs", "debugfs", "unshare"]) else {
-            return
-        }
+    @Test(.requires(root: true, tools: ["debootstrap", "mke2fs", "debugfs", "unshare"]))
+    func setfilesLabelsTheGuestOrAutorelabelStays() async throws {
         let dir = try TemporaryDirectory(prefix: "xen2kvm-selinux")
         let source = try await XenGuestImages.image(.selinux, in: dir)
         let partition = "?offset=1048576"

@@ -9,10 +9,8 @@ import Testing
     /// Case B: grub legacy 0.97 (CentOS 5/6 style), ext3, menu.lst with `root (hd0)`, an
     /// initramfs without virtio, converted to the DOS-compatible layout (partition at 32, grub
     /// legacy's stage1_5 in the 31 sectors before it). Booted with `--accel auto`.
-    @Test func grubLegacyGuestAtSector32() async throws {
-        guard TestEnvironment.require(root: true, tools: ["debootstrap", "mke2fs", "qemu-system-x86_64"]) else {
-            return
-        }
+    @Test(.requires(root: true, tools: ["debootstrap", "mke2fs", "qemu-system-x86_64"]))
+    func grubLegacyGuestAtSector32() async throws {
         let dir = try TemporaryDirectory(prefix: "xen2kvm-legacy")
         let source = try await XenGuestImages.image(.grubLegacy, in: dir)
         let before = try await sha256(source)
@@ -48,11 +46,8 @@ import Testing
     /// second Xen disk /dev/xvdb1 mapped to /dev/vdb1 (both disks converted by xen2kvm):
     /// booted with that disk attached, the swap must be active. Its systemd-networkd config
     /// names eth0: the converted guest's virtio NIC must keep that name.
-    @Test func gptGuestWithSwapOnASecondDisk() async throws {
-        guard TestEnvironment.require(root: true, tools: ["debootstrap", "mke2fs", "sfdisk", "qemu-system-x86_64"])
-        else {
-            return
-        }
+    @Test(.requires(root: true, tools: ["debootstrap", "mke2fs", "sfdisk", "qemu-system-x86_64"]))
+    func gptGuestWithSwapOnASecondDisk() async throws {
         let dir = try TemporaryDirectory(prefix: "xen2kvm-gpt")
         let source = try await XenGuestImages.image(.gptSwap, in: dir)
         let network = dir.file("10-eth0.network")
@@ -92,10 +87,8 @@ import Testing
     /// pygrub's grub.cfg said console=hvc0), converted with no options: grub-mkconfig in the
     /// guest regenerates grub.cfg from that file, and still the kernel line names the serial
     /// port, so the login prompt appears on ttyS0 (the only console boot-check reads).
-    @Test func debian13WithPackageGrubDefaultsLogsInOnTheSerialPort() async throws {
-        guard TestEnvironment.require(root: true, tools: ["debootstrap", "mke2fs", "qemu-system-x86_64"]) else {
-            return
-        }
+    @Test(.requires(root: true, tools: ["debootstrap", "mke2fs", "qemu-system-x86_64"]))
+    func debian13WithPackageGrubDefaultsLogsInOnTheSerialPort() async throws {
         let dir = try TemporaryDirectory(prefix: "xen2kvm-trixie")
         let source = try await XenGuestImages.image(.trixie, in: dir)
         let defaults = try await Command.check("debugfs", ["-R", "cat /etc/default/grub", source]).stdout
@@ -135,11 +128,10 @@ import Testing
     /// Guests named the other ways Xen configs name disks: a whole-disk Debian 11 guest (the
     /// filesystem is xvda itself) and a guest whose disk was sda1. Converted with no options,
     /// each boots to the login prompt with fstab and the kernel line on /dev/vda1.
-    @Test(arguments: [XenGuestImages.Flavor.bullseye, .sdaNames])
+    @Test(
+        .requires(root: true, tools: ["debootstrap", "mke2fs", "qemu-system-x86_64"]),
+        arguments: [XenGuestImages.Flavor.bullseye, .sdaNames])
     func otherDeviceNamesBoot(flavor: XenGuestImages.Flavor) async throws {
-        guard TestEnvironment.require(root: true, tools: ["debootstrap", "mke2fs", "qemu-system-x86_64"]) else {
-            return
-        }
         let dir = try TemporaryDirectory(prefix: "xen2kvm-\(flavor.rawValue)")
         let source = try await XenGuestImages.image(flavor, in: dir)
         let target = dir.file("\(flavor.rawValue)-kvm.img")
@@ -158,13 +150,8 @@ import Testing
     /// A bare XFS root (CentOS/RHEL 7's default): convert with no options copies the whole
     /// filesystem into partition 1 (wrap), checks it with xfs_repair, fixes the guest there and
     /// installs grub; it boots to the login prompt. The source is never written.
-    @Test func bareXFSRootIsWrappedFixedAndBoots() async throws {
-        guard
-            TestEnvironment.require(
-                root: true, tools: ["debootstrap", "mkfs.xfs", "xfs_repair", "mount", "qemu-system-x86_64"])
-        else {
-            return
-        }
+    @Test(.requires(root: true, tools: ["debootstrap", "mkfs.xfs", "xfs_repair", "mount", "qemu-system-x86_64"]))
+    func bareXFSRootIsWrappedFixedAndBoots() async throws {
         let dir = try TemporaryDirectory(prefix: "xen2kvm-xfs")
         let source = try await XenGuestImages.xfsImage(.grub2, in: dir)
         let before = try await sha256(source)
@@ -185,11 +172,8 @@ import Testing
     /// A partitioned Xen disk (MBR, the root in partition 1, no boot code): convert with no
     /// options copies it as it is, fixes the guest in partition 1 and installs grub into the MBR,
     /// so it boots to the login prompt on ttyS0; the original finds no boot code.
-    @Test func partitionedXenDiskIsFixedAndBoots() async throws {
-        guard TestEnvironment.require(root: true, tools: ["debootstrap", "mke2fs", "sfdisk", "qemu-system-x86_64"])
-        else {
-            return
-        }
+    @Test(.requires(root: true, tools: ["debootstrap", "mke2fs", "sfdisk", "qemu-system-x86_64"]))
+    func partitionedXenDiskIsFixedAndBoots() async throws {
         let dir = try TemporaryDirectory(prefix: "xen2kvm-partitioned")
         let source = try await XenGuestImages.partitionedImage(.grub2, in: dir)
         let before = try await sha256(source)

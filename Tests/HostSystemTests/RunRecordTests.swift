@@ -22,8 +22,8 @@ import Testing
     /// with its start time is killed, one whose pid now starts at another time is not; a made
     /// file still there is removed, one replaced since is kept (even with the old one's inode
     /// number: its birth time differs); a mount is unmounted; the record goes. A record whose run lives (its lock held) is left alone.
-    @Test func aDeadRunsRecordIsReleasedByItsRules() async throws {
-        guard TestEnvironment.require(root: true, tools: ["sleep"]) else { return }
+    @Test(.requires(root: true, tools: ["sleep"]))
+    func aDeadRunsRecordIsReleasedByItsRules() async throws {
         let dir = try TemporaryDirectory()
         let ours = try Self.sleeper()
         let reused = try Self.sleeper()
@@ -91,8 +91,8 @@ import Testing
 
     /// A guest session of an earlier xen2kvm recorded only its loop device ("loop": device,
     /// then st_dev and st_ino of the disk): a host upgraded meanwhile still releases it.
-    @Test func anEarlierVersionsSessionRecordIsReleased() async throws {
-        guard TestEnvironment.require(root: true, tools: ["losetup", "truncate"]) else { return }
+    @Test(.requires(root: true, tools: ["losetup", "truncate"]))
+    func anEarlierVersionsSessionRecordIsReleased() async throws {
         let dir = try TemporaryDirectory()
         let disk = dir.file("disk.img")
         try await Command.check("truncate", ["-s", "8M", disk])

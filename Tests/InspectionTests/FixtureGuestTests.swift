@@ -123,9 +123,8 @@ import Testing
             absentCodes: ["xvd-in-fstab", "no-virtio-in-initrd"]),
     ]
 
-    @Test(arguments: guests)
+    @Test(.requires(tools: ["mke2fs", "sha256sum"]), arguments: guests)
     func inspectionMatchesTheFixture(expected: Expected) async throws {
-        guard TestEnvironment.require(tools: ["mke2fs", "sha256sum"]) else { return }
         let dir = try TemporaryDirectory()
         let image = dir.file("\(expected.fixture).img")
         try await Fixtures.makeImage(
@@ -160,8 +159,8 @@ import Testing
     }
 
     /// Findings name the file they are about, so the operator knows where to look.
-    @Test func findingsNameTheirFiles() async throws {
-        guard TestEnvironment.require(tools: ["mke2fs"]) else { return }
+    @Test(.requires(tools: ["mke2fs"]))
+    func findingsNameTheirFiles() async throws {
         let dir = try TemporaryDirectory()
         let image = dir.file("centos6.img")
         try await Fixtures.makeImage(from: Fixtures.tree("centos6"), at: image)
@@ -175,8 +174,8 @@ import Testing
     }
 
     /// A guest that has nothing but a Xen kernel is blocked with the package to install.
-    @Test func onlyXenKernelsIsABlocker() async throws {
-        guard TestEnvironment.require(tools: ["mke2fs"]) else { return }
+    @Test(.requires(tools: ["mke2fs"]))
+    func onlyXenKernelsIsABlocker() async throws {
         let dir = try TemporaryDirectory()
         let tree = dir.file("tree")
         try FileManager.default.copyItem(atPath: Fixtures.tree("centos5"), toPath: tree)

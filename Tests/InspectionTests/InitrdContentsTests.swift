@@ -62,8 +62,8 @@ import Testing
         #expect(throws: InitrdError.self) { try InitrdContents.read(cut) }
     }
 
-    @Test func truncatedGzipKeepsWhatItCouldRead() async throws {
-        guard TestEnvironment.require(tools: ["gzip"]) else { return }
+    @Test(.requires(tools: ["gzip"]))
+    func truncatedGzipKeepsWhatItCouldRead() async throws {
         let dir = try TemporaryDirectory()
         let names = (0..<200).map { "lib/modules/x/file\($0).ko" }
         let packed = try await Self.compress(Self.newc(names), with: "gzip", in: dir)

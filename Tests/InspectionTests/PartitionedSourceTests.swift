@@ -5,9 +5,8 @@ import Testing
 
 /// An already partitioned source is reported as such, and its Linux partition is inspected.
 @Suite struct PartitionedSourceTests {
-    @Test(arguments: ["dos", "gpt"])
+    @Test(.requires(tools: ["mke2fs", "sfdisk"]), arguments: ["dos", "gpt"])
     func inspectsTheLinuxPartition(label: String) async throws {
-        guard TestEnvironment.require(tools: ["mke2fs", "sfdisk"]) else { return }
         let dir = try TemporaryDirectory()
         let image = dir.file("disk.img")
         _ = FileManager.default.createFile(atPath: image, contents: nil)
@@ -26,8 +25,8 @@ import Testing
         #expect(report.findings.contains { $0.code == "already-partitioned" })
     }
 
-    @Test func grub2BehindSector32IsABlocker() async throws {
-        guard TestEnvironment.require(tools: ["mke2fs", "sfdisk"]) else { return }
+    @Test(.requires(tools: ["mke2fs", "sfdisk"]))
+    func grub2BehindSector32IsABlocker() async throws {
         let dir = try TemporaryDirectory()
         let image = dir.file("disk.img")
         _ = FileManager.default.createFile(atPath: image, contents: nil)

@@ -50,9 +50,8 @@ let crossCheckTools = ["sfdisk", "sgdisk", "blkid", "mke2fs"]
     static let cases = LayoutCase.all.filter { $0.start != 4096 }
 
     /// sfdisk, sgdisk and blkid all read our table as intended.
-    @Test(arguments: cases)
+    @Test(.requires(tools: crossCheckTools), arguments: cases)
     func toolsReadWhatWeWrite(_ testCase: LayoutCase) async throws {
-        guard TestEnvironment.require(tools: crossCheckTools) else { return }
         let directory = try TemporaryDirectory()
         let image = directory.file("disk.img")
         let layout = try testCase.layout()
@@ -94,8 +93,8 @@ let crossCheckTools = ["sfdisk", "sgdisk", "blkid", "mke2fs"]
     }
 
     /// A 3 TiB target: GPT is written, MBR is refused before anything is written.
-    @Test func threeTebibyteTarget() async throws {
-        guard TestEnvironment.require(tools: crossCheckTools) else { return }
+    @Test(.requires(tools: crossCheckTools))
+    func threeTebibyteTarget() async throws {
         let directory = try TemporaryDirectory()
         let image = directory.file("big.img")
         try PartitionTableWriter.prepareSparseFile(at: image, bytes: 3 * tebibyte)
@@ -114,13 +113,14 @@ let crossCheckTools = ["sfdisk", "sgdisk", "blkid", "mke2fs"]
 
     /// The table goes on top of an image whose partition already holds ext4; the filesystem
     /// must come through byte for byte.
-    @Test(arguments: [
-        LayoutCase(table: .mbr, start: 2048, filesystemBytes: 64 * mebibyte),
-        LayoutCase(table: .mbr, start: 32, filesystemBytes: 51_213 * 1024),
-        LayoutCase(table: .gpt, start: 2048, filesystemBytes: 51_213 * 1024),
-    ])
+    @Test(
+        .requires(tools: crossCheckTools),
+        arguments: [
+            LayoutCase(table: .mbr, start: 2048, filesystemBytes: 64 * mebibyte),
+            LayoutCase(table: .mbr, start: 32, filesystemBytes: 51_213 * 1024),
+            LayoutCase(table: .gpt, start: 2048, filesystemBytes: 51_213 * 1024),
+        ])
     func filesystemSurvivesTheTable(_ testCase: LayoutCase) async throws {
-        guard TestEnvironment.require(tools: crossCheckTools) else { return }
         let directory = try TemporaryDirectory()
         let image = directory.file("disk.img")
         let layout = try testCase.layout()
@@ -148,26 +148,27 @@ let crossCheckTools = ["sfdisk", "sgdisk", "blkid", "mke2fs"]
     }
 
     /// Tables made by sfdisk read back with the same partitions sfdisk reports.
-    @Test(arguments: [
-        """
-        label: dos
-        label-id: 0x0badf00d
-        start=63, size=20000, type=83
-        start=20480, size=40960, type=82, bootable
-        start=65536, size=8192, type=b
-        """,
-        """
-        label: gpt
-        label-id: 01234567-89AB-4CDE-8F01-23456789ABCD
-        first-lba: 34
-        start=2048, size=20480, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name="root"
-        start=22528, size=8192, type=0657FD6D-A4AB-43C4-84E5-0933C84B4F4F, name="swap", \
-          attrs="LegacyBIOSBootable"
-        start=34, size=2014, type=21686148-6449-6E6F-744E-656564454649
-        """,
-    ])
+    @Test(
+        .requires(tools: crossCheckTools),
+        arguments: [
+            """
+            label: dos
+            label-id: 0x0badf00d
+            start=63, size=20000, type=83
+            start=20480, size=40960, type=82, bootable
+            start=65536, size=8192, type=b
+            """,
+            """
+            label: gpt
+            label-id: 01234567-89AB-4CDE-8F01-23456789ABCD
+            first-lba: 34
+            start=2048, size=20480, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name="root"
+            start=22528, size=8192, type=0657FD6D-A4AB-43C4-84E5-0933C84B4F4F, name="swap", \
+              attrs="LegacyBIOSBootable"
+            start=34, size=2014, type=21686148-6449-6E6F-744E-656564454649
+            """,
+        ])
     func readerAgreesWithSfdisk(_ script: String) async throws {
-        guard TestEnvironment.require(tools: crossCheckTools) else { return }
         let directory = try TemporaryDirectory()
         let image = directory.file("disk.img")
         try PartitionTableWriter.prepareSparseFile(at: image, bytes: 64 * mebibyte)
