@@ -75,8 +75,9 @@ import Testing
 
     /// A guest program that prints the sandbox's own setup failure and exits as it does is a
     /// failed program, not a host that cannot contain guests (which would suggest --trust-guest).
-    @Test func aForgedContainmentFailureIsTheProgramFailing() async throws {
-        guard TestEnvironment.require(root: true, tools: ["mke2fs", "losetup", "cc"]) else { return }
+    @Test(.requires(root: true, tools: ["mke2fs", "losetup", "cc"])) func aForgedContainmentFailureIsTheProgramFailing()
+        async throws
+    {
         let dir = try TemporaryDirectory(prefix: "xen2kvm-hostile")
         let disk = try await Self.hostileDisk(dir, hostDisk: nil)
         let session = try await GuestSession.open(disk, readOnly: false)

@@ -67,14 +67,14 @@ import Testing
         return passed
     }
 
-    @Test func theSchemaRejectsWhatTheTestDriverDrops() async throws {
-        guard TestEnvironment.require(tools: ["virsh", "virt-xml-validate"]) else { return }
+    @Test(.requires(tools: ["virsh", "virt-xml-validate"])) func theSchemaRejectsWhatTheTestDriverDrops() async throws {
         let result = try await Self.check { $0.replacing("<memballoon", with: "<memballon") }
         #expect(result.schema == false && result.testDriver == true)
     }
 
-    @Test func theTestDriverRejectsWhatTheSchemaLetsThrough() async throws {
-        guard TestEnvironment.require(tools: ["virsh", "virt-xml-validate"]) else { return }
+    @Test(.requires(tools: ["virsh", "virt-xml-validate"])) func theTestDriverRejectsWhatTheSchemaLetsThrough()
+        async throws
+    {
         let duplicate = try await Self.check { $0.replacing("dev='vdb'", with: "dev='vda'") }
         #expect(duplicate.schema == true && duplicate.testDriver == false)
         let mixedBoot = try await Self.check {

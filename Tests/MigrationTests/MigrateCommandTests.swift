@@ -6,8 +6,7 @@ import Testing
 /// converts every disk (sources unchanged), fixes the root with the device map, writes and
 /// checks the XML.
 @Suite struct MigrateCommandTests {
-    @Test func aDryRunWritesNothing() async throws {
-        guard TestEnvironment.require(root: true, tools: WebGuest.tools) else { return }
+    @Test(.requires(root: true, tools: WebGuest.tools)) func aDryRunWritesNothing() async throws {
         let guest = try await WebGuest()
         let run = try await Xen2KVMBinary.run([
             "migrate", guest.config, "--storage", "dir:\(guest.storage)", "--dry-run",
@@ -18,10 +17,8 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: guest.storage) == [])
     }
 
-    @Test func migratesEveryDiskAndWritesTheDomain() async throws {
-        guard TestEnvironment.require(root: true, tools: WebGuest.tools + ["virsh", "virt-xml-validate"]) else {
-            return
-        }
+    @Test(.requires(root: true, tools: WebGuest.tools + ["virsh", "virt-xml-validate"]))
+    func migratesEveryDiskAndWritesTheDomain() async throws {
         let guest = try await WebGuest()
         var before: [String] = []
         for source in guest.sources { before.append(try await sha256(source)) }

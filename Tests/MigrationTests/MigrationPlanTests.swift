@@ -18,8 +18,7 @@ import Testing
             definition: text, source: guest.config, options: options, xenToolPath: xenToolPath)
     }
 
-    @Test func eachDiskGetsItsMethodAndName() async throws {
-        guard TestEnvironment.require(root: true, tools: WebGuest.tools) else { return }
+    @Test(.requires(root: true, tools: WebGuest.tools)) func eachDiskGetsItsMethodAndName() async throws {
         let guest = try await WebGuest()
         let plan = try await Self.plan(guest)
         #expect(plan.refusals == [])
@@ -34,8 +33,7 @@ import Testing
         #expect(plan.xmlPath == "\(guest.storage)/web02.xml")
     }
 
-    @Test func explicitTargetsWinAndMustNameDisks() async throws {
-        guard TestEnvironment.require(root: true, tools: WebGuest.tools) else { return }
+    @Test(.requires(root: true, tools: WebGuest.tools)) func explicitTargetsWinAndMustNameDisks() async throws {
         let guest = try await WebGuest()
         let plan = try await Self.plan(guest) {
             $0.diskTargets = ["xvdb": guest.directory.file("mine.img"), "xvdz": "/x"]
@@ -44,8 +42,7 @@ import Testing
         #expect(plan.refusals.contains { $0.hasPrefix("--disk xvdz=…: the definition has no disk xvdz") })
     }
 
-    @Test func conflictingTargetsAreRefused() async throws {
-        guard TestEnvironment.require(root: true, tools: WebGuest.tools) else { return }
+    @Test(.requires(root: true, tools: WebGuest.tools)) func conflictingTargetsAreRefused() async throws {
         let guest = try await WebGuest()
         let same = try await Self.plan(guest) { $0.diskTargets = ["xvda2": "/tmp/one.img", "xvdb": "/tmp/one.img"] }
         #expect(same.refusals.contains("xvda2 and xvdb have one target, /tmp/one.img"))
@@ -53,16 +50,14 @@ import Testing
         #expect(onSource.refusals.contains("the target of xvdb is the source of xvda1, \(guest.root)"))
     }
 
-    @Test func aDiskWithoutTargetIsRefused() async throws {
-        guard TestEnvironment.require(root: true, tools: WebGuest.tools) else { return }
+    @Test(.requires(root: true, tools: WebGuest.tools)) func aDiskWithoutTargetIsRefused() async throws {
         let guest = try await WebGuest()
         let plan = try await Self.plan(guest) { $0.storageDirectory = nil }
         #expect(plan.refusals.contains("xvda1: no target: pass --storage dir:PATH or --disk xvda1=TARGET"))
     }
 
     /// `xl list web02` exits 0: the guest runs on this Xen host.
-    @Test func aGuestStillRunningOnXenIsRefused() async throws {
-        guard TestEnvironment.require(root: true, tools: WebGuest.tools) else { return }
+    @Test(.requires(root: true, tools: WebGuest.tools)) func aGuestStillRunningOnXenIsRefused() async throws {
         let guest = try await WebGuest()
         let bin = guest.directory.file("bin")
         try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
