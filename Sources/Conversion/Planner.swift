@@ -198,3 +198,19 @@ public enum Planner {
         }
     }
 }
+
+/// Where a conversion plan is made. Planning reads the source (libext2fs, libblkid, the
+/// guest's files): in this process for the library and its tests; the CLI makes plans in a
+/// contained child (ParserChild), where a hostile image that crashes or hangs a parser is a
+/// damaged image.
+public struct PlanMaker: Sendable {
+    public var make: @Sendable (ConvertOptions) async -> Result<ConversionPlan, ConversionError>
+
+    public init(_ make: @escaping @Sendable (ConvertOptions) async -> Result<ConversionPlan, ConversionError>) {
+        self.make = make
+    }
+
+    public static let inProcess = PlanMaker { options in
+        Result { () throws(ConversionError) in try Planner.plan(options) }
+    }
+}

@@ -6,7 +6,7 @@ import XenDefinition
 public enum MigrationPlanner {
     public static func plan(
         definition text: String, form: DefinitionForm? = nil, source: String? = nil, options: MigrationOptions,
-        xenToolPath: String = XenRunning.defaultPath
+        xenToolPath: String = XenRunning.defaultPath, planMaker: PlanMaker = .inProcess
     ) async throws(XenDefinitionError) -> MigrationPlan {
         // Each disk is probed once; the same content decides its KVM name and its method.
         var contents: [String: DiskContent?] = [:]
@@ -30,7 +30,9 @@ public enum MigrationPlanner {
         }
         var disks: [MigrationPlan.Disk] = []
         for entry in definition.deviceMap.entries {
-            disks.append(planDisk(entry, content: content(entry.target), name: name, options: options))
+            disks.append(
+                await planDisk(
+                    entry, content: content(entry.target), name: name, options: options, planMaker: planMaker))
         }
         refusals += conflicts(disks)
         refusals += disks.compactMap { disk in disk.refusal.map { "\(disk.xen): \($0)" } }
@@ -61,8 +63,8 @@ public enum MigrationPlanner {
     }
 
     private static func planDisk(
-        _ entry: DeviceMap.Entry, content: DiskContent?, name: String, options: MigrationOptions
-    ) -> MigrationPlan.Disk {
+        _ entry: DeviceMap.Entry, content: DiskContent?, name: String, options: MigrationOptions, planMaker: PlanMaker
+    ) async -> MigrationPlan.Disk {
         let target = options.diskTargets[entry.xen] ?? options.storageDirectory.map { "\($0)/\(name)-\(entry.xen).img" }
         let (role, method, why): (MigrationPlan.Disk.Role, CopyMethod, String)
         if entry.isRoot {
@@ -85,8 +87,8 @@ public enum MigrationPlanner {
         var convert = ConvertOptions(source: entry.target, target: target)
         convert.method = method
         convert.force = options.force
-        do {
-            var plan = try Planner.plan(convert)
+        switch await planMaker.make(convert) {
+        case .success(var plan):
             if role == .root {
                 var fix = options.fix
                 fix.disk = target
@@ -97,10 +99,8 @@ public enum MigrationPlanner {
             }
             disk.refusal = disk.refusal ?? plan.refusal?.detail
             disk.conversion = plan
-        } catch {
-            switch error {
-            case .refused(let text), .failed(let text), .interrupted(let text): disk.refusal = text
-            }
+        case .failure(.refused(let text)), .failure(.failed(let text)), .failure(.interrupted(let text)):
+            disk.refusal = text
         }
         return disk
     }

@@ -141,9 +141,9 @@ struct ConvertCommand: AsyncParsableCommand {
 
         let output = ConvertOutput(json: json, quiet: quiet)
         var plan: ConversionPlan
-        switch try await Self.plan(options) {
-        case .value(let value): plan = value
-        case .problem(let error):
+        switch await PlanMaker.contained.make(options) {
+        case .success(let value): plan = value
+        case .failure(let error):
             output.failure(error, plan: nil)
             throw ExitCode(error.exitCode)
         }
@@ -191,16 +191,19 @@ struct ConvertCommand: AsyncParsableCommand {
     }
 }
 
-extension ConvertCommand {
-    /// The plan, made in a contained child: planning reads the source (libext2fs, libblkid,
-    /// the guest's files), which a hostile image may crash or hang (ParserChild). Either is a
-    /// failure that says the image is damaged.
-    static func plan(_ options: ConvertOptions) async throws -> ParseImageCommand.PlanAnswer {
-        let input = String(decoding: try JSONEncoder().encode(options), as: UTF8.self)
+extension PlanMaker {
+    /// Plans made in a contained child (ParserChild): planning reads the source, which a
+    /// hostile image may crash or hang a parser on. Either is a failure that says the image
+    /// is damaged.
+    static let contained = PlanMaker { options in
         do {
-            return try await ParserChild.run(["plan", input], answer: ParseImageCommand.PlanAnswer.self)
+            let input = String(decoding: try JSONEncoder().encode(options), as: UTF8.self)
+            switch try await ParserChild.run(["plan", input], answer: ParseImageCommand.PlanAnswer.self) {
+            case .value(let plan): return .success(plan)
+            case .problem(let error): return .failure(error)
+            }
         } catch {
-            return .problem(.failed(error.description))
+            return .failure(.failed("\(error)"))
         }
     }
 }

@@ -121,7 +121,8 @@ struct MigrateCommand: AsyncParsableCommand {
         options.fix = fix.options(for: "", dryRun: false)
         let plan: MigrationPlan
         do {
-            plan = try await MigrationPlanner.plan(definition: text, form: form, source: guest, options: options)
+            plan = try await MigrationPlanner.plan(
+                definition: text, form: form, source: guest, options: options, planMaker: .contained)
         } catch {
             ErrorOutput.print("\(guest): \(error.description)")
             throw ExitCode(1)
