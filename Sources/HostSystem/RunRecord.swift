@@ -31,15 +31,21 @@ public final class RunRecord: Sendable {
 
     /// Releases what dead runs left, then makes a record of this run's own, locked until
     /// `close`. nil when /run/xen2kvm cannot be written (not root): nothing is recorded then.
+    private static let nextNumber = Atomic<Int>(0)
+
     public static func claim() -> RunRecord? {
         guard mkdir(stateDirectory, 0o700) == 0 || errno == EEXIST, access(stateDirectory, W_OK) == 0 else {
             return nil
         }
         return DeadRuns.release { () -> RunRecord? in
-            var number = 0
+            // Never a number this process used before: a record just closed is not taken for
+            // the next one's (in the log, or by code that checks the old one is gone).
+            var number = nextNumber.wrappingAdd(1, ordering: .relaxed).oldValue
+            var tries = 0
             while mkdir("\(stateDirectory)/\(getpid())-\(number)", 0o700) != 0 {
-                guard errno == EEXIST, number < 10_000 else { return nil }
-                number += 1
+                guard errno == EEXIST, tries < 10_000 else { return nil }
+                number = nextNumber.wrappingAdd(1, ordering: .relaxed).oldValue
+                tries += 1
             }
             let directory = "\(stateDirectory)/\(getpid())-\(number)"
             let lock = open("\(directory)/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
