@@ -80,6 +80,15 @@ public enum GuestFixer {
             throw .refused(refusal)
         }
         // Before any edit: a helper that cannot finish must not start on a half-edited guest.
+        if !options.dryRun && !options.editsOnly && profile != "none" && guest.bootloader == .grub2
+            && !session.hasBIOSBootPartition
+        {
+            throw .refused(
+                "\(options.disk) is GPT with no BIOS boot partition: grub2 boots a GPT disk under BIOS (as KVM "
+                    + "does) only from one, so its install would fail. Add one in the gap before partition 1 "
+                    + "(`sgdisk -a 1 -n 0:34:2047 -t 0:ef02 \(options.disk)` when partition 1 starts at 2048), then "
+                    + "run fix again")
+        }
         if !options.dryRun && !options.editsOnly && profile != "none",
             let shortfall = BootSpace.shortfall(in: root, guest: guest)
         {

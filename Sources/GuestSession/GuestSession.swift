@@ -24,6 +24,9 @@ public final class GuestSession {
     public private(set) var partitions: [SessionPartition] = []
     /// The disk's partition table kind.
     public private(set) var partitionTable: TableKind = .mbr
+    /// A GPT disk's BIOS boot partition, where grub2-install puts core.img (always true on MBR,
+    /// which embeds it before partition 1).
+    public private(set) var hasBIOSBootPartition = true
     /// How the guest's programs run (`run`): contained unless trusted.
     public var programs = GuestProgramPolicy()
     /// The kernel's name for partition 1's filesystem type, as it was mounted (ext4, xfs …):
@@ -75,6 +78,8 @@ public final class GuestSession {
         do {
             session.partitions = try PartitionNodes.add(to: loop, table: table)
             session.partitionTable = table.kind
+            session.hasBIOSBootPartition =
+                table.kind != .gpt || table.partitions.contains { $0.typeGUID == PartitionTable.biosBootType }
             try await session.mountRoot()
             return session
         } catch {

@@ -392,6 +392,20 @@ import Testing
         #expect(!Harness.exists(target))
     }
 
+    /// Cloned on request all the same, its fixes refuse before any edit, saying how to add the
+    /// partition, rather than failing in grub2-install half way.
+    @Test(.requires(root: true, tools: ["mke2fs", "sfdisk", "losetup"]))
+    func anExplicitCloneOfSuchAGuestIsNotFixedHalfWay() async throws {
+        let dir = try TemporaryDirectory()
+        let source = try await Harness.partitionedDisk(in: dir, label: "gpt", biosBoot: false)
+        let target = dir.file("kvm.img")
+        let run = try await Self.cli(["--method", "clone", source, target])
+        #expect(run.status == 1, "exit \(run.status): \(run.stderr)")
+        for phrase in ["the disk was copied, but its guest was not fixed", "no BIOS boot partition", "ef02"] {
+            #expect(run.stderr.contains(phrase), "no \"\(phrase)\": \(run.stderr)")
+        }
+    }
+
     /// The methods that write a new table need a bare filesystem; a partitioned disk is cloned.
     @Test(.requires(tools: ["mke2fs", "sfdisk"]))
     func fileSystemMethodsOnAPartitionedSourceSuggestClone() async throws {
