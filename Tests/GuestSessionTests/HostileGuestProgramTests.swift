@@ -58,7 +58,9 @@ import Testing
                     Issue.record("\(attempt.rawValue) was not stopped by its time limit: \(String(describing: other))")
                     output = ""
                 }
-                #expect(ContinuousClock.now - started < .seconds(30), "the stop took too long")
+                // Generous: a loaded CI machine is slow to start and to stop a sandbox; a program
+                // that is never stopped hangs here far longer.
+                #expect(ContinuousClock.now - started < .seconds(180), "the stop took too long")
                 let survivors = Self.processes(running: ["/hostile", attempt.rawValue])
                 #expect(survivors.isEmpty, "outlived its step: \(survivors)")
             } else {
@@ -181,10 +183,8 @@ struct HostSample: Equatable {
         for file in files {
             values[file] = FileManager.default.contents(atPath: file).map { String(decoding: $0, as: UTF8.self) }
         }
-        let modules = FileManager.default.contents(atPath: "/proc/modules").map { String(decoding: $0, as: UTF8.self) }
-        // Module names only: their use counts change with whatever else runs on the host.
-        values["modules"] = modules?.split(separator: "\n").map { $0.prefix { $0 != " " } }.sorted().joined(
-            separator: ",")
+        // Not the module list: other tests and programs on the host load modules (a bridge, a
+        // veth pair) meanwhile. The module attempt is judged by its EPERM inside.
         return HostSample(values: values)
     }
 }

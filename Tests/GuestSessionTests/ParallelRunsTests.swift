@@ -17,7 +17,9 @@ import Testing
         var helpers: [String] = []
         for (index, dir) in dirs.enumerated() {
             let helper = dir.file("helper")
-            try "set -e\necho disk-\(index) > /tmp/which-disk\n/usr/bin/busybox sleep 3\n"
+            // The killed run's helper waits long: the kill must land while it runs.
+            let wait = index == 0 ? 60 : 3
+            try "set -e\necho disk-\(index) > /tmp/which-disk\n/usr/bin/busybox sleep \(wait)\n"
                 .write(toFile: helper, atomically: true, encoding: .utf8)
             helpers.append(helper)
         }
