@@ -128,7 +128,7 @@ struct SourceFacts {
         // The partition inspection read (the first Linux one), found once for both answers.
         guard let report = try? Inspector.inspect(path, readInitrds: false),
             let offset = report.filesystem?.offsetBytes,
-            let partition = report.source.partitions.first(where: { $0.startSector * 512 == offset })
+            let partition = report.source.partitions.first(where: { $0.offsetBytes == offset })
         else { return }
         if report.findings.contains(where: { $0.code == "boot-partition-only" }) {
             bootOnlyPartition = partition.number

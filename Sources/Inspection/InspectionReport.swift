@@ -32,6 +32,16 @@ public struct SourcePartition: Sendable, Codable, Equatable {
     public var sectors: UInt64
     /// MBR type byte as hex ("83") or the GPT type GUID.
     public var type: String
+
+    /// Where the partition starts and how long it is, in bytes. Saturating: a damaged GPT entry
+    /// may hold any 64-bit sector numbers (a start past UInt64.max / 512 lies past every disk).
+    public var offsetBytes: UInt64 { Self.bytes(startSector) }
+    public var sizeBytes: UInt64 { Self.bytes(sectors) }
+
+    private static func bytes(_ sectors: UInt64) -> UInt64 {
+        let (bytes, overflow) = sectors.multipliedReportingOverflow(by: 512)
+        return overflow ? UInt64.max : bytes
+    }
 }
 
 /// The ext filesystem that was inspected (the whole source, or a partition of it).

@@ -75,8 +75,8 @@ public enum Inspector {
                     source: source, filesystem: nil, guest: nil, findings: findings,
                     readiness: Readiness.from(findings))
             }
-            offset = linux.startSector * 512
-            length = linux.sectors * 512
+            offset = linux.offsetBytes
+            length = linux.sizeBytes
         } else if let type = probe.type, !type.hasPrefix("ext") {
             throw .notLinux(path: path, found: type == "ambivalent" ? "several conflicting signatures" : type)
         }
@@ -99,7 +99,7 @@ public enum Inspector {
         let guest = GuestInspector.inspect(fs, readInitrds: readInitrds)
         findings += GuestChecks.findings(for: guest)
         // A separate /boot partition (kernels at its top, no /etc): the root lies elsewhere.
-        if let partition = source.partitions.first(where: { $0.startSector * 512 == offset }), offset > 0,
+        if let partition = source.partitions.first(where: { $0.offsetBytes == offset }), offset > 0,
             guest.distro == "unknown", guest.kernels.isEmpty,
             (try? fs.listDirectory("/"))?.contains(where: { $0.name.hasPrefix("vmlinuz-") }) == true
         {
