@@ -15,12 +15,24 @@ let package = Package(
         // cpio archives, plain and compressed (zlib, liblzma, libzstd).
         .executableTarget(
             name: "FuzzInitrd", dependencies: [.product(name: "Inspection", package: "xen2kvm")]),
-        // The guest text parsers, on an in-memory guest.
-        .executableTarget(
-            name: "FuzzGuestConfig",
+        // A guest in memory, its files cut from the input.
+        .target(
+            name: "FuzzGuestFiles",
             dependencies: [
                 .product(name: "Inspection", package: "xen2kvm"),
                 .product(name: "ExtFS", package: "xen2kvm"),
+            ]),
+        // The guest text parsers, on an in-memory guest.
+        .executableTarget(
+            name: "FuzzGuestConfig",
+            dependencies: ["FuzzGuestFiles", .product(name: "Inspection", package: "xen2kvm")]),
+        // The text edits of `xen2kvm fix`, on what those parsers read.
+        .executableTarget(
+            name: "FuzzGuestEdits",
+            dependencies: [
+                "FuzzGuestFiles",
+                .product(name: "Inspection", package: "xen2kvm"),
+                .product(name: "GuestFixes", package: "xen2kvm"),
             ]),
         // A whole image through libblkid, libext2fs and the inspection.
         .executableTarget(
