@@ -3,7 +3,7 @@ import Testing
 
 @testable import Inspection
 
-/// Images FuzzImage crashed `inspect` with (Fuzz/Regressions/FuzzImage).
+/// Inputs the fuzz harnesses crashed inspection with (Fuzz/Regressions/FuzzImage, FuzzGuestConfig).
 @Suite struct FuzzRegressionTests {
     /// Every committed image is inspected as `xen2kvm inspect` does it: a report or an
     /// InspectionError, never a trap.
@@ -25,5 +25,19 @@ import Testing
         let partition = SourcePartition(number: 2, startSector: 1 << 60, sectors: 1 << 60, type: "83")
         #expect(partition.offsetBytes == UInt64.max)
         #expect(partition.sizeBytes == UInt64.max)
+    }
+
+    /// grub legacy `default -1`: readLegacy took the number as an index into the menu's kernels
+    /// (Bootloader.swift). No entry is the default now; the command lines are still read.
+    @Test func grubLegacyDefaultNegative() throws {
+        // Slot 6 of GuestFiles.paths: /boot/grub/menu.lst.
+        let menu = try FuzzRegressions.guestFile("FuzzGuestConfig", "menu-lst-default-negative", slot: 6)
+        var facts = BootloaderFacts(
+            kind: .grubLegacy, configFiles: [], commandLines: [], defaultKernel: nil, partitionlessRoot: [])
+        let lines = menu.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        BootloaderScanner.readLegacy(path: "/boot/grub/menu.lst", lines: lines, into: &facts)
+        #expect(lines.first == "default -1")
+        #expect(facts.defaultKernel == nil)
+        #expect(facts.commandLines.map(\.kernel) == ["/boot/vmlinuz-6.1.0"])
     }
 }

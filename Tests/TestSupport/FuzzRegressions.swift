@@ -17,4 +17,11 @@ public enum FuzzRegressions {
     public static func input(_ harness: String, _ name: String) throws -> [UInt8] {
         Array(try Data(contentsOf: URL(fileURLWithPath: "\(directory(harness))/\(name)")))
     }
+
+    /// Piece `slot` of a guest-files input (FuzzGuestConfig, FuzzGuestEdits: files separated by
+    /// NUL, in the order of GuestFiles.paths in Fuzz/Sources/FuzzGuestFiles), as text.
+    public static func guestFile(_ harness: String, _ name: String, slot: Int) throws -> String {
+        let pieces = try input(harness, name).split(separator: 0, omittingEmptySubsequences: false)
+        return slot < pieces.count ? String(decoding: pieces[slot], as: UTF8.self) : ""
+    }
 }
