@@ -1,5 +1,5 @@
 # The two commands a new user needs. Each installs what is missing first (apt-get, as root).
-.PHONY: demo test deps bench install
+.PHONY: demo test deps bench install fuzz
 
 deps:
 	./scripts/install-deps
@@ -14,6 +14,12 @@ test: deps
 
 bench: deps
 	./scripts/bench
+
+# The libFuzzer harnesses in Fuzz/, FUZZ_SECONDS each (default 60); see README, Fuzzing.
+FUZZ_SECONDS ?= 60
+
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) ./scripts/fuzz
 
 # A self-contained binary (the Swift runtime linked in: a migration host needs no Swift), the
 # launcher its guest programs run in (C, libc only) and the guest helpers, where the binary

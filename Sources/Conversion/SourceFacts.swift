@@ -132,7 +132,7 @@ struct SourceFacts {
         // The partition inspection read (the first Linux one), found once for both answers.
         guard let report = try? Inspector.inspect(path, readInitrds: false),
             let offset = report.filesystem?.offsetBytes,
-            let partition = report.source.partitions.first(where: { $0.startSector * 512 == offset })
+            let partition = report.source.partitions.first(where: { $0.offsetBytes == offset })
         else { return }
         hasBIOSBootPartition = report.source.partitions.contains(where: \.isBIOSBoot)
         firstPartitionStart = report.source.partitions.map(\.startSector).min()

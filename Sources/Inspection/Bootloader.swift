@@ -155,7 +155,8 @@ enum BootloaderScanner {
                 continue
             }
         }
-        if facts.defaultKernel == nil, defaultIndex < kernels.count {
+        // `default -1` (any number a damaged or hostile menu.lst holds) names no entry.
+        if facts.defaultKernel == nil, kernels.indices.contains(defaultIndex) {
             facts.defaultKernel = kernels[defaultIndex]
         }
     }

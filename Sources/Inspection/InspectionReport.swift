@@ -37,6 +37,16 @@ public struct SourcePartition: Sendable, Codable, Equatable {
     /// booted by BIOS, as a KVM guest is; without one grub2-install cannot install.
     public static let biosBootGUID = "21686148-6449-6E6F-744E-656564454649"
     public var isBIOSBoot: Bool { type == Self.biosBootGUID }
+
+    /// Where the partition starts and how long it is, in bytes. Saturating: a damaged GPT entry
+    /// may hold any 64-bit sector numbers (a start past UInt64.max / 512 lies past every disk).
+    public var offsetBytes: UInt64 { Self.bytes(startSector) }
+    public var sizeBytes: UInt64 { Self.bytes(sectors) }
+
+    private static func bytes(_ sectors: UInt64) -> UInt64 {
+        let (bytes, overflow) = sectors.multipliedReportingOverflow(by: 512)
+        return overflow ? UInt64.max : bytes
+    }
 }
 
 /// The ext filesystem that was inspected (the whole source, or a partition of it).

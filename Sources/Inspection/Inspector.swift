@@ -32,6 +32,14 @@ public enum InspectionError: Error, CustomStringConvertible {
 public enum Inspector {
     /// `readInitrds: false` skips looking inside initrds (memory and time on big ones).
     public static func inspect(_ path: String, readInitrds: Bool = true) throws(InspectionError) -> InspectionReport {
+        try inspect(path, readInitrds: readInitrds, checkInUse: true)
+    }
+
+    /// `checkInUse: false` leaves out asking the host whether the disk is in use (mounts, loop
+    /// devices, locks): the fuzz harness, which inspects a scratch file thousands of times.
+    static func inspect(
+        _ path: String, readInitrds: Bool, checkInUse: Bool
+    ) throws(InspectionError) -> InspectionReport {
         let probe: ProbeResult
         do {
             probe = try BlockProbe.probe(path)
@@ -48,7 +56,7 @@ public enum Inspector {
         var length: UInt64?
         // Inspection reads safely either way, but what it reads of a live disk is a moment of
         // a changing filesystem, and convert will refuse it.
-        if let use = DiskInUse.reason(path, readOnlyMountsCount: false) {
+        if checkInUse, let use = DiskInUse.reason(path, readOnlyMountsCount: false) {
             findings.append(
                 Finding(
                     .blocker, "source-in-use",
@@ -67,8 +75,8 @@ public enum Inspector {
                     source: source, filesystem: nil, guest: nil, findings: findings,
                     readiness: Readiness.from(findings))
             }
-            offset = linux.startSector * 512
-            length = linux.sectors * 512
+            offset = linux.offsetBytes
+            length = linux.sizeBytes
         } else if let type = probe.type, !type.hasPrefix("ext") {
             throw .notLinux(path: path, found: type == "ambivalent" ? "several conflicting signatures" : type)
         }
@@ -91,7 +99,7 @@ public enum Inspector {
         let guest = GuestInspector.inspect(fs, readInitrds: readInitrds)
         findings += GuestChecks.findings(for: guest)
         // A separate /boot partition (kernels at its top, no /etc): the root lies elsewhere.
-        if let partition = source.partitions.first(where: { $0.startSector * 512 == offset }), offset > 0,
+        if let partition = source.partitions.first(where: { $0.offsetBytes == offset }), offset > 0,
             guest.distro == "unknown", guest.kernels.isEmpty,
             (try? fs.listDirectory("/"))?.contains(where: { $0.name.hasPrefix("vmlinuz-") }) == true
         {

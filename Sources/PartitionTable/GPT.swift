@@ -70,8 +70,9 @@ public enum GPT {
             return raw
         }
 
-        /// Bytes of the entry array this header describes.
-        public var entriesByteCount: Int { Int(entryCount) * Int(entrySize) }
+        /// Bytes of the entry array this header describes. Clamped: a damaged header's two
+        /// 32-bit fields multiply past Int.max.
+        public var entriesByteCount: Int { Int(clamping: UInt64(entryCount) * UInt64(entrySize)) }
     }
 
     /// One 128-byte partition entry.

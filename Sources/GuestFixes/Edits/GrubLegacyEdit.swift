@@ -145,7 +145,8 @@ public struct GrubLegacyEdit: GuestEdit {
             }
         }
         func facts(_ entry: Int) -> KernelFacts? {
-            guard entry < entryKernels.count, let image = entryKernels[entry] else { return nil }
+            // `default -1` (a damaged or hostile menu.lst) names no entry.
+            guard entryKernels.indices.contains(entry), let image = entryKernels[entry] else { return nil }
             return kernels.filter { image.hasSuffix($0.version) }.max { $0.version.count < $1.version.count }
         }
 
