@@ -24,9 +24,10 @@
  * stream is the guest's, FILE is the host's.
  *
  * Structure: this process (host root) makes a throwaway user namespace whose only purpose is
- * its id map (the idmapped mount and the guest's credentials take it from there), then new
- * mount/pid/net/ipc/uts/cgroup namespaces, and forks the namespace's init. The init builds
- * the tree while still host root, pivots into it, joins the user namespace, drops to guest
+ * its id map (the idmapped mount and the guest's credentials take it from there), prepares the
+ * guest's root and /dev as detached mounts, then makes new mount/pid/net/ipc/uts/cgroup
+ * namespaces and forks the namespace's init. The init attaches the tree while still host root,
+ * pivots into it, detaches the host's, mounts /proc and /sys, joins the user namespace, drops to guest
  * root, installs the filter and the limits, forks the program and reaps until it ends. When
  * the init exits, the kernel kills whatever the program left in the pid namespace; when this
  * process dies (xen2kvm killed, a timeout), the init's death signal takes the namespace down. */
@@ -204,8 +205,9 @@ static void ensure_directory(const char *path) {
     if (!S_ISDIR(info.st_mode)) fail("the guest's /%s is not a directory", strchr(path, '/') + 1);
 }
 
-/* The guest filesystem, mounted again from the session's dev/vda1, idmapped, on DIR/root. */
-static void mount_guest_root(const struct options *options, int user_namespace) {
+/* The guest filesystem, mounted again from the session's dev/vda1, idmapped: a detached mount,
+ * attached nowhere yet. */
+static int mount_guest_root(const struct options *options, int user_namespace) {
     int context = fsopen(options->fstype, FSOPEN_CLOEXEC);
     if (context < 0) fail("cannot open a %s mount (fsopen)", options->fstype);
     if (fsconfig(context, FSCONFIG_SET_STRING, "source", options->source, 0) != 0 ||
@@ -216,33 +218,50 @@ static void mount_guest_root(const struct options *options, int user_namespace) 
     struct mount_attr idmap = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (unsigned long long)user_namespace};
     if (mount_setattr(mount, "", AT_EMPTY_PATH, &idmap, sizeof idmap) != 0)
         fail("the kernel cannot idmap a %s mount (mount_setattr MOUNT_ATTR_IDMAP)", options->fstype);
-    if (move_mount(mount, "", AT_FDCWD, "root", MOVE_MOUNT_F_EMPTY_PATH) != 0) fail("cannot attach the guest root");
-    close(mount);
     close(context);
+    return mount;
 }
 
-/* Builds the tree while host root, then enters it: nothing of the host's tree stays. */
-static void enter_guest(const struct options *options, int user_namespace) {
-    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) fail("cannot make the mounts private");
+/* What the guest's tree is made of, prepared in the host's mount namespace as detached mounts
+ * before the new one is made: the new namespace starts as a copy of every host mount (other
+ * sessions' guest filesystems among them, which it keeps busy), so the little that happens
+ * between that copy and detaching it must be quick. */
+struct tree {
+    int root;
+    int dev;
+};
+
+static struct tree prepare_tree(const struct options *options, int user_namespace) {
     if (chdir(options->session) != 0) fail("cannot enter %s", options->session);
     /* Made on the host's mount of the guest (the idmapped one maps no host id to write as). */
     ensure_directory("root/dev");
     ensure_directory("root/proc");
     ensure_directory("root/sys");
-    mount_guest_root(options, user_namespace);
-    ensure_directory("root/dev");
-    ensure_directory("root/proc");
-    ensure_directory("root/sys");
-    if (mount("dev", "root/dev", NULL, MS_BIND | MS_REC, NULL) != 0) fail("cannot bind the private /dev");
-    if (mount("proc", "root/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0) fail("cannot mount /proc");
-    if (mount("sysfs", "root/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0)
-        fail("cannot mount /sys");
+    struct tree tree = {.root = mount_guest_root(options, user_namespace)};
+    tree.dev = (int)syscall(SYS_open_tree, AT_FDCWD, "dev", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+    if (tree.dev < 0) fail("cannot clone the private /dev (open_tree)");
+    return tree;
+}
+
+/* In the new mount namespace, still host root: attach the tree, pivot into it, detach the
+ * copy of the host's, then /proc and /sys of the new pid and network namespaces. */
+static void enter_guest(struct tree tree) {
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) fail("cannot make the mounts private");
+    if (move_mount(tree.root, "", AT_FDCWD, "root", MOVE_MOUNT_F_EMPTY_PATH) != 0) fail("cannot attach the guest root");
+    if (move_mount(tree.dev, "", AT_FDCWD, "root/dev", MOVE_MOUNT_F_EMPTY_PATH) != 0)
+        fail("cannot attach the private /dev");
+    close(tree.root);
+    close(tree.dev);
     if (chdir("root") != 0) fail("cannot enter the guest root");
     /* The old root is stacked on the new one, then detached: the documented pivot_root(".", ".")
      * that needs no directory of the guest to park it in. */
     if (syscall(SYS_pivot_root, ".", ".") != 0) fail("pivot_root");
     if (umount2(".", MNT_DETACH) != 0) fail("cannot detach the host's root");
     if (chdir("/") != 0) fail("chdir /");
+    /* Directories checked by prepare_tree: not symlinks that could steer these elsewhere. */
+    if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0) fail("cannot mount /proc");
+    if (mount("sysfs", "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0)
+        fail("cannot mount /sys");
     if (sethostname("guest", 5) != 0) fail("sethostname");
 }
 
@@ -276,13 +295,13 @@ static int exit_code(int status) {
 /* The namespace's init: builds, enters, starts the program, reaps until it ends. `parent` is
  * the read end of a pipe the launcher holds open (end of file: it is gone); `report` the write
  * end of the pipe that tells it whether the program was started. */
-static int run_init(const struct options *options, int user_namespace, int parent, int report) {
+static int run_init(const struct options *options, struct tree tree, int user_namespace, int parent, int report) {
     report_fd = report;
     /* Also while still host root: a launcher killed during the setup takes the init along. */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail("cannot set the death signal");
     struct pollfd early = {.fd = parent, .events = POLLIN};
     if (poll(&early, 1, 0) > 0) _exit(SETUP_FAILED);
-    enter_guest(options, user_namespace);
+    enter_guest(tree);
     become_guest_root(user_namespace);
     /* Set after the credential change, which clears it. */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail("cannot set the death signal");
@@ -342,6 +361,7 @@ int main(int argc, char **argv) {
     report_fd = report;
     if (geteuid() != 0) fail("runs as root (it builds the guest's namespaces)");
     int user_namespace = make_user_namespace(&options);
+    struct tree tree = prepare_tree(&options, user_namespace);
     if (unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP) != 0)
         fail("cannot make the namespaces (unshare)");
     int alive[2], started[2];
@@ -356,12 +376,14 @@ int main(int argc, char **argv) {
         close(alive[1]);
         close(started[0]);
         close(report);
-        _exit(run_init(&options, user_namespace, alive[0], started[1]));
+        _exit(run_init(&options, tree, user_namespace, alive[0], started[1]));
     }
     init_pid = init;
     close(alive[0]);
     close(started[1]);
     close(user_namespace);
+    close(tree.root);
+    close(tree.dev);
     /* Read until the init closes its end: at the program's start, or when setup failed. */
     write_report(started[0], report);
     close(report);
