@@ -11,17 +11,21 @@ import Testing
     static let mac = "00:16:3e:4c:0c:01"
     static let name = "debian-c"
 
-    /// The guest says on its serial console, before its login prompt, which MAC eth0 has and
-    /// which swap areas are active (waiting up to a minute for both).
+    /// The guest says on its serial console, before its login prompt, each NIC's name and MAC
+    /// and which swap areas are active (waiting up to a minute for a NIC and a swap).
     static let report = """
         #!/bin/sh
         for i in $(seq 60); do
-            [ -e /sys/class/net/eth0/address ] && grep -q '^/dev/' /proc/swaps && break
+            ls /sys/class/net | grep -qv '^lo$' && grep -q '^/dev/' /proc/swaps && break
             sleep 1
         done
-        echo "xen2kvm-check mac=$(cat /sys/class/net/eth0/address) swaps=$(tail -n +2 /proc/swaps | cut -d' ' -f1 | tr '\\n' ' ')" > /dev/ttyS0
+        nics=$(for n in $(ls /sys/class/net | grep -v '^lo$'); do printf '%s=%s ' $n $(cat /sys/class/net/$n/address); done)
+        echo "xen2kvm-check nics=$nics swaps=$(tail -n +2 /proc/swaps | cut -d' ' -f1 | tr '\\n' ' ')" > /dev/ttyS0
 
         """
+    /// Case C's network config: systemd-networkd on eth0, so the fixes keep the Xen name
+    /// (net.ifnames=0). Its address is a documentation one, in the test's network namespace.
+    static let network = "[Match]\nName=eth0\n\n[Network]\nAddress=192.0.2.10/24\n"
     static let unit = """
         [Unit]
         Description=xen2kvm test: the NIC's MAC and the active swap on the serial console
@@ -80,11 +84,12 @@ import Testing
                 return (run, log)
             }
             #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+            print(run.stdout)
             #expect(run.stdout.contains("defined on \(libvirt.uri) and started"), "\(run.stdout)")
             #expect(run.stdout.contains("console log /var/log/libvirt/qemu/\(Self.name)-serial0.log"), "\(run.stdout)")
             let tail = ConsoleLines.tail(log)
             #expect(log.contains("login:"), "no login prompt on the serial console:\n\(tail)")
-            #expect(log.contains("xen2kvm-check mac=\(Self.mac) "), "eth0 lost the Xen MAC:\n\(tail)")
+            #expect(log.contains("xen2kvm-check nics=eth0=\(Self.mac) "), "eth0 lost its name or the Xen MAC:\n\(tail)")
             #expect(log.contains("swaps=/dev/vdb1 "), "the swap on the second disk is not active:\n\(tail)")
 
             // libvirt's own view: one virtio NIC on br0 with the Xen MAC.
@@ -119,10 +124,12 @@ import Testing
         try await Command.check("mke2fs", ["-q", "-F", "-t", "ext4", "-U", uuid, "-d", tree, image, "2G"])
         try Self.report.write(toFile: dir.file("check.sh"), atomically: false, encoding: .utf8)
         try Self.unit.write(toFile: dir.file("check.service"), atomically: false, encoding: .utf8)
+        try Self.network.write(toFile: dir.file("10-eth0.network"), atomically: false, encoding: .utf8)
         let unit = "/etc/systemd/system/xen2kvm-check.service"
         for request in [
             "write \(dir.file("check.sh")) /etc/xen2kvm-check.sh",
             "write \(dir.file("check.service")) \(unit)",
+            "write \(dir.file("10-eth0.network")) /etc/systemd/network/10-eth0.network",
             "symlink /etc/systemd/system/multi-user.target.wants/xen2kvm-check.service \(unit)",
         ] {
             try await Command.check("debugfs", ["-w", "-R", request, image])
