@@ -69,6 +69,7 @@ import Testing
 
         """.write(toFile: config, atomically: false, encoding: .utf8)
         let before = [try await sha256(root), try await sha256(swap)]
+        let cgroupsBefore = Self.machineCgroups()
 
         try await PrivateLibvirt.with(bridges: ["br0"]) { libvirt in
             let console = libvirt.serialLog(of: Self.name)
@@ -79,7 +80,10 @@ import Testing
                     "--domain-type", "qemu", "--define", libvirt.uri, "--start",
                 ])
                 guard run.status == 0 else { return (run, "") }
+                let started = clock.now
+                print("LibvirtMigrationTests: migrate, define and start after \(started - began)")
                 let log = try await Self.waitForLogin(console, libvirt: libvirt, seconds: 300)
+                print("LibvirtMigrationTests: \(clock.now - started) from the start to the login prompt")
                 _ = try await libvirt.virsh(["destroy", Self.name])
                 return (run, log)
             }
@@ -111,7 +115,60 @@ import Testing
         }
         let mounts = try String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)
         #expect(!mounts.contains(dir.path), "something under \(dir.path) is still mounted")
+        #expect(Self.machineCgroups().isSubset(of: cgroupsBefore), "libvirt made cgroups on the host")
         print("LibvirtMigrationTests: \(clock.now - began) in all")
+    }
+
+    /// The private libvirtd is stopped on every path: a test that throws with a domain still
+    /// running leaves no QEMU, no domain and no daemon behind.
+    @Test(.requires(root: true, tools: PrivateLibvirt.tools))
+    func aFailingTestLeavesNothingRunning() async throws {
+        struct Thrown: Error {
+            var libvirt: PrivateLibvirt
+            var qemu: Int32
+        }
+        let dir = try TemporaryDirectory(prefix: "xen2kvm-libvirt-left")
+        let disk = dir.file("blank.img")
+        try await Command.check("truncate", ["-s", "1M", disk])
+        let xml = dir.file("left.xml")
+        try """
+        <domain type='qemu'>
+          <name>left</name>
+          <memory unit='MiB'>32</memory>
+          <os><type arch='x86_64' machine='pc'>hvm</type></os>
+          <devices>
+            <disk type='file' device='disk'>
+              <driver name='qemu' type='raw'/>
+              <source file='\(disk)'/>
+              <target dev='vda' bus='virtio'/>
+            </disk>
+            <interface type='bridge'><source bridge='br0'/><model type='virtio'/></interface>
+          </devices>
+        </domain>
+
+        """.write(toFile: xml, atomically: false, encoding: .utf8)
+        let thrown = await #expect(throws: Thrown.self) {
+            try await PrivateLibvirt.with(bridges: ["br0"]) { libvirt in
+                for step in [["define", xml], ["start", "left"]] {
+                    let run = try await libvirt.virsh(step)
+                    #expect(run.succeeded, "\(run.stderr)")
+                }
+                let pid = try String(contentsOfFile: libvirt.directory.file("run/qemu/left.pid"), encoding: .utf8)
+                throw Thrown(libvirt: libvirt, qemu: Int32(pid.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0)
+            }
+        }
+        let left = try #require(thrown)
+        #expect(left.qemu > 1 && kill(left.qemu, 0) != 0, "QEMU \(left.qemu) is still running")
+        #expect(left.libvirt.daemonsGone, "libvirtd or virtlogd is still running")
+        let definition = left.libvirt.directory.file("etc/qemu/left.xml")
+        #expect(!FileManager.default.fileExists(atPath: definition), "the domain is still defined")
+    }
+
+    /// The `machine` cgroups of the host's hierarchies (libvirt's, when it can see them).
+    static func machineCgroups() -> Set<String> {
+        let hierarchies = (try? FileManager.default.contentsOfDirectory(atPath: "/sys/fs/cgroup")) ?? []
+        return Set(
+            hierarchies.map { "/sys/fs/cgroup/\($0)/machine" }.filter { FileManager.default.fileExists(atPath: $0) })
     }
 
     /// The case C root as a bare ext4 image with its fstab's UUID, plus the console report unit.

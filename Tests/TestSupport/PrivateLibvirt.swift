@@ -10,8 +10,11 @@ import Foundation
 /// qemu:///system) are bind mounts of the temporary directory there, so the defined domains,
 /// the daemons' sockets, pid files and logs are the test's; the bridges a domain names are made
 /// in that network namespace, so its taps and any traffic stay inside. No systemd here and
-/// cgroup v1 controllers without it: qemu.conf turns cgroups, the security driver, libvirt's
-/// per-domain /dev namespace and the ownership changes off, and QEMU runs as root.
+/// cgroup v1 controllers without it: Debian's default qemu.conf does start a domain, but
+/// libvirt then makes `machine` cgroups in the host's hierarchies; here /sys/fs/cgroup is an
+/// empty tmpfs in the namespace and `cgroup_controllers = [ ]`, so none is made. QEMU runs as
+/// root with files left as they are (the test's images are in 0700 temporary directories),
+/// no security driver, no per-domain /dev namespace.
 ///
 /// `with` stops it on every path: every domain destroyed and undefined, any QEMU left killed
 /// by the pid libvirt wrote, then libvirtd and virtlogd killed by pid.
@@ -73,8 +76,8 @@ public final class PrivateLibvirt: Sendable {
         log_outputs = "3:file:\(dir.file("libvirtd.log"))"
 
         """.write(toFile: dir.file("etc/libvirtd.conf"), atomically: false, encoding: .utf8)
-        // qemu:///system with no systemd and cgroup v1 controllers it does not manage: no cgroups,
-        // no security driver, no per-domain /dev namespace, QEMU as root with files left as they are.
+        // No cgroups (see above), no security driver, no per-domain /dev namespace, QEMU as root
+        // with files left as they are.
         try """
         user = "root"
         group = "root"
@@ -93,6 +96,9 @@ public final class PrivateLibvirt: Sendable {
             // The mount points libvirt-daemon-system made; created (empty) if it did not.
             script += "mkdir -p \(point) && mount --bind \(dir.file(sub)) \(point)\n"
         }
+        // libvirt makes machine cgroups in the host's hierarchies even with no controllers
+        // configured: a tmpfs hides them, so it finds none and makes none.
+        script += "mount -t tmpfs -o mode=0755 xen2kvm-no-cgroups /sys/fs/cgroup\n"
         script += "ip link set lo up\n"
         for bridge in bridges { script += "ip link add \(bridge) type bridge && ip link set \(bridge) up\n" }
         script += """
@@ -153,20 +159,22 @@ public final class PrivateLibvirt: Sendable {
         for file in (try? FileManager.default.contentsOfDirectory(atPath: qemuRun)) ?? [] where file.hasSuffix(".pid") {
             if file == "driver.pid" { continue }
             if let text = try? String(contentsOfFile: "\(qemuRun)/\(file)", encoding: .utf8),
-                let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
+                let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)),
+                // Only a QEMU: a stale pid file may name a pid reused since.
+                (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?.hasPrefix("qemu") == true
             {
-                await terminate(pid, signal: SIGKILL)
+                await Self.terminate(pid, signal: SIGKILL)
             }
         }
-        await Self.terminate(libvirtdPid)
-        await Self.terminate(virtlogdPid)
+        // Both at once: each takes a second or two to exit.
+        async let libvirtd: Void = Self.terminate(libvirtdPid)
+        async let virtlogd: Void = Self.terminate(virtlogdPid)
+        _ = await (libvirtd, virtlogd)
         if !leftovers.isEmpty { throw LibvirtError("domains left defined: \(leftovers.joined(separator: ", "))") }
     }
 
     /// Whether the daemons are gone (after `with`).
     public var daemonsGone: Bool { kill(libvirtdPid, 0) != 0 && kill(virtlogdPid, 0) != 0 }
-
-    private func terminate(_ pid: Int32, signal: Int32) async { await Self.terminate(pid, signal: signal) }
 
     /// SIGTERM (or `signal`), up to 10 s to exit, then SIGKILL. Not our children (they
     /// daemonized), so "gone" is kill(pid, 0) failing.
