@@ -45,7 +45,7 @@ enum DomainBuilder {
             notes.append(
                 "bridge \(bridge) is kept as it is (no --bridge-map \(bridge)=…): the KVM host needs one so named")
         }
-        let spec = DomainSpec(
+        var spec = DomainSpec(
             type: options.domainType, name: guest.name ?? "", uuid: guest.uuid,
             memoryMiB: max(memory, guest.maxMemoryMiB ?? memory), currentMemoryMiB: memory,
             vcpus: max(guest.vcpus, guest.maxVcpus), currentVcpus: guest.vcpus,
@@ -56,6 +56,7 @@ enum DomainBuilder {
                     readOnly: disk.readOnly, bootOrder: disk.isRoot ? 1 : nil, xenName: disk.xen)
             },
             interfaces: interfaces)
+        if let name = guest.name { spec.serialLog = DomainSpec.systemSerialLog(of: name) }
         return Built(spec: spec, dropped: dropped(definition), notes: notes, problems: problems)
     }
 

@@ -56,6 +56,13 @@ public struct DomainSpec: Sendable, Codable, Equatable {
     public var onCrash: String
     public var disks: [Disk]
     public var interfaces: [Interface]
+    /// The file virtlogd keeps the serial console in (`<log>` of the serial port), from the
+    /// first boot on KVM: what the guest said while nobody ran `virsh console`. nil: none.
+    public var serialLog: String?
+
+    /// Where libvirt's QEMU driver keeps a system domain's logs (the Debian, Fedora and SUSE
+    /// packages' directory).
+    public static func systemSerialLog(of name: String) -> String { "/var/log/libvirt/qemu/\(name)-serial0.log" }
 
     public init(
         type: DomainType, name: String, uuid: String?, memoryMiB: Int, currentMemoryMiB: Int, vcpus: Int,

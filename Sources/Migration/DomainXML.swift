@@ -34,6 +34,7 @@ public enum DomainXML {
         }
         // The guest fixes put the console on ttyS0: the first serial port, a pty `virsh console` reaches.
         xml.start("serial", [("type", "pty")])
+        if let log = spec.serialLog { xml.element("log", [("file", log), ("append", "on")]) }
         xml.element("target", [("port", "0")])
         xml.end()
         xml.start("console", [("type", "pty")])

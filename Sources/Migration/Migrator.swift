@@ -22,6 +22,8 @@ public struct MigrationResult: Sendable, Codable {
     public var validated: [String]
     public var defined: String?
     public var started: Bool
+    /// Where the libvirt host's virtlogd keeps the domain's serial console (when defined).
+    public var serialLog: String?
 }
 
 public enum MigrationError: Error, Sendable, CustomStringConvertible {
@@ -106,7 +108,7 @@ public enum Migrator {
         return MigrationResult(
             disks: disks, fixes: fixes, xmlPath: plan.xmlPath,
             validated: ["xen2kvm's checks", "virt-xml-validate", "virsh -c test:///default define"],
-            defined: uri, started: uri != nil && start)
+            defined: uri, started: uri != nil && start, serialLog: uri == nil ? nil : plan.domain.serialLog)
     }
 
     /// The three checks, on a copy of the XML in /tmp.

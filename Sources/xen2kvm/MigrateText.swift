@@ -50,6 +50,7 @@ enum MigrateText {
         }
         lines.append("  domain XML \(result.xmlPath), checked: \(result.validated.joined(separator: ", "))")
         if let uri = result.defined { lines.append("  defined on \(uri)\(result.started ? " and started" : "")") }
+        if let log = result.serialLog { lines.append("  console log \(log) (kept by virtlogd on the libvirt host)") }
         return lines.joined(separator: "\n")
     }
 
