@@ -149,10 +149,14 @@ let package = Package(
             name: "GuestSessionTests",
             dependencies: ["GuestSession", "TestSupport", "Conversion", "xen2kvm", "xen2kvm-sandbox"]),
         .testTarget(name: "BootCheckTests", dependencies: ["BootCheck", "TestSupport"]),
-        .testTarget(name: "XenDefinitionTests", dependencies: ["XenDefinition", "Inspection", "TestSupport"]),
+        .testTarget(
+            name: "XenDefinitionTests", dependencies: ["XenDefinition", "Inspection", "TestSupport"],
+            // Read by path (Fixtures.packageRoot), not as bundle resources.
+            exclude: ["Goldens"]),
         .testTarget(
             name: "MigrationTests",
-            dependencies: ["Migration", "XenDefinition", "Conversion", "TestSupport", "xen2kvm"]),
+            dependencies: ["Migration", "XenDefinition", "Conversion", "TestSupport", "xen2kvm"],
+            exclude: ["Goldens"]),
         .testTarget(name: "CLITests", dependencies: ["xen2kvm", "TestSupport"]),
         // The test environment's own rules (the .requires trait: skipped here, failed in CI).
         .testTarget(name: "TestSupportTests", dependencies: ["TestSupport"]),
