@@ -92,10 +92,22 @@ public enum ConsoleReader {
         // A boot sector of zeros runs wild and may hand back to the firmware, which then fails
         // on the next device ("could not read the boot disk"): the disk had a valid signature
         // but no bootloader.
-        if failure == .noBootableDisk && stage == .firmware && text.contains("Booting from Hard Disk")
-            && !text.contains("not a bootable disk")
-        {
-            failure = .noBootCode
+        // Judged on whole lines only: the console may be read mid-line ("Boot failed: not a
+        // bootable dis"), and that half line must not read as the other failure.
+        if failure == .noBootableDisk && stage == .firmware && text.contains("Booting from Hard Disk") {
+            // ("\r\n" is one Character: split on every line end.)
+            let lastLine =
+                text.split(
+                    omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }
+                )
+                .last ?? ""
+            // The text ends inside the firmware's failure line: wait for the rest of it.
+            let lineIsWhole = !lastLine.contains("Boot failed")
+            if !lineIsWhole {
+                failure = nil
+            } else if !text.contains("not a bootable disk") {
+                failure = .noBootCode
+            }
         }
         // dracut's timeout messages are only fatal when they end in a shell; a timeout
         // catches a boot that never gets further.

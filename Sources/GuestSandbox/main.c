@@ -26,8 +26,9 @@
  * Structure: this process (host root) makes a throwaway user namespace whose only purpose is
  * its id map (the idmapped mount and the guest's credentials take it from there), prepares the
  * guest's root and /dev as detached mounts, then makes new mount/pid/net/ipc/uts/cgroup
- * namespaces and forks the namespace's init. The init attaches the tree while still host root,
- * pivots into it, detaches the host's, mounts /proc and /sys, joins the user namespace, drops to guest
+ * namespaces, attaches the tree at once, pivots into it and detaches the copy of the host's
+ * mounts, then forks the namespace's init. The init mounts /proc and /sys while still host
+ * root, joins the user namespace, drops to guest
  * root, installs the filter and the limits, forks the program and reaps until it ends. When
  * the init exits, the kernel kills whatever the program left in the pid namespace; when this
  * process dies (xen2kvm killed, a timeout), the init's death signal takes the namespace down. */
@@ -243,22 +244,27 @@ static struct tree prepare_tree(const struct options *options, int user_namespac
     return tree;
 }
 
-/* In the new mount namespace, still host root: attach the tree, pivot into it, detach the
- * copy of the host's, then /proc and /sys of the new pid and network namespaces. */
-static void enter_guest(struct tree tree) {
+/* Right after the new mount namespace is made, in the same process, nothing between: attach
+ * the tree, pivot into it, detach the copy of the host's. */
+static void enter_tree(struct tree tree) {
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) fail("cannot make the mounts private");
     if (move_mount(tree.root, "", AT_FDCWD, "root", MOVE_MOUNT_F_EMPTY_PATH) != 0) fail("cannot attach the guest root");
     if (move_mount(tree.dev, "", AT_FDCWD, "root/dev", MOVE_MOUNT_F_EMPTY_PATH) != 0)
         fail("cannot attach the private /dev");
-    close(tree.root);
-    close(tree.dev);
     if (chdir("root") != 0) fail("cannot enter the guest root");
     /* The old root is stacked on the new one, then detached: the documented pivot_root(".", ".")
      * that needs no directory of the guest to park it in. */
     if (syscall(SYS_pivot_root, ".", ".") != 0) fail("pivot_root");
     if (umount2(".", MNT_DETACH) != 0) fail("cannot detach the host's root");
     if (chdir("/") != 0) fail("chdir /");
-    /* Directories checked by prepare_tree: not symlinks that could steer these elsewhere. */
+    close(tree.root);
+    close(tree.dev);
+}
+
+/* In the init (the new pid namespace's first process), still host root: /proc of that pid
+ * namespace and /sys of the new network namespace. The directories were checked by
+ * prepare_tree: not symlinks that could steer these elsewhere. */
+static void mount_kernel_filesystems(void) {
     if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0) fail("cannot mount /proc");
     if (mount("sysfs", "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0)
         fail("cannot mount /sys");
@@ -295,13 +301,13 @@ static int exit_code(int status) {
 /* The namespace's init: builds, enters, starts the program, reaps until it ends. `parent` is
  * the read end of a pipe the launcher holds open (end of file: it is gone); `report` the write
  * end of the pipe that tells it whether the program was started. */
-static int run_init(const struct options *options, struct tree tree, int user_namespace, int parent, int report) {
+static int run_init(const struct options *options, int user_namespace, int parent, int report) {
     report_fd = report;
     /* Also while still host root: a launcher killed during the setup takes the init along. */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail("cannot set the death signal");
     struct pollfd early = {.fd = parent, .events = POLLIN};
     if (poll(&early, 1, 0) > 0) _exit(SETUP_FAILED);
-    enter_guest(tree);
+    mount_kernel_filesystems();
     become_guest_root(user_namespace);
     /* Set after the credential change, which clears it. */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail("cannot set the death signal");
@@ -364,6 +370,7 @@ int main(int argc, char **argv) {
     struct tree tree = prepare_tree(&options, user_namespace);
     if (unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP) != 0)
         fail("cannot make the namespaces (unshare)");
+    enter_tree(tree);
     int alive[2], started[2];
     if (pipe2(alive, O_CLOEXEC) != 0 || pipe2(started, O_CLOEXEC) != 0) fail("pipe");
     struct sigaction action = {.sa_handler = stop_init};
@@ -376,14 +383,12 @@ int main(int argc, char **argv) {
         close(alive[1]);
         close(started[0]);
         close(report);
-        _exit(run_init(&options, tree, user_namespace, alive[0], started[1]));
+        _exit(run_init(&options, user_namespace, alive[0], started[1]));
     }
     init_pid = init;
     close(alive[0]);
     close(started[1]);
     close(user_namespace);
-    close(tree.root);
-    close(tree.dev);
     /* Read until the init closes its end: at the program's start, or when setup failed. */
     write_report(started[0], report);
     close(report);

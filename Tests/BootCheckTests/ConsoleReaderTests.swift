@@ -22,8 +22,10 @@ import Testing
         let wild = "SeaBIOS\r\nBooting from Hard Disk...\r\nBoot failed: could not read the boot disk\r\n"
         #expect(ConsoleReader.read(wild).failure == .noBootCode)
         #expect(
-            ConsoleReader.read("Booting from Hard Disk...\nBoot failed: not a bootable disk").failure == .noBootableDisk
-        )
+            ConsoleReader.read("Booting from Hard Disk...\r\nBoot failed: not a bootable disk\r\n").failure
+                == .noBootableDisk)
+        // Read mid-line, the firmware's last line is not judged until it is whole.
+        #expect(ConsoleReader.read("Booting from Hard Disk...\r\nBoot failed: not a bootable dis").failure == nil)
         #expect(ConsoleReader.read("GNU GRUB\nerror: no such partition.\ngrub rescue> ").failure == .grubError)
         #expect(ConsoleReader.read("Booting 'CentOS'\n\nError 22: No such partition").failure == .grubError)
         #expect(ConsoleReader.read("Linux version 6.1\nKernel panic - not syncing: VFS").failure == .kernelPanic)

@@ -62,6 +62,14 @@ enum XenGuestImages {
         let copied = try await Command.run(
             "sh", ["-c", "cp -a \(root)/. \(point)/ && sed -i 's/ ext4 / xfs /' \(point)/etc/fstab && sync"])
         try await Command.check("umount", [point])
+        // The filesystem is shut down (its last log writes made) once its loop device lets go:
+        // a mount namespace copied meanwhile (any program's unshare) may hold it a moment
+        // longer, and a hash taken before that would not be the image's last state.
+        for _ in 0..<300 {
+            let attached = try await Command.run("losetup", ["-j", image]).stdout
+            if attached.isEmpty { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
         guard copied.status == 0 else { throw CommandError.failed(command: "cp -a into the XFS image", result: copied) }
         return image
     }
