@@ -31,7 +31,8 @@ enum FleetText {
         let counts = FleetReport.Outcome.allCases.compactMap { outcome in
             report.totals.outcomes[outcome.rawValue].map { "\($0) \(outcome.rawValue)" }
         }
-        text += "\n\(report.totals.guests) guests: \(counts.joined(separator: ", ")); "
+        text +=
+            "\n\(report.totals.guests) guest\(report.totals.guests == 1 ? "" : "s"): \(counts.joined(separator: ", ")); "
         text +=
             report.dryRun
             ? "\(ByteCount.text(report.totals.bytes)) to move, about \(ByteCount.seconds(report.totals.seconds, decimals: 0)) "
