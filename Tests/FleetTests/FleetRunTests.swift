@@ -78,6 +78,15 @@ import Testing
         #expect(dry.status == 2, "\(dry.stderr)")
         #expect(dry.stdout.contains("The estimate assumes:"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: fleet.storage) == [])
+        // A file this fleet did not make where alpha's XML goes: fixable, not blocked.
+        try "<domain/>".write(toFile: "\(fleet.storage)/alpha.xml", atomically: true, encoding: .utf8)
+        let (inTheWay, readiness) = try await fleet.run(["--dry-run"])
+        #expect(inTheWay.status == 2)
+        #expect(try Self.guest(readiness, "alpha").outcome == .fixable)
+        #expect(try Self.guest(readiness, "beta").outcome == .ready)
+        #expect(try Self.guest(readiness, "beta").bytes > 0)
+        #expect(try Self.guest(readiness, "lost").outcome == .blocked)
+        try FileManager.default.removeItem(atPath: "\(fleet.storage)/alpha.xml")
 
         let (first, report) = try await fleet.run(["--parallel", "2"])
         #expect(first.status == 2, "\(first.stderr)")
@@ -110,6 +119,8 @@ import Testing
         }
         #expect(try Self.guest(again, "lost").outcome == .blocked)
         #expect(try Self.identities(targets) == made, "no target was made again")
+        let (_, planned) = try await fleet.run(["--dry-run"])
+        #expect(try Self.guest(planned, "alpha").outcome == .done)
 
         // alpha's definition changed (more memory): its domain is written again, its disks stay.
         let alpha = try String(contentsOfFile: fleet.definition("alpha"), encoding: .utf8)
@@ -150,5 +161,12 @@ import Testing
         }
         let (_, after) = try await fleet.run(arguments)
         #expect(after.guests.allSatisfy { $0.outcome == .done })
+
+        // A guest whose lock another holds is left to it: busy, exit 75, its state untouched.
+        let held = try #require(try StateDirectory(fleet.state).lock("alpha"))
+        let (busy, report) = try await fleet.run(["--only", "alpha"])
+        #expect(busy.status == 75, "\(busy.stderr)")
+        #expect(try Self.guest(report, "alpha").outcome == .busy)
+        _ = held
     }
 }
