@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "BootCheck", targets: ["BootCheck"]),
         .library(name: "XenDefinition", targets: ["XenDefinition"]),
         .library(name: "Migration", targets: ["Migration"]),
+        .library(name: "Fleet", targets: ["Fleet"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -121,12 +122,17 @@ let package = Package(
                 "XenDefinition", "Conversion", "GuestFixes", "BlockProbe", "HostSystem", "Inspection",
                 .product(name: "SystemPackage", package: "swift-system"),
             ]),
+        // Many guests from a manifest: planned together (readiness), run N at a time, each
+        // guest's phases and their inputs' fingerprints in a state directory, one lock per guest.
+        .target(
+            name: "Fleet",
+            dependencies: ["Migration", "XenDefinition", "Conversion", "GuestFixes", "HostSystem", "Inspection"]),
         // The CLI: parsing and printing only.
         .executableTarget(
             name: "xen2kvm",
             dependencies: [
                 "Inspection", "Conversion", "HostSystem", "GuestFixes", "GuestSession", "BootCheck", "XenDefinition",
-                "Migration",
+                "Migration", "Fleet",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -157,6 +163,8 @@ let package = Package(
             name: "MigrationTests",
             dependencies: ["Migration", "XenDefinition", "Conversion", "TestSupport", "xen2kvm"],
             exclude: ["Goldens"]),
+        .testTarget(
+            name: "FleetTests", dependencies: ["Fleet", "Migration", "TestSupport", "xen2kvm"], exclude: ["Goldens"]),
         .testTarget(name: "CLITests", dependencies: ["xen2kvm", "TestSupport"]),
         // The test environment's own rules (the .requires trait: skipped here, failed in CI).
         .testTarget(name: "TestSupportTests", dependencies: ["TestSupport"]),

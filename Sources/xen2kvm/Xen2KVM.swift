@@ -29,6 +29,7 @@ struct Xen2KVM: AsyncParsableCommand {
         version: version,
         subcommands: [
             InspectCommand.self, ConvertCommand.self, FixCommand.self, BootCheckCommand.self, MigrateCommand.self,
+            FleetCommand.self,
             ParseImageCommand.self,
         ])
 }

@@ -1,0 +1,96 @@
+import ArgumentParser
+import Fleet
+import HostSystem
+
+/// `fleet`: many guests from a manifest. The work is Fleet's (Fleet.run over MigrationPlanner
+/// and the migrate steps); this command parses and prints.
+struct FleetCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fleet",
+        abstract: "Migrate the guests of a manifest: plan them all, then run them N at a time, resumably.",
+        discussion: """
+            MANIFEST is JSON: "defaults" (storage, bridgeMap, domainType, define, start, force, fix) \
+            and "guests", each with its name, its definition file and any of the defaults' \
+            settings for itself (and "disks", "form"). Relative paths are the manifest's \
+            directory's. A guest's "source" may name a Xen host (ssh://root@xen1): read, but \
+            refused for now; only guests whose definition and disks are on this host migrate.
+
+            --dry-run plans every guest and prints the fleet's readiness: ready, fixable \
+            (refused for a reason cleared without changing the guest: it still runs, a target \
+            is in the way), blocked (and why), done (nothing to do); bytes to move and a time \
+            estimate, with what it assumes. Nothing is written.
+
+            The run takes each guest's lock (STATE/NAME.lock, so two runs never take one guest), \
+            compares what each phase (planned, converted, fixed, domain written, defined, \
+            started) was done with (the fingerprint of its inputs, in STATE/NAME.json) with \
+            now, and redoes only the first phase that is missing or changed and those after \
+            it, saying why. A guest failing never stops the others.
+
+            Examples:
+              xen2kvm fleet fleet.json --dry-run
+              xen2kvm fleet fleet.json --parallel 4
+              xen2kvm fleet fleet.json --only web01 --only db01 --json
+
+            Exit status: 0 every guest finished or done (--dry-run: every guest ready or done); \
+            1 a guest failed; 2 a guest refused; 75 only guests another run holds are left; 64 \
+            bad usage or a bad manifest.
+            """)
+
+    @Argument(help: "The fleet manifest (JSON).")
+    var manifest: String
+
+    @Option(help: "Guests at a time.")
+    var parallel = 1
+
+    @Option(name: .customLong("only"), help: ArgumentHelp("Only this guest (repeatable).", valueName: "name"))
+    var only: [String] = []
+
+    @Option(help: ArgumentHelp("The state directory (default: the manifest's name with .state).", valueName: "dir"))
+    var state: String?
+
+    @Option(help: "The estimate's copy rate per guest, in MiB/s.")
+    var rate = 150.0
+
+    @Flag(help: "Plan every guest, print the fleet's readiness, write nothing.")
+    var dryRun = false
+
+    @Flag(help: "Print the report as one JSON object.")
+    var json = false
+
+    @OptionGroup var log: LogOptions
+
+    func validate() throws {
+        guard parallel >= 1 else { throw ValidationError("--parallel wants 1 or more") }
+        guard rate > 0 else { throw ValidationError("--rate wants MiB/s above 0") }
+    }
+
+    func run() async throws { try await log.run { try await RunRecord.during(fleet) } }
+
+    private func fleet() async throws {
+        var guests: [FleetGuest]
+        let directory: StateDirectory
+        do {
+            guests = try Fleet.load(manifest)
+            let unknown = only.filter { name in !guests.contains { $0.name == name } }
+            guard unknown.isEmpty else {
+                ErrorOutput.print(
+                    "--only \(unknown.joined(separator: ", ")): not in \(manifest) (it has "
+                        + "\(guests.map(\.name).joined(separator: ", ")))")
+                throw ExitCode(64)
+            }
+            if !only.isEmpty { guests = guests.filter { only.contains($0.name) } }
+            directory = try StateDirectory(state ?? Fleet.defaultStateDirectory(for: manifest))
+        } catch let error as FleetError {
+            ErrorOutput.print(error.description)
+            throw ExitCode(64)
+        }
+        var settings = FleetSettings(planMaker: .contained)
+        settings.bytesPerSecond = rate * 1_048_576
+        if !json { settings.note = { RawOutput.stderr("\($0)\n") } }
+        if !dryRun { Cancellation.install() }
+        let report = await Fleet.run(
+            guests, state: directory, parallel: parallel, dryRun: dryRun, settings: settings)
+        if json { try JSONOutput.print(report) } else { print(FleetText.render(report), terminator: "") }
+        if report.exitCode != 0 { throw ExitCode(report.exitCode) }
+    }
+}
