@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "BootCheck", targets: ["BootCheck"]),
         .library(name: "XenDefinition", targets: ["XenDefinition"]),
         .library(name: "Migration", targets: ["Migration"]),
+        .library(name: "Remote", targets: ["Remote"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -121,12 +122,21 @@ let package = Package(
                 "XenDefinition", "Conversion", "GuestFixes", "BlockProbe", "HostSystem", "Inspection",
                 .product(name: "SystemPackage", package: "swift-system"),
             ]),
+        // A remote source (ssh://root@xen1/dev/vg0/web01): one ssh connection, a read-only
+        // probe, the e2image or dd stream received into a sparse staging file.
+        .target(
+            name: "Remote",
+            dependencies: [
+                "Conversion", "HostSystem",
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ]),
         // The CLI: parsing and printing only.
         .executableTarget(
             name: "xen2kvm",
             dependencies: [
                 "Inspection", "Conversion", "HostSystem", "GuestFixes", "GuestSession", "BootCheck", "XenDefinition",
-                "Migration",
+                "Migration", "Remote",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -154,6 +164,7 @@ let package = Package(
             name: "MigrationTests",
             dependencies: ["Migration", "XenDefinition", "Conversion", "TestSupport", "xen2kvm"]),
         .testTarget(name: "CLITests", dependencies: ["xen2kvm", "TestSupport"]),
+        .testTarget(name: "RemoteTests", dependencies: ["Remote", "Conversion", "TestSupport", "xen2kvm"]),
         // The test environment's own rules (the .requires trait: skipped here, failed in CI).
         .testTarget(name: "TestSupportTests", dependencies: ["TestSupport"]),
         .testTarget(
