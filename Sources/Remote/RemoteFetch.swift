@@ -67,6 +67,60 @@ public enum RemoteFetch {
         }
     }
 
+    /// The backup superblocks and descriptors `e2image -ra` leaves as zeros, read with dd
+    /// (one remote command) and written at their offsets: the staging file then holds what a
+    /// local convert would copy from the source.
+    static func receiveBackups(
+        _ ext: ExtSuperblock, of source: RemoteSource, over connection: SSHConnection, into staging: StagingFile
+    ) async throws(ConversionError) -> UInt64 {
+        let runs = ext.backupRuns()
+        guard !runs.isEmpty else { return 0 }
+        let reads = runs.map {
+            "dd if=\"$p\" bs=\(ext.blockSize) skip=\($0.lowerBound) count=\($0.count) status=none"
+        }
+        let command = "p=\(Shell.quote(source.path)); set -e; " + reads.joined(separator: "; ")
+        let expected = runs.reduce(0) { $0 + UInt64($1.count) } * ext.blockSize
+        var placed: UInt64 = 0
+        let ended = try await connection.stream(command) { bytes throws(ConversionError) in
+            var remaining = UnsafeRawBufferPointer(bytes)
+            while !remaining.isEmpty {
+                guard let (offset, room) = Self.position(placed, in: runs, blockSize: ext.blockSize) else {
+                    throw .failed("\(source): more backup superblock bytes than asked for")
+                }
+                let length = Int(min(UInt64(remaining.count), room))
+                do {
+                    _ = try staging.fd.writeAll(
+                        toAbsoluteOffset: Int64(offset), UnsafeRawBufferPointer(rebasing: remaining[0..<length]))
+                } catch {
+                    throw .failed("cannot write \(staging.path): \(error)")
+                }
+                placed += UInt64(length)
+                remaining = UnsafeRawBufferPointer(rebasing: remaining[length...])
+            }
+        }
+        guard ended.status == 0, placed == expected else {
+            throw .failed(
+                "reading the backup superblocks of \(source) stopped after \(placed) of \(expected) bytes "
+                    + "(exit \(ended.status)): \(ended.said); nothing was written to the target")
+        }
+        return expected
+    }
+
+    /// The file offset of stream byte `index` when the stream is `runs` one after the other,
+    /// and how many bytes fit there before the run ends.
+    static func position(_ index: UInt64, in runs: [Range<UInt64>], blockSize: UInt64) -> (UInt64, UInt64)? {
+        var skipped: UInt64 = 0
+        for run in runs {
+            let bytes = UInt64(run.count) * blockSize
+            if index < skipped + bytes {
+                let into = index - skipped
+                return (run.lowerBound * blockSize + into, bytes - into)
+            }
+            skipped += bytes
+        }
+        return nil
+    }
+
     /// The remote PATH may lack the sbin directories (a non-root user's session).
     static let pathPrefix = "PATH=\"$PATH:/usr/sbin:/sbin\"; export PATH; "
 
@@ -112,7 +166,8 @@ public enum RemoteFetch {
         let step = "receiving \(source) (\(choice.transport.rawValue))"
         progress.begin(step: step, total: choice.streamBytes)
         let expected = choice.streamBytes
-        let ended = try await connection.stream(command(for: choice, path: source.path)) { bytes throws(ConversionError) in
+        let ended = try await connection.stream(command(for: choice, path: source.path)) {
+            bytes throws(ConversionError) in
             if Cancellation.signal != nil { throw .interrupted("stopped while receiving \(source)") }
             try writer.append(bytes)
             guard writer.received <= expected else {
@@ -133,9 +188,13 @@ public enum RemoteFetch {
                 "the stream from \(source.endpoint.host) ended after \(writer.received) of \(expected) bytes "
                     + "(\(tool) stopped early or the link dropped); nothing was written to the target")
         }
+        var extra: UInt64 = 0
+        if choice.transport == .e2image, let ext = choice.ext {
+            extra = try await receiveBackups(ext, of: source, over: connection, into: staging)
+        }
         return Received(
             source: source.description, transport: choice.transport, reason: choice.reason, staging: staging.path,
-            bytesReceived: writer.received, bytesWritten: writer.written,
+            bytesReceived: writer.received + extra, bytesWritten: writer.written + extra,
             seconds: (ContinuousClock.now - started).inSeconds)
     }
 }
@@ -153,7 +212,7 @@ public struct StagingFile: Sendable {
         guard fd >= 0 else {
             throw .failed("cannot make a staging file in \(directory): \(String(cString: strerror(errno)))")
         }
-        let path = String(cString: template)
+        let path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         let identity = FileIdentity.of(path)
         if let identity { RunRecord.current?.hold(.made(path, identity)) }
         return StagingFile(path: path, fd: FileDescriptor(rawValue: fd), identity: identity)
@@ -233,7 +292,9 @@ struct SparseWriter {
                     end += next
                 }
                 do {
-                    _ = try fd.writeAll(toAbsoluteOffset: Int64(base) + Int64(index), UnsafeRawBufferPointer(rebasing: raw[index..<end]))
+                    _ = try fd.writeAll(
+                        toAbsoluteOffset: Int64(base) + Int64(index), UnsafeRawBufferPointer(rebasing: raw[index..<end])
+                    )
                 } catch {
                     return (error as? Errno) ?? .ioError
                 }

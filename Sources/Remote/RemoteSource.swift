@@ -91,7 +91,8 @@ public struct SSHEndpoint: Sendable, Equatable, CustomStringConvertible {
             throw .refused("\(url): \"\(host)\" is not a host name or address")
         }
         if let user {
-            guard !user.isEmpty, !user.hasPrefix("-"), user.allSatisfy({ $0.isLetter || $0.isNumber || "._-".contains($0) })
+            guard !user.isEmpty, !user.hasPrefix("-"),
+                user.allSatisfy({ $0.isLetter || $0.isNumber || "._-".contains($0) })
             else { throw .refused("\(url): \"\(user)\" is not a user name") }
         }
         return SSHEndpoint(user: user, host: String(host), port: port)

@@ -30,7 +30,8 @@ public final class SSHConnection: Sendable {
     }
 
     private init(
-        endpoint: SSHEndpoint, configFile: String?, controlDirectory: String, master: Task<HostChild.Outcome, any Error>,
+        endpoint: SSHEndpoint, configFile: String?, controlDirectory: String,
+        master: Task<HostChild.Outcome, any Error>,
         ended: EndFlag
     ) {
         self.endpoint = endpoint
@@ -53,7 +54,8 @@ public final class SSHConnection: Sendable {
     }
 
     /// Connects (authenticates once) and keeps the connection for the commands that follow.
-    public static func open(_ endpoint: SSHEndpoint, configFile: String?) async throws(ConversionError) -> SSHConnection {
+    public static func open(_ endpoint: SSHEndpoint, configFile: String?) async throws(ConversionError) -> SSHConnection
+    {
         guard access(ssh, X_OK) == 0 else {
             throw .refused("a remote source needs ssh (Debian package openssh-client)")
         }
@@ -103,7 +105,8 @@ public final class SSHConnection: Sendable {
     private func control(_ command: String) async throws -> Int32 {
         let result = try await Subprocess.run(
             .path(.init(Self.setpriv)),
-            arguments: Arguments(["--pdeathsig", "KILL", "--", Self.ssh] + common() + ["-O", command, endpoint.destination]),
+            arguments: Arguments(
+                ["--pdeathsig", "KILL", "--", Self.ssh] + common() + ["-O", command, endpoint.destination]),
             output: .discarded, error: .discarded)
         if case .exited(let code) = result.terminationStatus { return code }
         return 255
@@ -151,10 +154,12 @@ public final class SSHConnection: Sendable {
     /// Runs `command` over the connection, handing its standard output to `receive` as it
     /// comes. When `receive` throws, the remote side is stopped (ssh is sent SIGTERM) and the
     /// error is thrown on.
-    public func stream(_ command: String, receive: (UnsafeRawBufferPointer) throws -> Void) async throws(ConversionError)
+    public func stream(_ command: String, receive: (UnsafeRawBufferPointer) throws -> Void)
+        async throws(ConversionError)
         -> Ended
     {
-        let arguments = ["--pdeathsig", "KILL", "--", Self.ssh] + common() + ["-T", "--", endpoint.destination, command]
+        let arguments =
+            ["--pdeathsig", "KILL", "--", Self.ssh] + common() + ["-T", "--", endpoint.destination, command]
         do {
             let result = try await Subprocess.run(
                 .path(.init(Self.setpriv)), arguments: Arguments(arguments), input: .none, output: .sequence,
@@ -176,7 +181,7 @@ public final class SSHConnection: Sendable {
             case .exited(let code): status = code
             case .signaled(let signal): status = 128 + signal
             }
-            return Ended(status: status, stderr: result.standardError ?? "")
+            return Ended(status: status, stderr: result.standardError)
         } catch let error as ConversionError {
             throw error
         } catch {

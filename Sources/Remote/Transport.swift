@@ -39,6 +39,17 @@ public struct ExtSuperblock: Sendable, Equatable {
     public var hasErrors: Bool
     /// INCOMPAT_RECOVER: a journal to replay.
     public var needsRecovery: Bool
+    public var firstDataBlock: UInt64 = 0
+    public var blocksPerGroup: UInt64 = 8192
+    /// Bytes per group descriptor (32, or s_desc_size with 64bit).
+    public var descriptorSize: UInt64 = 32
+    public var reservedGDTBlocks: UInt64 = 0
+    /// RO_COMPAT_SPARSE_SUPER: backups in groups 1 and powers of 3, 5, 7.
+    public var sparseSuper = true
+    /// COMPAT_SPARSE_SUPER2: backups only in the (up to two) groups s_backup_bgs names.
+    public var sparseSuper2Groups: [UInt64]?
+    /// INCOMPAT_META_BG: descriptors spread over the groups (backups laid out otherwise).
+    public var metaBG = false
 
     public var bytes: UInt64 { blocks * blockSize }
     public var usedBytes: UInt64 { (blocks > freeBlocks ? blocks - freeBlocks : 0) * blockSize }
@@ -58,9 +69,49 @@ public struct ExtSuperblock: Sendable, Equatable {
         let free = u32(12) | (is64bit ? u32(0x158) << 32 : 0)
         guard blocks > 0 else { return nil }
         let state = u16(58)
-        return ExtSuperblock(
+        var superblock = ExtSuperblock(
             blockSize: 1024 << logBlockSize, blocks: blocks, freeBlocks: free, cleanlyUnmounted: state & 1 != 0,
             hasErrors: state & 2 != 0, needsRecovery: incompat & 0x4 != 0)
+        superblock.firstDataBlock = u32(20)
+        superblock.blocksPerGroup = u32(32)
+        guard superblock.blocksPerGroup > 0 else { return nil }
+        superblock.descriptorSize = is64bit && u16(0xFE) >= 32 ? u16(0xFE) : 32
+        superblock.reservedGDTBlocks = u16(0xCE)
+        superblock.sparseSuper = u32(100) & 0x1 != 0
+        if u32(92) & 0x200 != 0 { superblock.sparseSuper2Groups = [u32(0x24C), u32(0x250)].filter { $0 != 0 } }
+        superblock.metaBG = incompat & 0x10 != 0
+        return superblock
+    }
+
+    public var groups: UInt64 { (blocks - min(firstDataBlock, blocks) + blocksPerGroup - 1) / blocksPerGroup }
+
+    /// The block runs of every backup superblock with its descriptors and reserved GDT blocks.
+    /// `e2image -ra` does not send them (it sends zeros there), so they are read separately.
+    /// Not for meta_bg (its descriptors lie elsewhere; the dd transport reads that layout).
+    public func backupRuns() -> [Range<UInt64>] {
+        let count = groups
+        let descriptorBlocks = (count * descriptorSize + blockSize - 1) / blockSize
+        let length = 1 + descriptorBlocks + reservedGDTBlocks
+        var backupGroups: [UInt64]
+        if let sparseSuper2Groups {
+            backupGroups = sparseSuper2Groups.filter { $0 > 0 && $0 < count }
+        } else if sparseSuper {
+            var found: Set<UInt64> = count > 1 ? [1] : []
+            for base: UInt64 in [3, 5, 7] {
+                var power = base
+                while power < count {
+                    found.insert(power)
+                    power *= base
+                }
+            }
+            backupGroups = found.sorted()
+        } else {
+            backupGroups = count > 1 ? Array(1..<count) : []
+        }
+        return backupGroups.map { group in
+            let start = firstDataBlock + group * blocksPerGroup
+            return start..<min(start + length, blocks)
+        }.filter { !$0.isEmpty }
     }
 }
 
@@ -70,6 +121,8 @@ public struct TransportChoice: Sendable, Equatable {
     public var reason: String
     /// e2image: the filesystem's size; dd: the volume's.
     public var streamBytes: UInt64
+    /// e2image: the superblock (its backups are read after the stream).
+    public var ext: ExtSuperblock? = nil
 
     /// Picks e2image for a clean bare ext filesystem on a host that has e2image, dd otherwise;
     /// a requested transport that cannot work is refused (nothing transferred).
@@ -88,6 +141,8 @@ public struct TransportChoice: Sendable, Equatable {
                     ext.needsRecovery
                     ? "a journal to replay" : ext.hasErrors ? "errors recorded" : "not cleanly unmounted"
                 against = "its ext filesystem is not clean (\(why)): its bitmaps cannot be trusted"
+            } else if ext.metaBG {
+                against = "its ext filesystem has the meta_bg layout, whose descriptors e2image leaves out"
             } else if !facts.hasE2image {
                 against = "there is no e2image on \(host) (e2fsprogs)"
             }
@@ -100,7 +155,9 @@ public struct TransportChoice: Sendable, Equatable {
             choice.reason = "--transport dd: the whole volume"
             return choice
         case .e2image:
-            if let against { throw .refused("--transport e2image cannot read this disk: \(against); use --transport dd") }
+            if let against {
+                throw .refused("--transport e2image cannot read this disk: \(against); use --transport dd")
+            }
         case .auto:
             if let against {
                 var choice = dd
@@ -113,6 +170,6 @@ public struct TransportChoice: Sendable, Equatable {
         return TransportChoice(
             transport: .e2image,
             reason: "\(lead): only the used blocks are read there (\(ext.usedBytes) of \(ext.bytes) bytes)",
-            streamBytes: ext.bytes)
+            streamBytes: ext.bytes, ext: ext)
     }
 }

@@ -113,3 +113,39 @@ import Testing
         #expect(Int(status.st_blocks) * 512 <= 64 << 10)
     }
 }
+
+/// The backup superblock runs match where libext2fs (dumpe2fs) puts them.
+@Suite(.requires(tools: ["mke2fs", "dumpe2fs"]))
+struct BackupRunTests {
+    @Test(arguments: [
+        ["-b", "1024"], ["-b", "4096", "-O", "64bit"], ["-O", "^sparse_super,^resize_inode"], ["-O", "sparse_super2"],
+    ])
+    func backupsAreWhereDumpe2fsSays(_ options: [String]) async throws {
+        let dir = try TemporaryDirectory()
+        let image = dir.file("fs.img")
+        try await Command.check("mke2fs", ["-q", "-F", "-t", "ext4"] + options + [image, "200M"])
+        let handle = try #require(FileHandle(forReadingAtPath: image))
+        try handle.seek(toOffset: 1024)
+        let raw = try #require(try handle.read(upToCount: 1024))
+        let ext = try #require(ExtSuperblock.parse([UInt8](raw)))
+        let dump = try await Command.check("dumpe2fs", [image]).stdout
+        // "  Backup superblock at 8193, Group descriptors at 8194-8194" and "Reserved GDT blocks at 8195-8450".
+        var expected: [Range<UInt64>] = []
+        for line in dump.split(separator: "\n") where line.contains("Backup superblock at") {
+            let numbers = line.split(whereSeparator: { !$0.isNumber }).compactMap { UInt64($0) }
+            expected.append(numbers[0]..<(numbers.last! + 1))
+        }
+        var withReserved: [Range<UInt64>] = []
+        let lines = dump.split(separator: "\n")
+        for (index, line) in lines.enumerated() where line.contains("Backup superblock at") {
+            var end = expected[withReserved.count].upperBound
+            if index + 1 < lines.count, lines[index + 1].contains("Reserved GDT blocks at") {
+                let numbers = lines[index + 1].split(whereSeparator: { !$0.isNumber }).compactMap { UInt64($0) }
+                end = numbers.last! + 1
+            }
+            withReserved.append(expected[withReserved.count].lowerBound..<end)
+        }
+        #expect(!withReserved.isEmpty)
+        #expect(ext.backupRuns() == withReserved)
+    }
+}

@@ -36,7 +36,7 @@ public final class TestHosts: @unchecked Sendable {
     public let directory: TemporaryDirectory
     private let prefix: String
     private let lock = NSLock()
-    private var sshds: [Host: Process] = [:]
+    private var sshds: [Host: Spawned] = [:]
     private var namespaces: [String] = []
     private var stopped = false
 
@@ -59,7 +59,7 @@ public final class TestHosts: @unchecked Sendable {
     public func url(_ host: Host = .xen, path: String) -> String { "ssh://root@\(address(host))\(path)" }
 
     /// The pid of the sshd of `host` (its network and mount namespaces are the host's).
-    public func sshdPid(_ host: Host) -> Int32? { lock.withLock { sshds[host]?.processIdentifier } }
+    public func sshdPid(_ host: Host) -> Int32? { lock.withLock { sshds[host]?.pid } }
 
     /// Starts both hosts, runs `body`, stops them whatever happens.
     public static func with<T>(
@@ -92,7 +92,8 @@ public final class TestHosts: @unchecked Sendable {
     private func setUp(xenBinds: [Bind], xenSSHD extra: [String]) async throws {
         let dir = directory.path
         try FileManager.default.createDirectory(atPath: "/run/sshd", withIntermediateDirectories: true)
-        try await Command.check("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "xen2kvm-test", "-f", "\(dir)/client_key"])
+        try await Command.check(
+            "ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "xen2kvm-test", "-f", "\(dir)/client_key"])
         let clientKey = try String(contentsOfFile: "\(dir)/client_key.pub", encoding: .utf8)
         var knownHosts = ""
         for host in Host.allCases {
@@ -114,7 +115,8 @@ public final class TestHosts: @unchecked Sendable {
 
             let hostDir = "\(dir)/\(host.rawValue)"
             try FileManager.default.createDirectory(atPath: hostDir, withIntermediateDirectories: true)
-            try await Command.check("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", host.rawValue, "-f", "\(hostDir)/host_key"])
+            try await Command.check(
+                "ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", host.rawValue, "-f", "\(hostDir)/host_key"])
             try clientKey.write(toFile: "\(hostDir)/authorized_keys", atomically: true, encoding: .utf8)
             let hostKey = try String(contentsOfFile: "\(hostDir)/host_key.pub", encoding: .utf8)
             knownHosts += "\(address(host)) \(hostKey.split(separator: " ").prefix(2).joined(separator: " "))\n"
@@ -177,13 +179,7 @@ public final class TestHosts: @unchecked Sendable {
                 "\(mounts) && exec \(sshd.map { "'\($0)'" }.joined(separator: " "))",
             ]
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-        process.arguments = arguments
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try Spawned.start("/usr/sbin/ip", arguments)
         lock.withLock { sshds[host] = process }
     }
 
@@ -210,7 +206,7 @@ public final class TestHosts: @unchecked Sendable {
     /// Stops the sshds (SIGTERM, then SIGKILL), kills what still runs in the namespaces by
     /// pid, deletes the namespaces (the veth pair goes with them). Safe to call again.
     public func stop() {
-        let (processes, names) = lock.withLock { () -> ([Process], [String]) in
+        let (processes, names) = lock.withLock { () -> ([Spawned], [String]) in
             defer {
                 sshds = [:]
                 namespaces = []
@@ -218,13 +214,7 @@ public final class TestHosts: @unchecked Sendable {
             }
             return (Array(sshds.values), namespaces)
         }
-        for process in processes where process.isRunning {
-            kill(process.processIdentifier, SIGTERM)
-            let deadline = Date().addingTimeInterval(5)
-            while process.isRunning && Date() < deadline { usleep(20_000) }
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-            process.waitUntilExit()
-        }
+        for process in processes { process.stop() }
         for name in names {
             for pid in Self.output("/usr/sbin/ip", ["netns", "pids", name]).split(separator: "\n") {
                 if let pid = Int32(pid) { kill(pid, SIGKILL) }
@@ -237,16 +227,77 @@ public final class TestHosts: @unchecked Sendable {
 
     /// A short synchronous command (for `stop`, which `deinit` calls).
     private static func output(_ program: String, _ arguments: [String]) -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return "" }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        var pipe: [Int32] = [0, 0]
+        guard Glibc.pipe(&pipe) == 0 else { return "" }
+        defer { close(pipe[0]) }
+        guard let process = try? Spawned.start(program, arguments, stdout: pipe[1]) else {
+            close(pipe[1])
+            return ""
+        }
+        close(pipe[1])
+        var data: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = read(pipe[0], &buffer, buffer.count)
+            if count <= 0 { break }
+            data += buffer[0..<count]
+        }
+        process.wait()
         return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// A process started with posix_spawn and waited for by its pid (Foundation's Process does
+/// not reap its children reliably next to swift-subprocess).
+final class Spawned: Sendable {
+    let pid: pid_t
+
+    private init(pid: pid_t) { self.pid = pid }
+
+    /// Starts `program` with stdin and stderr on /dev/null, stdout on `stdout` (or /dev/null).
+    static func start(_ program: String, _ arguments: [String], stdout: Int32? = nil) throws -> Spawned {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        if let stdout {
+            posix_spawn_file_actions_adddup2(&actions, stdout, 1)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        }
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let argv: [UnsafeMutablePointer<CChar>?] = ([program] + arguments).map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var pid: pid_t = 0
+        let status = posix_spawn(&pid, program, &actions, nil, argv, environ)
+        guard status == 0 else { throw TestHostsError(description: "cannot start \(program): \(status)") }
+        return Spawned(pid: pid)
+    }
+
+    /// Whether it still runs (reaps it when it has ended).
+    private func hasEnded() -> Bool {
+        var status: Int32 = 0
+        let result = waitpid(pid, &status, WNOHANG)
+        return result == pid || (result < 0 && errno == ECHILD)
+    }
+
+    var isRunning: Bool { !hasEnded() }
+
+    func wait() {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    }
+
+    /// SIGTERM, then SIGKILL after 5 s; reaped either way.
+    func stop() {
+        if hasEnded() { return }
+        kill(pid, SIGTERM)
+        for _ in 0..<250 {
+            if hasEnded() { return }
+            usleep(20_000)
+        }
+        kill(pid, SIGKILL)
+        wait()
     }
 }
 
