@@ -65,7 +65,7 @@ struct RemoteConvertTests {
             let result = try await Self.convertOnKVM(
                 hosts, [hosts.url(path: xen.guestOnXen), remote, "--no-fix", "--transport", transport])
             let seconds = (ContinuousClock.now - started) / .seconds(1)
-            print("transport \(transport): \(seconds) s\n\(result.stderr)")
+            print("transport \(transport): \(seconds) s\n\(result.stderr)\(result.stdout)")
             #expect(result.succeeded, "\(result.stderr)\(result.stdout)")
             let expected = transport == "dd" ? "dd" : "e2image"
             #expect(result.stderr.contains("transport \(expected): "))
@@ -143,12 +143,39 @@ struct RemoteConvertTests {
                 hosts, [hosts.url(path: "\(xen.view)/swap.img"), work.file("b.img"), "--transport", "e2image"])
             #expect(notExt.status == 2)
             #expect(notExt.stderr.contains("not a bare ext filesystem"), "\(notExt.stderr)")
+            // A dry run transfers, plans, and leaves nothing behind.
+            let dry = try await Self.convertOnKVM(
+                hosts, [hosts.url(path: xen.guestOnXen), work.file("d.img"), "--no-fix", "--dry-run"])
+            #expect(dry.succeeded, "\(dry.stderr)")
+            #expect(dry.stdout.contains("method   blocks"), "\(dry.stdout)")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: work.path).isEmpty)
             // A host key the client does not know: ssh refuses, and so does xen2kvm.
             try "".write(toFile: hosts.directory.file("known_hosts"), atomically: true, encoding: .utf8)
             let unknown = try await Self.convertOnKVM(hosts, [hosts.url(path: xen.guestOnXen), work.file("c.img")])
             #expect(unknown.status == 1)
             #expect(unknown.stderr.contains("cannot connect to root@192.0.2.1"), "\(unknown.stderr)")
             #expect(try FileManager.default.contentsOfDirectory(atPath: work.path).isEmpty)
+        }
+    }
+
+    /// A target that holds data xen2kvm did not put there is refused without --force, as a
+    /// local convert refuses it: the target unchanged, no staging file left; --force converts.
+    @Test func refusesATargetHoldingDataUnlessForced() async throws {
+        let xen = try await XenStorage.make()
+        let work = try TemporaryDirectory()
+        let target = work.file("someone-elses.img")
+        try await Command.check("mke2fs", ["-q", "-F", "-t", "ext4", "-L", "keepme", target, "256M"])
+        let before = try await sha256(target)
+        try await TestHosts.with(xenBinds: [xen.bind]) { hosts in
+            let refused = try await Self.convertOnKVM(hosts, [hosts.url(path: xen.guestOnXen), target, "--no-fix"])
+            #expect(refused.status == 2, "\(refused.stderr)")
+            #expect(refused.stderr.contains("add --force"), "\(refused.stderr)")
+            #expect(try await sha256(target) == before)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: work.path) == ["someone-elses.img"])
+            let forced = try await Self.convertOnKVM(
+                hosts, [hosts.url(path: xen.guestOnXen), target, "--no-fix", "--force"])
+            #expect(forced.succeeded, "\(forced.stderr)")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: work.path) == ["someone-elses.img"])
         }
     }
 }
