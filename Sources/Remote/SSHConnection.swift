@@ -82,6 +82,10 @@ public final class SSHConnection: Sendable {
         // Ready when the master answers on its socket; failed when it ends first.
         let deadline = ContinuousClock.now + .seconds(60)
         while true {
+            if Cancellation.signal != nil {
+                await connection.close()
+                throw .interrupted("stopped while connecting to \(endpoint)")
+            }
             if ended.isSet {
                 let outcome = try? await master.value
                 connection.removeDirectory()
@@ -165,6 +169,17 @@ public final class SSHConnection: Sendable {
                 .path(.init(Self.setpriv)), arguments: Arguments(arguments), input: .none, output: .sequence,
                 error: .string(limit: 1 << 20)
             ) { execution -> ConversionError? in
+                // SIGINT/SIGTERM stop the remote command even while no byte comes (a stalled link).
+                let watcher = Task {
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: .milliseconds(100))
+                        if Cancellation.signal != nil {
+                            try? execution.send(signal: .terminate)
+                            return
+                        }
+                    }
+                }
+                defer { watcher.cancel() }
                 do {
                     for try await buffer in execution.standardOutput {
                         try buffer.withUnsafeBytes { try receive($0) }
@@ -176,6 +191,9 @@ public final class SSHConnection: Sendable {
                 }
             }
             if let problem = result.closureResult { throw problem }
+            if Cancellation.signal != nil {
+                throw ConversionError.interrupted("stopped while reading from \(endpoint)")
+            }
             let status: Int32
             switch result.terminationStatus {
             case .exited(let code): status = code

@@ -178,4 +178,41 @@ struct RemoteConvertTests {
             #expect(try FileManager.default.contentsOfDirectory(atPath: work.path) == ["someone-elses.img"])
         }
     }
+
+    /// SIGTERM while the stream has stalled (the Xen host stops sending after 20 MB, keeping
+    /// the channel open): exit 130 within a second, no target, no staging file.
+    @Test func aStopDuringAStalledTransferCleansUp() async throws {
+        let xen = try await XenStorage.make()
+        let work = try TemporaryDirectory()
+        let stall = xen.dir.file("stall.sh")
+        try """
+        case "$SSH_ORIGINAL_COMMAND" in
+          *"e2image -ra"*) sh -c "$SSH_ORIGINAL_COMMAND" | { head -c 20000000; exec sleep 300 <&-; } ;;
+          *) exec sh -c "$SSH_ORIGINAL_COMMAND" ;;
+        esac
+
+        """.write(toFile: stall, atomically: true, encoding: .utf8)
+        try await TestHosts.with(xenBinds: [xen.bind], xenSSHD: ["ForceCommand /bin/sh \(stall)"]) { hosts in
+            let target = work.file("remote.img")
+            let convert = [
+                Xen2KVMBinary.path, "convert", hosts.url(path: xen.guestOnXen), target, "--no-fix", "--ssh-config",
+                hosts.sshConfig,
+            ].map { "'\($0)'" }.joined(separator: " ")
+            // Stopped once the staging file holds the 20 MB (or after 60 s).
+            let script = """
+                \(convert) & pid=$!
+                for i in $(seq 600); do
+                  s=$(du -b --apparent-size \(work.path)/.xen2kvm-staging.* 2>/dev/null | cut -f1)
+                  [ "${s:-0}" -ge 16000000 ] && break; sleep 0.1
+                done
+                kill -TERM $pid; wait $pid
+                """
+            let started = ContinuousClock.now
+            let result = try await hosts.run(on: .kvm, ["sh", "-c", script])
+            print("stopped: exit \(result.status) after \(ContinuousClock.now - started): \(result.stderr)")
+            #expect(result.status == 130, "\(result.stderr)")
+            #expect(result.stderr.contains("interrupted: stopped while reading from root@192.0.2.1"))
+            #expect(try FileManager.default.contentsOfDirectory(atPath: work.path).isEmpty)
+        }
+    }
 }
