@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "XenDefinition", targets: ["XenDefinition"]),
         .library(name: "Migration", targets: ["Migration"]),
         .library(name: "Fleet", targets: ["Fleet"]),
+        .library(name: "Remote", targets: ["Remote"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -127,12 +128,21 @@ let package = Package(
         .target(
             name: "Fleet",
             dependencies: ["Migration", "XenDefinition", "Conversion", "GuestFixes", "HostSystem", "Inspection"]),
+        // A remote source (ssh://root@xen1/dev/vg0/web01): one ssh connection, a read-only
+        // probe, the e2image or dd stream received into a sparse staging file.
+        .target(
+            name: "Remote",
+            dependencies: [
+                "Conversion", "HostSystem",
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ]),
         // The CLI: parsing and printing only.
         .executableTarget(
             name: "xen2kvm",
             dependencies: [
                 "Inspection", "Conversion", "HostSystem", "GuestFixes", "GuestSession", "BootCheck", "XenDefinition",
-                "Migration", "Fleet",
+                "Migration", "Fleet", "Remote",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -166,6 +176,7 @@ let package = Package(
         .testTarget(
             name: "FleetTests", dependencies: ["Fleet", "Migration", "TestSupport", "xen2kvm"], exclude: ["Goldens"]),
         .testTarget(name: "CLITests", dependencies: ["xen2kvm", "TestSupport"]),
+        .testTarget(name: "RemoteTests", dependencies: ["Remote", "Conversion", "TestSupport", "xen2kvm"]),
         // The test environment's own rules (the .requires trait: skipped here, failed in CI).
         .testTarget(name: "TestSupportTests", dependencies: ["TestSupport"]),
         .testTarget(

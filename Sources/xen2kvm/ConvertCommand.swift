@@ -5,6 +5,7 @@ import GuestFixes
 import HostSystem
 import Migration
 import PartitionTable
+import Remote
 
 struct ConvertCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -12,7 +13,10 @@ struct ConvertCommand: AsyncParsableCommand {
         abstract: "Build a partitioned KVM disk from a Xen guest disk, without touching the source.",
         discussion: """
             SOURCE is an image file or a block device (an LVM volume); it is opened read-only and \
-            never written. TARGET is a path that does not exist yet (a sparse file is created, just \
+            never written. It may be on the Xen host: ssh://[USER@]HOST[:PORT]/PATH is read there \
+            over one ssh connection (--transport: e2image sends the used blocks of a clean ext \
+            filesystem, dd the whole volume; auto picks and says why) into a sparse staging file \
+            (in --temp-dir, default next to a file target), which is converted and removed. TARGET is a path that does not exist yet (a sparse file is created, just \
             big enough), an existing image file, or a block device (its size is fixed).
 
             Methods:
@@ -61,12 +65,13 @@ struct ConvertCommand: AsyncParsableCommand {
               xen2kvm convert web01.img web01-kvm.img --table gpt --dry-run
               xen2kvm convert /dev/vg0/xen-web01 /dev/vg1/kvm-web01 --method resize
               xen2kvm convert /dev/vg0/xen-web01-swap web01-swap-kvm.img
+              xen2kvm convert ssh://root@xen1/dev/vg0/web01 /dev/vg1/kvm-web01
 
             Exit status: 0 done; 1 failed while working; 2 refused (nothing written); \
             130 interrupted (SIGINT/SIGTERM); 64 bad usage.
             """)
 
-    @Argument(help: "The Xen guest disk: an image file or a block device.")
+    @Argument(help: "The Xen guest disk: an image file or a block device, here or ssh://[USER@]HOST[:PORT]/PATH.")
     var source: String
 
     @Argument(help: "The KVM disk to make: a new file, an existing image, or a block device.")
@@ -89,6 +94,12 @@ struct ConvertCommand: AsyncParsableCommand {
 
     @Option(help: "Directory for the resize method's shrunken copy (default: next to a file target, else /var/tmp).")
     var tempDir: String?
+
+    @Option(help: "For an ssh:// SOURCE: auto, e2image (used blocks of a clean ext filesystem) or dd (whole volume).")
+    var transport: Transport = .auto
+
+    @Option(help: "For an ssh:// SOURCE: the ssh configuration file to use (ssh -F).")
+    var sshConfig: String?
 
     @Flag(help: "Copy the guest unchanged: no guest fixes.")
     var noFix = false
@@ -113,6 +124,11 @@ struct ConvertCommand: AsyncParsableCommand {
     var quiet = false
 
     func validate() throws {
+        if RemoteSource.isRemote(source) {
+            do { _ = try RemoteSource.parse(source) } catch { throw ValidationError(error.description) }
+        } else if transport != .auto || sshConfig != nil {
+            throw ValidationError("--transport and --ssh-config are for an ssh:// SOURCE")
+        }
         if noFix && (fix.editsOnly || !fix.helpers.isEmpty || fix.profile != "auto" || !fix.maps.isEmpty) {
             throw ValidationError("--no-fix excludes --edits-only, --helper, --profile and --map")
         }
@@ -140,6 +156,26 @@ struct ConvertCommand: AsyncParsableCommand {
         options.temporaryDirectory = tempDir
 
         let output = ConvertOutput(json: json, quiet: quiet)
+        var received: RemoteFetch.Received?
+        defer { if let received { StagingFile.remove(received) } }
+        if let remote = try? RemoteSource.parse(source) {
+            // The remote disk is received into a staging file first; the rest is a local convert.
+            Cancellation.install()
+            var fetch = RemoteFetch.Options(
+                stagingDirectory: RemoteFetch.stagingDirectory(target: target, temporaryDirectory: tempDir))
+            fetch.transport = transport
+            fetch.sshConfig = sshConfig
+            do {
+                let done = try await RemoteFetch.fetch(remote, options: fetch, progress: output.progress)
+                received = done
+                options.source = done.staging
+                output.received(done)
+            } catch {
+                output.failure(error, plan: nil)
+                throw ExitCode(error.exitCode)
+            }
+            TraceTiming.mark("remote transfer")
+        }
         var plan: ConversionPlan
         switch await PlanMaker.contained.make(options) {
         case .success(let value): plan = value
@@ -210,6 +246,7 @@ extension PlanMaker {
 
 extension CopyMethod: ExpressibleByArgument {}
 extension TableKind: ExpressibleByArgument {}
+extension Transport: ExpressibleByArgument {}
 
 /// "20G", "512M", "1048576" → bytes (1024-based suffixes).
 enum SizeParser {

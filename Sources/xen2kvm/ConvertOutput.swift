@@ -1,6 +1,7 @@
 import Conversion
 import FoundationEssentials
 import GuestFixes
+import Remote
 
 /// Everything `convert` prints: the plan, progress, the summary, errors; JSON or text.
 struct ConvertOutput {
@@ -27,6 +28,18 @@ struct ConvertOutput {
             print(ConvertText.summary(plan: plan, result: result), terminator: "")
             if let fixes { print(FixText.render(fixes), terminator: "") }
         }
+    }
+
+    /// A remote source's transfer, done (on stderr: stdout stays the report or the JSON object).
+    func received(_ received: RemoteFetch.Received) {
+        guard !json && !quiet else { return }
+        let rate = received.seconds > 0 ? UInt64(Double(received.bytesReceived) / received.seconds) : 0
+        let skipped = received.bytesReceived - min(received.bytesWritten, received.bytesReceived)
+        RawOutput.stderr(
+            "received \(received.source) by \(received.transport.rawValue): \(ByteCount.text(received.bytesReceived)) "
+                + "in \(ByteCount.seconds(received.seconds)) (\(ByteCount.text(rate))/s), "
+                + "\(ByteCount.text(received.bytesWritten)) written, \(ByteCount.text(skipped)) of zeros skipped; "
+                + "converting the staging copy \(received.staging)\n")
     }
 
     func failure(_ error: ConversionError, plan: ConversionPlan?) {
