@@ -63,6 +63,32 @@ import Testing
         #expect(changes[0].summary.contains { $0.contains("dropped resume=/dev/xvda2") })
     }
 
+    /// With an older normal kernel listed before a newer one after the Xen one, the default goes
+    /// to the newer: the kernel DEFAULTKERNEL and the grub2 default are chosen from (BestKernel),
+    /// not the first that is not Xen-only.
+    @Test func grubLegacyDefaultIsTheBestKernel() throws {
+        var files = Self.el5Files
+        files["/boot/vmlinuz-2.6.18-398.el5"] = "stand-in\n"
+        files["/boot/config-2.6.18-398.el5"] = "# CONFIG_X86_64_XEN is not set\n"
+        files["/boot/grub/grub.conf"] = """
+            default=0
+            title CentOS (2.6.18-419.el5xen)
+            \troot (hd0)
+            \tkernel /boot/vmlinuz-2.6.18-419.el5xen ro root=/dev/xvda1
+            title CentOS (2.6.18-398.el5)
+            \troot (hd0)
+            \tkernel /boot/vmlinuz-2.6.18-398.el5 ro root=/dev/xvda1
+            title CentOS (2.6.18-419.el5)
+            \troot (hd0)
+            \tkernel /boot/vmlinuz-2.6.18-419.el5 ro root=/dev/xvda1
+
+            """
+        let guest = try GuestFiles(files)
+        let changes = try guest.run(GrubLegacyEdit())
+        #expect(try guest.read("/boot/grub/grub.conf").hasPrefix("default=2\n"))
+        #expect(changes.first?.summary.contains { $0.hasPrefix("default 0 → 2:") } == true, "\(changes)")
+    }
+
     static let xenThenKVM =
         "title xen\n\tkernel /boot/vmlinuz-2.6.18-419.el5xen ro console=ttyS0\ntitle kvm\n"
         + "\tkernel /boot/vmlinuz-2.6.18-419.el5 ro console=ttyS0\n"

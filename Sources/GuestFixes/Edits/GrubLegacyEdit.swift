@@ -121,8 +121,8 @@ public struct GrubLegacyEdit: GuestEdit {
         return (line, [])
     }
 
-    /// Moves `default` off an entry whose kernel is Xen-only, to the first entry whose kernel is
-    /// known and not Xen-only. Entries count from 0 by `title` line.
+    /// Moves `default` off an entry whose kernel is Xen-only, to the entry of the best kernel
+    /// (or the first whose kernel is known and not Xen-only). Entries count from 0 by `title`.
     static func chooseDefault(_ lines: inout [String], kernels: [KernelFacts]) -> String? {
         var entryKernels: [String?] = []
         var firstTitle: Int?
@@ -161,8 +161,12 @@ public struct GrubLegacyEdit: GuestEdit {
             current = value
             valueRange = start..<end
         }
+        // The entry of the kernel the guest is to boot (BestKernel, as DEFAULTKERNEL is chosen),
+        // else the first that is not Xen-only.
+        let best = BestKernel.choose(kernels)?.version
         guard let kernel = facts(current), kernel.xenOnly,
-            let replacement = entryKernels.indices.first(where: { facts($0)?.xenOnly == false }),
+            let replacement = entryKernels.indices.first(where: { best != nil && facts($0)?.version == best })
+                ?? entryKernels.indices.first(where: { facts($0)?.xenOnly == false }),
             let firstTitle
         else { return nil }
         let newKernel = facts(replacement)!.version
