@@ -17,8 +17,11 @@ import SystemPackage
 public final class SSHConnection: Sendable {
     public let endpoint: SSHEndpoint
     let configFile: String?
-    let controlDirectory: String
-    var controlPath: String { "\(controlDirectory)/master" }
+    /// The master's socket; in the run's record directory when there is one, so the next run
+    /// removes it with the record when this one was killed.
+    let controlPath: String
+    /// A directory of its own for the socket, when there is no record.
+    let ownDirectory: String?
     private let master: Task<HostChild.Outcome, any Error>
     private let ended: EndFlag
 
@@ -30,16 +33,19 @@ public final class SSHConnection: Sendable {
     }
 
     private init(
-        endpoint: SSHEndpoint, configFile: String?, controlDirectory: String,
+        endpoint: SSHEndpoint, configFile: String?, controlPath: String, ownDirectory: String?,
         master: Task<HostChild.Outcome, any Error>,
         ended: EndFlag
     ) {
         self.endpoint = endpoint
         self.configFile = configFile
-        self.controlDirectory = controlDirectory
+        self.controlPath = controlPath
+        self.ownDirectory = ownDirectory
         self.master = master
         self.ended = ended
     }
+
+    private static let nextNumber = Atomic<Int>(0)
 
     static let ssh = "/usr/bin/ssh"
     static let setpriv = "/usr/bin/setpriv"
@@ -59,14 +65,23 @@ public final class SSHConnection: Sendable {
         guard access(ssh, X_OK) == 0 else {
             throw .refused("a remote source needs ssh (Debian package openssh-client)")
         }
-        var template = Array("/tmp/xen2kvm-ssh.XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else { throw .failed("cannot make a directory for the ssh connection") }
-        let directory = String(cString: made)
+        let controlPath: String
+        var ownDirectory: String?
+        if let record = RunRecord.current {
+            controlPath = "\(record.directory)/ssh-\(nextNumber.wrappingAdd(1, ordering: .relaxed).oldValue)"
+        } else {
+            var template = Array("/tmp/xen2kvm-ssh.XXXXXX".utf8CString)
+            guard let made = mkdtemp(&template) else {
+                throw .failed("cannot make a directory for the ssh connection")
+            }
+            ownDirectory = String(cString: made)
+            controlPath = "\(String(cString: made))/master"
+        }
         let ended = EndFlag()
         var arguments: [String] = []
         if let configFile { arguments += ["-F", configFile] }
         arguments += [
-            "-o", "BatchMode=yes", "-o", "ControlMaster=yes", "-o", "ControlPath=\(directory)/master",
+            "-o", "BatchMode=yes", "-o", "ControlMaster=yes", "-o", "ControlPath=\(controlPath)",
             "-o", "ControlPersist=no", "-o", "ConnectTimeout=20", "-o", "ServerAliveInterval=15",
             "-o", "ServerAliveCountMax=4", "-N",
         ]
@@ -78,7 +93,8 @@ public final class SSHConnection: Sendable {
             return try await HostChild.run(ssh, masterArguments, environment: [:], keepingLines: 20)
         }
         let connection = SSHConnection(
-            endpoint: endpoint, configFile: configFile, controlDirectory: directory, master: master, ended: ended)
+            endpoint: endpoint, configFile: configFile, controlPath: controlPath, ownDirectory: ownDirectory,
+            master: master, ended: ended)
         // Ready when the master answers on its socket; failed when it ends first.
         let deadline = ContinuousClock.now + .seconds(60)
         while true {
@@ -131,7 +147,7 @@ public final class SSHConnection: Sendable {
 
     private func removeDirectory() {
         unlink(controlPath)
-        rmdir(controlDirectory)
+        if let ownDirectory { rmdir(ownDirectory) }
     }
 
     /// What a remote command left: its exit status and its standard error.
