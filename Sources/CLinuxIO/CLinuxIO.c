@@ -126,3 +126,5 @@ int xen2kvm_loop_configure(const char *device, int backing_fd, uint64_t offset, 
     errno = saved;
     return result;
 }
+
+int xen2kvm_syncfs(int fd) { return syncfs(fd); }

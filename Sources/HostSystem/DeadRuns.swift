@@ -20,7 +20,7 @@ enum DeadRuns {
             record.holdings.filter { if case .child = $0 { true } else { false } }
         }
         let stillRunning = RunRecord.Holding.release(children)
-        for record in dead {
+        for record in dead where !triedLately(record.directory) {
             // Anything mounted in the record's own directory is its (a guest session's root
             // and /dev), recorded or not.
             let inside = Mounts.all().map(\.mountPoint).filter {
@@ -34,6 +34,7 @@ enum DeadRuns {
                 RunRecord.remove(record.directory)
             } else {
                 RunRecord.write(left, in: record.directory)
+                markTried(record.directory)
             }
             let name = record.directory.split(separator: "/").last.map(String.init) ?? record.directory
             if !record.holdings.isEmpty || !inside.isEmpty {
@@ -45,6 +46,22 @@ enum DeadRuns {
             }
         }
         return then()
+    }
+
+    /// What a dead run left and could not be released (a mount another mount namespace holds,
+    /// a loop device still claimed) is tried again by the runs that come at most every 30 s:
+    /// each try waits for it, under the cleaner lock, and a busy host starts many runs.
+    static let retryInterval: Int = 30
+
+    static func triedLately(_ directory: String) -> Bool {
+        var info = stat()
+        guard stat("\(directory)/tried", &info) == 0 else { return false }
+        return time(nil) - info.st_mtim.tv_sec < retryInterval
+    }
+
+    static func markTried(_ directory: String) {
+        let fd = open("\(directory)/tried", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        if fd >= 0 { close(fd) }
     }
 
     /// A dead run's record: its directory, what it lists, and its lock (held while releasing).

@@ -109,6 +109,12 @@ public final class LoopMounts {
     /// killed rsync's children); a lazy unmount would leave the loop device busy. True when
     /// `point` is no longer mounted (also when it was not: a mount recorded before it was made).
     public static func unmount(_ point: String) -> Bool {
+        // Written to the device first, whatever else still holds the filesystem.
+        let fd = open(point, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        if fd >= 0 {
+            _ = xen2kvm_syncfs(fd)
+            close(fd)
+        }
         for _ in 0..<100 {
             if umount2(point, 0) == 0 || errno == EINVAL || errno == ENOENT { return true }
             guard errno == EBUSY else { return false }

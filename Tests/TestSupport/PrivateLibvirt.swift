@@ -91,7 +91,7 @@ public final class PrivateLibvirt: Sendable {
         try "log_outputs = \"3:file:\(dir.file("virtlogd.log"))\"\n".write(
             toFile: dir.file("etc/virtlogd.conf"), atomically: false, encoding: .utf8)
 
-        var script = "set -e\n"
+        var script = releaseScratchMounts + "\nset -e\n"
         for (sub, point) in mounts {
             // The mount points libvirt-daemon-system made; created (empty) if it did not.
             script += "mkdir -p \(point) && mount --bind \(dir.file(sub)) \(point)\n"

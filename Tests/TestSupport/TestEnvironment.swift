@@ -95,3 +95,14 @@ extension Trait where Self == ConditionTrait {
         }
     }
 }
+
+/// Shell for the first thing in a mount namespace a test makes (`unshare --mount`, `ip netns
+/// exec`): it lets go, lazily, of the copies of other tests' scratch mounts (/tmp, /var/tmp,
+/// /run/xen2kvm). Held there, they would outlive their unmount on the host: a filesystem that
+/// is never really unmounted (journal left needing recovery, writes not yet on the image, loop
+/// devices that cannot be detached) for as long as this namespace lives.
+public let releaseScratchMounts = """
+    awk '{ print $5 }' /proc/self/mountinfo | sort -r | while read -r point; do \
+    case "$point" in /tmp/?* | /var/tmp/?* | /run/xen2kvm/?*) umount -l "$point" 2>/dev/null || true ;; esac; \
+    done
+    """

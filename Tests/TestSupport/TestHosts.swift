@@ -169,16 +169,13 @@ public final class TestHosts: @unchecked Sendable {
         let hostDir = directory.file(host.rawValue)
         let sshd = ["/usr/sbin/sshd", "-D", "-f", "\(hostDir)/sshd_config", "-E", "\(hostDir)/sshd.log"]
         var arguments = ["netns", "exec", namespace(host)]
-        if binds.isEmpty {
-            arguments += sshd
-        } else {
-            // ip netns exec and unshare exec (no fork), and so does the shell: the pid is sshd's.
-            let mounts = binds.map { "mount --bind '\($0.source)' '\($0.target)'" }.joined(separator: " && ")
-            arguments += [
-                "unshare", "--mount", "--propagation", "private", "--", "/bin/sh", "-c",
-                "\(mounts) && exec \(sshd.map { "'\($0)'" }.joined(separator: " "))",
-            ]
-        }
+        // ip netns exec and unshare exec (no fork), and so does the shell: the pid is sshd's.
+        // Either namespace is a copy of the host's mounts: the shell lets go of other tests'.
+        let mounts = binds.map { "mount --bind '\($0.source)' '\($0.target)' && " }.joined()
+        arguments += [
+            "unshare", "--mount", "--propagation", "private", "--", "/bin/sh", "-c",
+            "\(releaseScratchMounts)\n\(mounts)exec \(sshd.map { "'\($0)'" }.joined(separator: " "))",
+        ]
         let process = try Spawned.start("/usr/sbin/ip", arguments)
         lock.withLock { sshds[host] = process }
     }

@@ -23,6 +23,10 @@ int xen2kvm_zero_range(int fd, int64_t offset, int64_t length);
 /* Starts writeback of a written range without waiting (SYNC_FILE_RANGE_WRITE), so the
    final fsync has little left to do. */
 int xen2kvm_start_writeback(int fd, int64_t offset, int64_t length);
+/* syncfs(2): writes the filesystem `fd` is on to its device. Before an unmount: a mount
+   namespace copied meanwhile (any program's unshare) can keep the filesystem alive after the
+   unmount, and its data would then reach the disk only whenever it writes back. */
+int xen2kvm_syncfs(int fd);
 /* openat2(2) with RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS: `path` is resolved as if `root_fd`
    were "/" — absolute symlinks and ".." never leave it. Returns a descriptor or -1 (errno). */
 int xen2kvm_open_in_root(int root_fd, const char *path, int flags, unsigned int mode);
