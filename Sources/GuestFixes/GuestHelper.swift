@@ -33,10 +33,7 @@ struct GuestHelper {
 
     /// PREFIX/lib/xen2kvm/helpers for the running PREFIX/bin/xen2kvm, when that folder exists.
     static var installedHelpersDirectory: String? {
-        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        guard length > 0 else { return nil }
-        let executable = String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard let executable = HostFiles.ownExecutable else { return nil }
         var parts = executable.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count >= 3 else { return nil }
         parts.removeLast(2)

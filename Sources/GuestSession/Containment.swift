@@ -1,3 +1,5 @@
+import HostSystem
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -65,11 +67,9 @@ enum SandboxLauncher {
     }
 
     static var executableDirectory: String? {
-        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        guard length > 0 else { return nil }
-        var parts = String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            .split(separator: "/", omittingEmptySubsequences: false)
+        guard var parts = HostFiles.ownExecutable?.split(separator: "/", omittingEmptySubsequences: false) else {
+            return nil
+        }
         parts.removeLast()
         return parts.joined(separator: "/")
     }

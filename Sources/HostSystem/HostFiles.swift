@@ -6,6 +6,15 @@ import SystemPackage
 
 /// Small host files: sysfs and procfs values, mountinfo, console logs.
 public enum HostFiles {
+    /// The running binary's path (/proc/self/exe): where xen2kvm finds what it installed beside
+    /// itself, and the binary its contained parser runs as.
+    public static var ownExecutable: String? {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        guard length > 0 else { return nil }
+        return String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
     /// The whole file as text, or nil when it cannot be opened.
     public static func read(_ path: String) -> String? {
         guard let fd = try? FileDescriptor.open(FilePath(path), .readOnly) else { return nil }

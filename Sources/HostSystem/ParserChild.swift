@@ -39,7 +39,7 @@ public enum ParserChild {
         _ arguments: [String], answer: Answer<Value, Problem>.Type
     ) async throws(ParserChildFailure) -> Answer<Value, Problem> {
         let timeout = Self.timeout
-        guard let executable = ownExecutable else { throw .failed("cannot find xen2kvm's own binary") }
+        guard let executable = HostFiles.ownExecutable else { throw .failed("cannot find xen2kvm's own binary") }
         let result: HostChild.Outcome
         do {
             result = try await StoppableCommand.run(
@@ -83,13 +83,6 @@ public enum ParserChild {
         guard let data = try? JSONEncoder().encode(answer) else { return }
         let line = resultPrefix + String(decoding: data, as: UTF8.self) + "\n"
         _ = line.withCString { Glibc.write(1, $0, strlen($0)) }
-    }
-
-    static var ownExecutable: String? {
-        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        guard length > 0 else { return nil }
-        return String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
 

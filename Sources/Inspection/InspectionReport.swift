@@ -1,5 +1,6 @@
 import BlockProbe
 import ExtFS
+import PartitionTable
 
 /// Everything `xen2kvm inspect` tells about a source; encodes to the documented JSON.
 public struct InspectionReport: Sendable, Codable, Equatable {
@@ -35,7 +36,7 @@ public struct SourcePartition: Sendable, Codable, Equatable {
 
     /// GPT's BIOS boot partition (`ef02` to sgdisk): where grub2 puts its core.img on a GPT disk
     /// booted by BIOS, as a KVM guest is; without one grub2-install cannot install.
-    public static let biosBootGUID = "21686148-6449-6E6F-744E-656564454649"
+    public static let biosBootGUID = PartitionTable.biosBootType.description
     public var isBIOSBoot: Bool { type == Self.biosBootGUID }
 
     /// Where the partition starts and how long it is, in bytes. Saturating: a damaged GPT entry
