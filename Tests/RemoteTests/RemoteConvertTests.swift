@@ -185,9 +185,10 @@ struct RemoteConvertTests {
         let xen = try await XenStorage.make()
         let work = try TemporaryDirectory()
         let stall = xen.dir.file("stall.sh")
+        let stalled = xen.dir.file("stalled")
         try """
         case "$SSH_ORIGINAL_COMMAND" in
-          *"e2image -ra"*) sh -c "$SSH_ORIGINAL_COMMAND" | { head -c 20000000; exec sleep 300 <&-; } ;;
+          *"e2image -ra"*) sh -c "$SSH_ORIGINAL_COMMAND" | { head -c 20000000; touch \(stalled); exec sleep 300 <&-; } ;;
           *) exec sh -c "$SSH_ORIGINAL_COMMAND" ;;
         esac
 
@@ -198,13 +199,12 @@ struct RemoteConvertTests {
                 Xen2KVMBinary.path, "convert", hosts.url(path: xen.guestOnXen), target, "--no-fix", "--ssh-config",
                 hosts.sshConfig,
             ].map { "'\($0)'" }.joined(separator: " ")
-            // Stopped once the staging file holds the 20 MB (or after 60 s).
+            // Stopped once the Xen side has sent its 20 MB and a second has passed for them to
+            // arrive (or after 60 s): the stream is stalled, not flowing, when the stop lands.
             let script = """
                 \(convert) & pid=$!
-                for i in $(seq 600); do
-                  s=$(du -b --apparent-size \(work.path)/.xen2kvm-staging.* 2>/dev/null | cut -f1)
-                  [ "${s:-0}" -ge 16000000 ] && break; sleep 0.1
-                done
+                for i in $(seq 600); do [ -e \(stalled) ] && break; sleep 0.1; done
+                sleep 1
                 kill -TERM $pid; wait $pid
                 """
             let started = ContinuousClock.now
