@@ -116,18 +116,21 @@ let package = Package(
         // one model, its blockers, and the KVM device map derived from it.
         .target(name: "XenDefinition", dependencies: ["Inspection", "CLibXML2"]),
         // A whole guest: its definition's disks planned and converted, the root fixed once with
-        // the device map, the KVM libvirt domain XML written and validated.
+        // the device map, the KVM libvirt domain XML written and validated; from a Xen host over
+        // ssh (Remote) as from local files.
         .target(
             name: "Migration",
             dependencies: [
-                "XenDefinition", "Conversion", "GuestFixes", "BlockProbe", "HostSystem", "Inspection",
+                "XenDefinition", "Conversion", "GuestFixes", "BlockProbe", "HostSystem", "Inspection", "Remote",
                 .product(name: "SystemPackage", package: "swift-system"),
             ]),
         // Many guests from a manifest: planned together (readiness), run N at a time, each
         // guest's phases and their inputs' fingerprints in a state directory, one lock per guest.
         .target(
             name: "Fleet",
-            dependencies: ["Migration", "XenDefinition", "Conversion", "GuestFixes", "HostSystem", "Inspection"]),
+            dependencies: [
+                "Migration", "XenDefinition", "Conversion", "GuestFixes", "HostSystem", "Inspection", "Remote",
+            ]),
         // A remote source (ssh://root@xen1/dev/vg0/web01): one ssh connection, a read-only
         // probe, the e2image or dd stream received into a sparse staging file.
         .target(

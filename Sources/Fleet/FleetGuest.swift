@@ -6,6 +6,7 @@ import XenDefinition
 /// fleet plans and runs.
 public struct FleetGuest: Sendable {
     public var name: String
+    /// The definition: a file here, or for a guest on a Xen host, its path or guest name there.
     public var definitionPath: String
     public var form: DefinitionForm?
     public var source: FleetManifest.Settings.Source
@@ -67,9 +68,12 @@ extension FleetManifest {
         if let seconds = fix.guestTimeout { fixOptions.programs.limits.seconds = seconds }
         fixOptions.deviceMap = maps
         options.fix = fixOptions
+        let source = Settings.source(merged.source) ?? .local
+        // A remote guest's definition is a path or a guest name on its Xen host, as it is.
+        let definition = source == .local ? Self.absolute(guest.definition, in: directory) : guest.definition
         return FleetGuest(
-            name: guest.name, definitionPath: Self.absolute(guest.definition, in: directory), form: guest.form,
-            source: Settings.source(merged.source) ?? .local, options: options, define: merged.define,
+            name: guest.name, definitionPath: definition, form: guest.form, source: source, options: options,
+            define: merged.define,
             start: merged.start ?? false, settings: merged, disks: disks)
     }
 }

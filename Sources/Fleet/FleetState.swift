@@ -52,6 +52,9 @@ public struct GuestState: Sendable, Codable {
     public var made: [Made] = []
     /// Convert's plan of the root, kept for a rerun that redoes only the fixes.
     public var rootPlan: ConversionPlan?
+    /// A guest on a Xen host: the digest of its definition, its disks' identities there and its
+    /// settings when every phase was last done; a rerun that finds the same receives nothing.
+    public var remoteInputs: String?
 
     public init(guest: String) { self.guest = guest }
 

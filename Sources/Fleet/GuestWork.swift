@@ -3,6 +3,7 @@ import FoundationEssentials
 import GuestFixes
 import HostSystem
 import Migration
+import Remote
 import XenDefinition
 
 #if canImport(Glibc)
@@ -22,6 +23,10 @@ public struct FleetSettings: Sendable {
     public var programsSeconds: Double = 90
     /// Called as each guest's phases are done ("web01: converted (…)").
     public var note: @Sendable (String) -> Void = { _ in }
+    /// For guests on a Xen host (`source: ssh://…`): `ssh -F FILE` (nil: ~/.ssh/config) and how
+    /// their disks come over.
+    public var sshConfig: String?
+    public var transport: Transport = .auto
 
     public init(planMaker: PlanMaker = .inProcess) { self.planMaker = planMaker }
 }
@@ -32,6 +37,10 @@ struct GuestWork {
     let state: StateDirectory
     let settings: FleetSettings
     var report: FleetReport.Guest
+    /// A remote guest's received disks: the Xen host's paths → their staging files.
+    var received: RemoteMigration.Received?
+    /// A remote guest's disks by origin (`ssh://root@xen1/dev/vg0/web01`) → their identity there.
+    var remoteIdentities: [String: String] = [:]
 
     init(_ guest: FleetGuest, state: StateDirectory, settings: FleetSettings) {
         self.guest = guest
@@ -45,7 +54,8 @@ struct GuestWork {
     /// A refusal the operator clears without changing the guest.
     static func isFixable(_ refusal: String) -> Bool {
         [
-            "is running on this Xen host", "exists: remove it, or pass --force", "holds data", "no target:",
+            "is running on this Xen host", "is running on the Xen host", "exists: remove it, or pass --force",
+            "holds data", "no target:",
             "this fleet did not make it",
         ].contains { refusal.contains($0) }
     }
@@ -57,17 +67,25 @@ struct GuestWork {
     }
 
     /// What each phase is done with, for this plan.
+    /// `remote`: a received disk's identity on its Xen host, by origin (its staging file's own
+    /// is new on every run).
     static func inputs(
-        _ plan: MigrationPlan, definition: String, guest: FleetGuest
+        _ plan: MigrationPlan, definition: String, guest: FleetGuest, remote: [String: String] = [:]
     ) -> [(GuestState.Phase, [String: String])] {
         var converted: [String: String] = [:]
         for disk in plan.disks {
             var st = stat()
             let identity =
-                stat(disk.source, &st) == 0
-                ? "\(st.st_dev):\(st.st_ino) \(st.st_size) \(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec)" : "missing"
+                if let origin = disk.origin {
+                    remote[origin] ?? "missing"
+                } else if stat(disk.source, &st) == 0 {
+                    "\(st.st_dev):\(st.st_ino) \(st.st_size) \(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec)"
+                } else {
+                    "missing"
+                }
             converted["disk \(disk.xen)"] = SHA256.hex(
-                "\(disk.source)\n\(identity)\n\(disk.target)\n\(disk.askedMethod.rawValue)\n\(disk.kvmDisk)")
+                "\(disk.origin ?? disk.source)\n\(identity)\n\(disk.target)\n\(disk.askedMethod.rawValue)\n\(disk.kvmDisk)"
+            )
         }
         converted["disks"] = SHA256.hex(plan.disks.map(\.xen).joined(separator: ","))
         let encoder = JSONEncoder()
@@ -110,6 +128,7 @@ struct GuestWork {
     mutating func run(dryRun: Bool) async -> FleetReport.Guest {
         let started = ContinuousClock.now
         var result = await work(dryRun: dryRun)
+        received?.remove()
         if !dryRun { result.seconds = Self.seconds(since: started) }
         return result
     }
@@ -120,13 +139,6 @@ struct GuestWork {
     }
 
     private mutating func work(dryRun: Bool) async -> FleetReport.Guest {
-        if case .ssh(let host) = guest.source {
-            return refuse(
-                [
-                    "source ssh://\(host): remote sources are not supported yet; put the definition and the disks on "
-                        + "this host (or leave source out) to migrate it here"
-                ], dryRun: false)
-        }
         var lock: GuestLock?
         if !dryRun {
             do {
@@ -148,13 +160,51 @@ struct GuestWork {
             return failed(error.description)
         }
         report.phase = record.phases.last?.phase
-        guard let data = FileManager.default.contents(atPath: guest.definitionPath) else {
-            return refuse(
-                ["cannot read the definition \(guest.definitionPath): \(String(cString: strerror(errno)))"],
-                dryRun: dryRun)
+        let definition: String
+        var remoteInputs: String?
+        switch guest.source {
+        case .local:
+            guard let data = FileManager.default.contents(atPath: guest.definitionPath) else {
+                return refuse(
+                    ["cannot read the definition \(guest.definitionPath): \(String(cString: strerror(errno)))"],
+                    dryRun: dryRun)
+            }
+            definition = String(decoding: data, as: UTF8.self)
+        case .ssh(let authority):
+            switch await remote(authority, record: record) {
+            case .unchanged(let host):
+                report.outcome = .done
+                report.work.append(
+                    "nothing to do: every phase is done, and the guest on \(host) (its definition, its disks) and "
+                        + "its settings are unchanged; nothing received")
+                return report
+            case .received(let text, let disks, let inputs, let identities):
+                definition = text
+                received = disks
+                remoteIdentities = identities
+                remoteInputs = inputs
+                let transports = Set(disks.disks.values.map(\.transport.rawValue)).sorted()
+                report.work.append(
+                    "received \(disks.disks.count) disks from \(authority) (\(transports.joined(separator: ", "))): "
+                        + "\(disks.bytesReceived) bytes")
+            case .refused(let reasons): return refuse(reasons, dryRun: dryRun)
+            case .failed(let text): return failed(text)
+            }
         }
-        let definition = String(decoding: data, as: UTF8.self)
+        var result = await plan(definition, record: &record, dryRun: dryRun)
+        if let remoteInputs, !dryRun, [.done, .finished].contains(result.outcome) {
+            // The guest on its host as this run found it: a rerun that finds it so receives nothing.
+            record.remoteInputs = remoteInputs
+            do { try state.write(record) } catch { result = failed(error.description) }
+        }
+        return result
+    }
 
+    /// A guest whose definition is read: planned against its state, and the missing or changed
+    /// phases done.
+    private mutating func plan(_ definition: String, record: inout GuestState, dryRun: Bool) async
+        -> FleetReport.Guest
+    {
         // What this fleet made and is still there may be written over; nothing else.
         let owned = Set(record.made.filter(\.isStillThere).map(\.path))
         var plan: MigrationPlan
@@ -177,7 +227,7 @@ struct GuestWork {
         guard refusals.isEmpty else { return refuse(refusals, dryRun: dryRun) }
 
         // The first phase whose inputs changed, or that is not done, and everything after it.
-        let phases = Self.inputs(plan, definition: definition, guest: guest)
+        let phases = Self.inputs(plan, definition: definition, guest: guest, remote: remoteIdentities)
         var from: GuestState.Phase?
         for (phase, fingerprint, inputs) in Self.fingerprints(phases) {
             guard from == nil, phase != .planned else { continue }
@@ -233,9 +283,14 @@ struct GuestWork {
     func makePlan(_ definition: String, force: Bool) async throws(XenDefinitionError) -> MigrationPlan {
         var options = guest.options
         options.force = force
+        // A remote guest: its received copies are planned; its host was asked whether it runs.
+        if case .ssh(let authority) = guest.source {
+            options.sourceHost = "ssh://\(authority)"
+            options.receivedCopies = received?.copies ?? [:]
+        }
         return try await MigrationPlanner.plan(
             definition: definition, form: guest.form, source: guest.definitionPath, options: options,
-            xenToolPath: settings.xenToolPath, planMaker: settings.planMaker)
+            xenToolPath: guest.source == .local ? settings.xenToolPath : nil, planMaker: settings.planMaker)
     }
 
     mutating func failed(_ text: String) -> FleetReport.Guest {
@@ -267,7 +322,9 @@ struct GuestWork {
             record.forget(from: from)
         }
         var fingerprints: [GuestState.Phase: (String, [String: String])] = [:]
-        for (phase, fingerprint, inputs) in Self.fingerprints(Self.inputs(plan, definition: definition, guest: guest)) {
+        for (phase, fingerprint, inputs) in Self.fingerprints(
+            Self.inputs(plan, definition: definition, guest: guest, remote: remoteIdentities))
+        {
             fingerprints[phase] = (fingerprint, inputs)
         }
         func done(_ phase: GuestState.Phase) throws(FleetError) {

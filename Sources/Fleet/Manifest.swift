@@ -26,8 +26,8 @@ public struct FleetManifest: Sendable, Codable, Equatable {
 
     /// What the defaults and each guest may set; a guest's value wins over the default's.
     public struct Settings: Sendable, Codable, Equatable {
-        /// Where the guest is: absent or "local" (this host). "ssh://user@host" is accepted in
-        /// the schema and refused when planned: remote sources are not built yet.
+        /// Where the guest is: absent or "local" (this host), or its Xen host "ssh://user@host",
+        /// where its definition (a path, or the guest's name in /etc/xen) and disks are read.
         public var source: String?
         /// `dir:PATH`, as `migrate --storage`; a relative PATH is the manifest's directory's.
         public var storage: String?
@@ -60,7 +60,8 @@ public struct FleetManifest: Sendable, Codable, Equatable {
     public struct Guest: Sendable, Codable, Equatable {
         /// The fleet's name for the guest: its state file, its lock, `--only NAME`.
         public var name: String
-        /// Its Xen definition file; a relative path is the manifest's directory's.
+        /// Its Xen definition file; a relative path is the manifest's directory's. For a guest
+        /// on a Xen host (`source`): the absolute path there, or the guest's name (/etc/xen/NAME.cfg).
         public var definition: String
         public var form: DefinitionForm?
         /// Targets by Xen vdev, as `migrate --disk`; they win over the storage directory.
@@ -172,7 +173,7 @@ extension FleetManifest.Guest {
 }
 
 extension FleetManifest.Settings {
-    /// What `source` names once read: this host, or a host over ssh (not built yet).
+    /// What `source` names once read: this host, or a Xen host over ssh.
     public enum Source: Sendable, Equatable {
         case local
         case ssh(String)

@@ -14,6 +14,12 @@ public struct MigrationOptions: Sendable {
     public var fix = FixOptions(disk: "")
     /// Overwrite targets (and the domain XML) that hold data.
     public var force = false
+    /// `ssh://[USER@]HOST[:PORT]` when the definition's disk paths are on a Xen host
+    /// (`migrate --from`): each disk's origin in the plan is this and its path.
+    public var sourceHost: String?
+    /// A disk path of the definition → the file here its bytes were received into (a remote
+    /// disk's staging file): what is probed and converted in its place.
+    public var receivedCopies: [String: String] = [:]
 
     public init() {}
 

@@ -8,7 +8,10 @@ public struct MigrationPlan: Sendable, Codable {
         public enum Role: String, Sendable, Codable { case root, swap, data }
         /// The Xen vdev ("xvda1").
         public var xen: String
+        /// The file read: the definition's path, or the staging file a remote disk was received into.
         public var source: String
+        /// Where a received disk came from (`ssh://root@xen1/dev/vg0/web01`); nil for a local one.
+        public var origin: String?
         public var target: String
         /// The virtio disk it becomes ("vdb") and the name the guest's files use ("vdb1").
         public var kvmDisk: String

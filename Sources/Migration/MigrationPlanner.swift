@@ -6,11 +6,12 @@ import XenDefinition
 public enum MigrationPlanner {
     public static func plan(
         definition text: String, form: DefinitionForm? = nil, source: String? = nil, options: MigrationOptions,
-        xenToolPath: String = XenRunning.defaultPath, planMaker: PlanMaker = .inProcess
+        xenToolPath: String? = XenRunning.defaultPath, planMaker: PlanMaker = .inProcess
     ) async throws(XenDefinitionError) -> MigrationPlan {
         // Each disk is probed once; the same content decides its KVM name and its method.
         var contents: [String: DiskContent?] = [:]
         func content(_ path: String) -> DiskContent? {
+            let path = options.receivedCopies[path] ?? path
             if let known = contents[path] { return known }
             let probed = DiskContent.probe(path)
             contents[path] = probed
@@ -20,7 +21,9 @@ public enum MigrationPlanner {
             text, form: form, source: source, wholeDiskContent: { content($0.target)?.mapContent })
         var refusals = definition.findings.filter { $0.severity == .blocker }.map { "\($0.code): \($0.message)" }
         let name = definition.guest.name ?? "guest"
-        if let running = await XenRunning.refusal(name: name, path: xenToolPath) { refusals.append(running) }
+        if let xenToolPath, let running = await XenRunning.refusal(name: name, path: xenToolPath) {
+            refusals.append(running)
+        }
 
         let known = Set(definition.deviceMap.entries.map(\.xen))
         for vdev in options.diskTargets.keys.sorted() where !known.contains(vdev) {
@@ -77,14 +80,16 @@ public enum MigrationPlanner {
                 ?? (.auto, "its source cannot be read: convert's planner says why")
             (role, method, why) = (content == .swap ? .swap : .data, dataMethod, reason)
         }
+        let source = options.receivedCopies[entry.target] ?? entry.target
         var disk = MigrationPlan.Disk(
-            xen: entry.xen, source: entry.target, target: target ?? "", kvmDisk: entry.kvmDisk, kvmName: entry.kvm,
-            role: role, askedMethod: method, why: why)
+            xen: entry.xen, source: source, origin: options.sourceHost.map { $0 + entry.target },
+            target: target ?? "", kvmDisk: entry.kvmDisk, kvmName: entry.kvm, role: role, askedMethod: method,
+            why: why)
         guard let target else {
             disk.refusal = "no target: pass --storage dir:PATH or --disk \(entry.xen)=TARGET"
             return disk
         }
-        var convert = ConvertOptions(source: entry.target, target: target)
+        var convert = ConvertOptions(source: source, target: target)
         convert.method = method
         convert.force = options.force
         switch await planMaker.make(convert) {

@@ -34,6 +34,10 @@ public enum MigrationError: Error, Sendable, CustomStringConvertible {
     case fix(GuestFixFailure)
     case xml(String)
     case libvirt(LibvirtChecks.Failure)
+    /// The definition (read on the Xen host) cannot be read as one.
+    case definition(String)
+    /// The Xen host cannot be reached or asked (ssh, the definition, `xl list`).
+    case remote(host: String, ConversionError)
 
     public var description: String {
         switch self {
@@ -42,13 +46,15 @@ public enum MigrationError: Error, Sendable, CustomStringConvertible {
         case .fix(let error): "the disks were copied, but the root's guest was not fixed: \(error.description)"
         case .xml(let text): text
         case .libvirt(let failure): failure.description
+        case .definition(let text): text
+        case .remote(_, let error): error.description
         }
     }
 
     public var exitCode: Int32 {
         switch self {
         case .refused: 2
-        case .conversion(_, let error): error.exitCode
+        case .conversion(_, let error), .remote(_, let error): error.exitCode
         case .fix(.refused): 2
         case .fix(.session(.interrupted)): 130
         default: 1

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Fleet
 import HostSystem
+import Remote
 
 /// `fleet`: many guests from a manifest. The work is Fleet's (Fleet.run over MigrationPlanner
 /// and the migrate steps); this command parses and prints.
@@ -12,8 +13,14 @@ struct FleetCommand: AsyncParsableCommand {
             MANIFEST is JSON: "defaults" (storage, bridgeMap, domainType, define, start, force, fix) \
             and "guests", each with its name, its definition file and any of the defaults' \
             settings for itself (and "disks", "form"). Relative paths are the manifest's \
-            directory's. A guest's "source" may name a Xen host (ssh://root@xen1): read, but \
-            refused for now; only guests whose definition and disks are on this host migrate.
+            directory's. A guest's "source" may name its Xen host (ssh://root@xen1): its \
+            "definition" is then a path there or the guest's name (/etc/xen/NAME.cfg, \
+            /etc/xen/NAME), and it is migrated as `migrate --from` does: one ssh connection, \
+            refused while `xl list` shows it running there, each disk received (--transport) \
+            into a staging file beside its target. A rerun that finds the guest's definition, \
+            its disks (by identity on the host) and its settings as they were when every phase \
+            was done receives nothing; otherwise the disks are received again to plan it (a \
+            dry run too).
 
             --dry-run plans every guest and prints the fleet's readiness: ready, fixable \
             (refused for a reason cleared without changing the guest: it still runs, a target \
@@ -51,6 +58,12 @@ struct FleetCommand: AsyncParsableCommand {
     @Option(help: "The estimate's copy rate per guest, in MiB/s.")
     var rate = 150.0
 
+    @Option(help: "For guests on a Xen host: how their disks come over, auto, e2image or dd.")
+    var transport: Transport = .auto
+
+    @Option(help: "For guests on a Xen host: the ssh configuration file to use (ssh -F).")
+    var sshConfig: String?
+
     @Flag(help: "Plan every guest, print the fleet's readiness, write nothing.")
     var dryRun = false
 
@@ -86,6 +99,8 @@ struct FleetCommand: AsyncParsableCommand {
         }
         var settings = FleetSettings(planMaker: .contained)
         settings.bytesPerSecond = rate * 1_048_576
+        settings.transport = transport
+        settings.sshConfig = sshConfig
         if !json { settings.note = { RawOutput.stderr("\($0)\n") } }
         if !dryRun { Cancellation.install() }
         let report = await Fleet.run(

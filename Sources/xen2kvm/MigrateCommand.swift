@@ -3,6 +3,7 @@ import Conversion
 import FoundationEssentials
 import HostSystem
 import Migration
+import Remote
 import XenDefinition
 
 /// `migrate`: a whole Xen guest to a KVM libvirt domain, from its definition. The work is
@@ -29,18 +30,41 @@ struct MigrateCommand: AsyncParsableCommand {
             `virsh -c test:///default define`. A guest `xl list` (or `xm list`) still shows \
             running is refused, as are disks in use.
 
+            --from ssh://[USER@]HOST[:PORT] migrates a guest of that Xen host from here (the KVM \
+            host), over one ssh connection: GUEST is then a guest name (its definition is \
+            /etc/xen/GUEST.cfg or /etc/xen/GUEST there, else `virsh dumpxml --inactive GUEST` \
+            where virsh is) or the absolute path of a definition there. A guest `xl list` (or \
+            `xm list`) shows running there is refused before anything moves. Each disk is \
+            received as `convert ssh://…` receives one (--transport, the reason printed) into a \
+            staging file beside its target (or in --temp-dir), migrated as above, and removed.
+
             Examples:
               xen2kvm migrate /etc/xen/web01.cfg --storage dir:/srv/kvm --dry-run
               xen2kvm migrate web01.cfg --disk xvda1=/dev/vg1/web01 --disk xvda2=/dev/vg1/web01-swap
               xen2kvm migrate web01.cfg --storage dir:/srv/kvm --bridge-map xenbr0=br0 \\
                   --define qemu:///system --start
+              xen2kvm migrate --from ssh://root@xen1 web01 --storage dir:/srv/kvm
 
             Exit status: 0 done (--dry-run: the plan would run); 1 failed while working; 2 refused \
             (nothing written); 130 interrupted; 64 bad usage.
             """)
 
-    @Argument(help: "The guest's Xen definition file.")
+    @Argument(help: "The guest's Xen definition file; with --from, a guest name or a definition's path there.")
     var guest: String
+
+    @Option(
+        help: ArgumentHelp(
+            "The Xen host the guest is on, read over ssh: ssh://[USER@]HOST[:PORT].", valueName: "ssh-url"))
+    var from: String?
+
+    @Option(help: "With --from: how each disk comes over, auto, e2image or dd (as convert ssh://…).")
+    var transport: Transport = .auto
+
+    @Option(help: "With --from: the ssh configuration file to use (ssh -F).")
+    var sshConfig: String?
+
+    @Option(help: "With --from: the directory for the received disks (default: beside their targets).")
+    var tempDir: String?
 
     @Option(help: "The definition's form: xl, xm, xl-json or libvirt-xml (default: found from the text).")
     var form: DefinitionForm?
@@ -93,6 +117,11 @@ struct MigrateCommand: AsyncParsableCommand {
             throw ValidationError("\(pair): write NAME=VALUE, e.g. xvda1=/srv/web01.img or xenbr0=br0")
         }
         if start && define == nil { throw ValidationError("--start needs --define URI") }
+        if let from {
+            do { _ = try SSHEndpoint.parse(url: from) } catch { throw ValidationError(error.description) }
+        } else if transport != .auto || sshConfig != nil || tempDir != nil {
+            throw ValidationError("--transport, --ssh-config and --temp-dir are for a guest on a Xen host (--from)")
+        }
     }
 
     static func pair(_ text: String) -> (String, String)? {
@@ -105,13 +134,6 @@ struct MigrateCommand: AsyncParsableCommand {
     func run() async throws { try await log.run { try await RunRecord.during(migrate) } }
 
     private func migrate() async throws {
-        let text: String
-        do {
-            text = String(decoding: try Data(contentsOf: URL(fileURLWithPath: guest)), as: UTF8.self)
-        } catch {
-            ErrorOutput.print("cannot read \(guest): \(error)")
-            throw ExitCode(1)
-        }
         var options = MigrationOptions()
         options.storageDirectory = storage.flatMap(MigrationOptions.storageDirectory(from:))
         for (vdev, target) in disks.compactMap(Self.pair) { options.diskTargets[vdev] = target }
@@ -119,16 +141,43 @@ struct MigrateCommand: AsyncParsableCommand {
         options.domainType = domainType
         options.force = force
         options.fix = fix.options(for: "", dryRun: false)
+        let progress: any ProgressReporter = json ? SilentProgress() : ProgressDisplay()
         let plan: MigrationPlan
-        do {
-            plan = try await MigrationPlanner.plan(
-                definition: text, form: form, source: guest, options: options, planMaker: .contained)
-        } catch {
-            ErrorOutput.print("\(guest): \(error.description)")
-            throw ExitCode(1)
+        var received: RemoteMigration.Received?
+        defer { received?.remove() }
+        if let from, let endpoint = try? SSHEndpoint.parse(url: from) {
+            // The disks are received into staging files first; the rest is a local migrate.
+            Cancellation.install()
+            var settings = RemoteMigration.Settings()
+            settings.transport = transport
+            settings.sshConfig = sshConfig
+            settings.temporaryDirectory = tempDir
+            do {
+                (plan, received) = try await RemoteMigration.plan(
+                    guest, from: endpoint, form: form, options: options, settings: settings, planMaker: .contained,
+                    progress: progress)
+            } catch {
+                ErrorOutput.print(error.description)
+                throw ExitCode(error.exitCode)
+            }
+        } else {
+            let text: String
+            do {
+                text = String(decoding: try Data(contentsOf: URL(fileURLWithPath: guest)), as: UTF8.self)
+            } catch {
+                ErrorOutput.print("cannot read \(guest): \(error)")
+                throw ExitCode(1)
+            }
+            do {
+                plan = try await MigrationPlanner.plan(
+                    definition: text, form: form, source: guest, options: options, planMaker: .contained)
+            } catch {
+                ErrorOutput.print("\(guest): \(error.description)")
+                throw ExitCode(1)
+            }
         }
         if dryRun {
-            try printOut(plan: plan, result: nil, error: nil)
+            try printOut(plan: plan, received: received, result: nil, error: nil)
             if !plan.refusals.isEmpty { throw ExitCode(2) }
             return
         }
@@ -136,26 +185,35 @@ struct MigrateCommand: AsyncParsableCommand {
         Cancellation.install()
         let result: MigrationResult
         do {
-            result = try await Migrator.run(
-                plan, fix: options.fix, define: define, start: start,
-                progress: json ? SilentProgress() : ProgressDisplay())
+            result = try await Migrator.run(plan, fix: options.fix, define: define, start: start, progress: progress)
         } catch {
-            if json { try printOut(plan: plan, result: nil, error: error.description) }
+            if json { try printOut(plan: plan, received: received, result: nil, error: error.description) }
             ErrorOutput.print(error.description)
             throw ExitCode(error.exitCode)
         }
-        if json { try printOut(plan: plan, result: result, error: nil) } else { print(MigrateText.render(result)) }
+        if json {
+            try printOut(plan: plan, received: received, result: result, error: nil)
+        } else {
+            print(MigrateText.render(result))
+        }
     }
 
     private struct Output: Encodable {
         var plan: MigrationPlan
+        /// With --from: each disk as received (transport, reason, bytes).
+        var received: [RemoteFetch.Received]?
         var result: MigrationResult?
         var error: String?
     }
 
-    private func printOut(plan: MigrationPlan, result: MigrationResult?, error: String?) throws {
+    private func printOut(
+        plan: MigrationPlan, received: RemoteMigration.Received?, result: MigrationResult?, error: String?
+    ) throws {
         if json {
-            try JSONOutput.print(Output(plan: plan, result: result, error: error))
+            let disks = received.map { received in
+                plan.disks.compactMap { disk in received.disks.values.first { $0.staging == disk.source } }
+            }
+            try JSONOutput.print(Output(plan: plan, received: disks, result: result, error: error))
         } else {
             print(MigrateText.render(plan), terminator: "")
         }

@@ -10,7 +10,7 @@ enum MigrateText {
         for disk in plan.disks {
             let method = disk.conversion.map { $0.method.rawValue } ?? disk.askedMethod.rawValue
             lines.append("  \(disk.xen) → \(disk.kvmDisk) (\(disk.kvmName))  \(disk.role.rawValue)  \(method)")
-            lines.append("      \(disk.source) → \(disk.target.isEmpty ? "(no target)" : disk.target)")
+            lines.append("      \(disk.origin ?? disk.source) → \(disk.target.isEmpty ? "(no target)" : disk.target)")
             lines.append("      \(disk.why)")
             // convert's own reason only where it chose (a method migrate asked for is explained above).
             if disk.askedMethod == .auto, let reason = disk.conversion?.methodReason {

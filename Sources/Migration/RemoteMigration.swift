@@ -1,0 +1,163 @@
+import Conversion
+import HostSystem
+import Remote
+import XenDefinition
+
+/// `migrate --from ssh://root@xen1 GUEST`: the guest's definition is read on the Xen host, a
+/// guest `xl list` shows running there is refused before anything moves, and each disk is
+/// received over the same ssh connection (convert's transports) into a staging file beside
+/// its target. From there it is a local migrate of the received copies: the same planner, the
+/// same device map, the fixes once, the same domain XML.
+public enum RemoteMigration {
+    public struct Settings: Sendable {
+        public var transport: Transport = .auto
+        /// `ssh -F FILE`; nil: the user's ~/.ssh/config.
+        public var sshConfig: String?
+        /// Where the staging files go; nil: beside each disk's target.
+        public var temporaryDirectory: String?
+
+        public init() {}
+    }
+
+    /// A guest as read on its Xen host, before any disk moves.
+    public struct Guest: Sendable {
+        public var endpoint: SSHEndpoint
+        public var definition: RemoteXenHost.Definition
+        public var parsed: XenDefinition
+        public var name: String
+        public var running: RemoteXenHost.Running
+        /// Each disk path of the definition, once, in the definition's order.
+        public var diskPaths: [String] {
+            var seen: Set<String> = []
+            return parsed.deviceMap.entries.map(\.target).filter { seen.insert($0).inserted }
+        }
+
+        /// Why the guest cannot be taken now; nil when it can.
+        public var runningRefusal: String? { RemoteXenHost.refusal(running, name: name, host: endpoint.host) }
+    }
+
+    /// The disks received, by the definition's path; `remove()` deletes the staging files.
+    public struct Received: Sendable {
+        public var disks: [String: RemoteFetch.Received]
+
+        public var copies: [String: String] { disks.mapValues(\.staging) }
+        public var bytesReceived: UInt64 { disks.values.reduce(0) { $0 + $1.bytesReceived } }
+
+        public func remove() { for disk in disks.values { StagingFile.remove(disk) } }
+    }
+
+    /// Reads `guest` (an absolute path on the host, or a guest name looked up in /etc/xen, then
+    /// `virsh dumpxml`) and asks the host whether it runs.
+    public static func read(
+        _ guest: String, form: DefinitionForm?, over connection: SSHConnection, progress: any ProgressReporter
+    ) async throws(MigrationError) -> Guest {
+        let host = connection.endpoint.host
+        let definition: RemoteXenHost.Definition
+        do {
+            definition = try await RemoteXenHost.definition(guest, over: connection)
+        } catch {
+            throw .remote(host: host, error)
+        }
+        progress.note("definition: \(definition.origin) on \(host)")
+        let parsed: XenDefinition
+        do {
+            parsed = try XenDefinitionReader.read(definition.text, form: form, source: definition.origin)
+        } catch {
+            throw .definition("\(connection.endpoint.authority):\(definition.origin): \(error.description)")
+        }
+        let name = parsed.guest.name ?? guest
+        let running: RemoteXenHost.Running
+        do {
+            running = try await RemoteXenHost.running(name, over: connection)
+        } catch {
+            throw .remote(host: host, error)
+        }
+        switch running {
+        case .running: break
+        case .notRunning(let tool): progress.note("\(name) is not running there (`\(tool) list \(name)` on \(host))")
+        case .unknown:
+            progress.note(
+                "neither xl nor xm is on \(host): whether \(name) runs cannot be seen there; make sure it is shut down")
+        }
+        return Guest(
+            endpoint: connection.endpoint, definition: definition, parsed: parsed, name: name, running: running)
+    }
+
+    /// Receives every disk of `guest` (each with the transport `settings` asks for, the reason
+    /// noted), into staging files beside the targets `options` gives. On a failure the files
+    /// received so far are removed.
+    public static func receive(
+        _ guest: Guest, options: MigrationOptions, settings: Settings, over connection: SSHConnection,
+        progress: any ProgressReporter
+    ) async throws(MigrationError) -> Received {
+        var received = Received(disks: [:])
+        for entry in guest.parsed.deviceMap.entries where received.disks[entry.target] == nil {
+            let beside = options.diskTargets[entry.xen].map {
+                RemoteFetch.stagingDirectory(target: $0, temporaryDirectory: nil)
+            }
+            guard let directory = settings.temporaryDirectory ?? beside ?? options.storageDirectory else {
+                received.remove()
+                throw .refused(["\(entry.xen): no target: pass --storage dir:PATH or --disk \(entry.xen)=TARGET"])
+            }
+            var fetch = RemoteFetch.Options(stagingDirectory: directory)
+            fetch.transport = settings.transport
+            fetch.sshConfig = settings.sshConfig
+            let source = RemoteSource(endpoint: guest.endpoint, path: entry.target)
+            do {
+                let disk = try await RemoteFetch.fetch(source, on: connection, options: fetch, progress: progress)
+                progress.note(
+                    "received \(source) (\(entry.xen)) by \(disk.transport.rawValue): "
+                        + "\(disk.bytesReceived) bytes in \(Int(disk.seconds.rounded())) s")
+                received.disks[entry.target] = disk
+            } catch {
+                received.remove()
+                throw .conversion(disk: entry.xen, error)
+            }
+        }
+        return received
+    }
+
+    /// The options that plan the received copies in place of the Xen host's paths.
+    public static func options(_ options: MigrationOptions, for guest: Guest, received: Received) -> MigrationOptions {
+        var options = options
+        options.sourceHost = "ssh://\(guest.endpoint.authority)"
+        options.receivedCopies = received.copies
+        return options
+    }
+
+    /// The whole of `migrate --from` up to the plan: connect, read, refuse a running guest
+    /// (nothing received), receive the disks, plan them as a local migrate does. The caller
+    /// follows the plan (`Migrator.run`) and removes the staging files (`Received.remove`).
+    public static func plan(
+        _ guest: String, from endpoint: SSHEndpoint, form: DefinitionForm?, options: MigrationOptions,
+        settings: Settings, planMaker: PlanMaker, progress: any ProgressReporter
+    ) async throws(MigrationError) -> (MigrationPlan, Received) {
+        let connection: SSHConnection
+        do {
+            connection = try await SSHConnection.open(endpoint, configFile: settings.sshConfig)
+        } catch {
+            throw .remote(host: endpoint.host, error)
+        }
+        let read: Guest
+        let received: Received
+        do throws(MigrationError) {
+            read = try await Self.read(guest, form: form, over: connection, progress: progress)
+            if let refusal = read.runningRefusal { throw .refused([refusal]) }
+            received = try await receive(
+                read, options: options, settings: settings, over: connection, progress: progress)
+        } catch {
+            await connection.close()
+            throw error
+        }
+        await connection.close()
+        do {
+            let plan = try await MigrationPlanner.plan(
+                definition: read.definition.text, form: form, source: read.definition.origin,
+                options: Self.options(options, for: read, received: received), xenToolPath: nil, planMaker: planMaker)
+            return (plan, received)
+        } catch {
+            received.remove()
+            throw .definition("\(read.definition.origin): \(error.description)")
+        }
+    }
+}
