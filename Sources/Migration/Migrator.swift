@@ -76,7 +76,8 @@ public enum Migrator {
         var disks: [MigrationResult.Disk] = []
         for disk in plan.disks {
             guard let conversion = disk.conversion else { throw .refused(["\(disk.xen): not planned"]) }
-            progress.note("converting \(disk.xen) (\(disk.source)) into \(disk.target) as \(disk.kvmDisk)")
+            let from = disk.origin.map { "\($0), received in \(disk.source)" } ?? disk.source
+            progress.note("converting \(disk.xen) (\(from)) into \(disk.target) as \(disk.kvmDisk)")
             do {
                 disks.append(
                     .init(

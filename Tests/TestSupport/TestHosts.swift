@@ -9,7 +9,9 @@ import Synchronization
 ///
 /// The Xen host's sshd runs in a mount namespace of its own where `xenBinds` are bind-mounted
 /// (a directory only that host sees: its storage, its /etc/xen), so what the KVM host reads
-/// from there it can only have read over ssh.
+/// from there it can only have read over ssh. `xenLayers` add files to a directory that
+/// exists on this machine, for the Xen host only (its /etc/xen, a stand-in `xl` in /usr/sbin):
+/// a read-only overlay of the layer over the directory, nothing written to either.
 ///
 /// Every process is started and stopped by its pid: the sshds, then whatever still runs in the
 /// namespaces (`ip netns pids`), then the namespaces are deleted; on every path (`with`), and
@@ -28,6 +30,17 @@ public final class TestHosts: @unchecked Sendable {
         public init(source: String, target: String) {
             self.source = source
             self.target = target
+        }
+    }
+
+    /// A directory whose files the Xen host sees in `over` as well as what `over` holds (a
+    /// read-only overlay in its mount namespace).
+    public struct Layer: Sendable {
+        public var directory: String
+        public var over: String
+        public init(_ directory: String, over: String) {
+            self.directory = directory
+            self.over = over
         }
     }
 
@@ -63,9 +76,10 @@ public final class TestHosts: @unchecked Sendable {
 
     /// Starts both hosts, runs `body`, stops them whatever happens.
     public static func with<T>(
-        xenBinds: [Bind] = [], xenSSHD extra: [String] = [], _ body: (TestHosts) async throws -> T
+        xenBinds: [Bind] = [], xenLayers: [Layer] = [], xenSSHD extra: [String] = [],
+        _ body: (TestHosts) async throws -> T
     ) async throws -> T {
-        let hosts = try await start(xenBinds: xenBinds, xenSSHD: extra)
+        let hosts = try await start(xenBinds: xenBinds, xenLayers: xenLayers, xenSSHD: extra)
         do {
             let value = try await body(hosts)
             hosts.stop()
@@ -78,10 +92,12 @@ public final class TestHosts: @unchecked Sendable {
 
     /// Starts both hosts; `stop()` ends them. `xenSSHD` lines are added to the Xen host's
     /// sshd_config (a ForceCommand, a SetEnv).
-    public static func start(xenBinds: [Bind] = [], xenSSHD extra: [String] = []) async throws -> TestHosts {
+    public static func start(xenBinds: [Bind] = [], xenLayers: [Layer] = [], xenSSHD extra: [String] = [])
+        async throws -> TestHosts
+    {
         let hosts = TestHosts(directory: try TemporaryDirectory(prefix: "xen2kvm-hosts"))
         do {
-            try await hosts.setUp(xenBinds: xenBinds, xenSSHD: extra)
+            try await hosts.setUp(xenBinds: xenBinds, xenLayers: xenLayers, xenSSHD: extra)
         } catch {
             hosts.stop()
             throw error
@@ -89,7 +105,7 @@ public final class TestHosts: @unchecked Sendable {
         return hosts
     }
 
-    private func setUp(xenBinds: [Bind], xenSSHD extra: [String]) async throws {
+    private func setUp(xenBinds: [Bind], xenLayers: [Layer], xenSSHD extra: [String]) async throws {
         let dir = directory.path
         try FileManager.default.createDirectory(atPath: "/run/sshd", withIntermediateDirectories: true)
         try await Command.check(
@@ -129,7 +145,7 @@ public final class TestHosts: @unchecked Sendable {
                 ] + (host == .xen ? extra : [])
             try (config.joined(separator: "\n") + "\n").write(
                 toFile: "\(hostDir)/sshd_config", atomically: true, encoding: .utf8)
-            try await startSSHD(host, binds: host == .xen ? xenBinds : [])
+            try await startSSHD(host, binds: host == .xen ? xenBinds : [], layers: host == .xen ? xenLayers : [])
         }
         try knownHosts.write(toFile: "\(dir)/known_hosts", atomically: true, encoding: .utf8)
         let client = """
@@ -165,13 +181,16 @@ public final class TestHosts: @unchecked Sendable {
         }
     }
 
-    private func startSSHD(_ host: Host, binds: [Bind]) async throws {
+    private func startSSHD(_ host: Host, binds: [Bind], layers: [Layer]) async throws {
         let hostDir = directory.file(host.rawValue)
         let sshd = ["/usr/sbin/sshd", "-D", "-f", "\(hostDir)/sshd_config", "-E", "\(hostDir)/sshd.log"]
         var arguments = ["netns", "exec", namespace(host)]
         // ip netns exec and unshare exec (no fork), and so does the shell: the pid is sshd's.
         // Either namespace is a copy of the host's mounts: the shell lets go of other tests'.
-        let mounts = binds.map { "mount --bind '\($0.source)' '\($0.target)' && " }.joined()
+        let mounts =
+            binds.map { "mount --bind '\($0.source)' '\($0.target)' && " }.joined()
+            + layers.map { "mount -t overlay overlay -o 'lowerdir=\($0.directory):\($0.over)' '\($0.over)' && " }
+            .joined()
         arguments += [
             "unshare", "--mount", "--propagation", "private", "--", "/bin/sh", "-c",
             "\(releaseScratchMounts)\n\(mounts)exec \(sshd.map { "'\($0)'" }.joined(separator: " "))",

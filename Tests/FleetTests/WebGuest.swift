@@ -1,1 +1,0 @@
-../MigrationTests/WebGuest.swift

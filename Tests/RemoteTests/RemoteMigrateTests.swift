@@ -1,0 +1,135 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// `xen2kvm migrate --from ssh://root@XEN GUEST` between the two namespace hosts (TestHosts):
+/// the guest's definition is in the Xen host's /etc/xen and its disks in a directory only that
+/// host sees (XenHostGuest), so the KVM host can have read both only over ssh.
+@Suite(
+    .serialized,
+    .requires(
+        root: true,
+        tools: TestHosts.tools + WebGuest.tools + ["e2image", "e2fsck", "diff", "virsh", "virt-xml-validate"])
+)
+struct RemoteMigrateTests {
+    static let common = ["--bridge-map", "xenbr0=br0", "--domain-type", "qemu", "--edits-only"]
+
+    static func migrateOnKVM(_ hosts: TestHosts, _ arguments: [String]) async throws -> CommandResult {
+        try await hosts.run(
+            on: .kvm,
+            [Xen2KVMBinary.path, "migrate", "--from", "ssh://root@\(hosts.address(.xen))"] + arguments + [
+                "--ssh-config", hosts.sshConfig,
+            ])
+    }
+
+    /// A disk image's bytes with its MBR disk signature (bytes 440–443, random on every run) zeroed.
+    static func withoutDiskSignature(_ path: String) throws -> Data {
+        var data = try Data(contentsOf: URL(fileURLWithPath: path))
+        data.replaceSubrange(440..<444, with: Data(count: 4))
+        return data
+    }
+
+    /// The files of partition 1 of a converted disk (debugfs rdump), after e2fsck -fn finds it clean.
+    static func guestTree(of disk: String, into directory: String) async throws {
+        let partition = "\(directory).p1"
+        try await Command.check("dd", ["if=\(disk)", "of=\(partition)", "bs=1M", "skip=1", "status=none"])
+        defer { try? FileManager.default.removeItem(atPath: partition) }
+        try await Command.check("e2fsck", ["-fn", partition])
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try await Command.check("debugfs", ["-R", "rdump / \(directory)", partition])
+    }
+
+    @Test func givesTheLocalMigratesDisksAndDomain() async throws {
+        let xen = try await XenHostGuest()
+        let guest = xen.guest
+        var before: [String] = []
+        for source in guest.sources { before.append(try await sha256(source)) }
+        let work = try TemporaryDirectory()
+        let local = work.file("local")
+        let remote = work.file("remote")
+        for dir in [local, remote] {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        }
+        let localRun = try await Xen2KVMBinary.run(
+            ["migrate", guest.config, "--storage", "dir:\(local)"] + Self.common)
+        #expect(localRun.status == 0, "\(localRun.stderr)")
+
+        try await xen.with { hosts in
+            // Only the Xen host has the definition and the disks.
+            #expect(!FileManager.default.fileExists(atPath: "/etc/xen/\(WebGuest.name).cfg"))
+            #expect(!FileManager.default.fileExists(atPath: "\(xen.view)/root.img"))
+            try await hosts.check(
+                on: .xen, ["test", "-f", "/etc/xen/\(WebGuest.name).cfg", "-a", "-f", "\(xen.view)/root.img"])
+
+            let run = try await Self.migrateOnKVM(hosts, [WebGuest.name, "--storage", "dir:\(remote)"] + Self.common)
+            print("migrate --from: exit \(run.status)\n\(run.stderr)\(run.stdout)")
+            #expect(run.status == 0, "\(run.stderr)")
+            #expect(run.stderr.contains("definition: /etc/xen/web02.cfg on 192.0.2.1"), "\(run.stderr)")
+            #expect(run.stderr.contains("web02 is not running there (`xl list web02` on 192.0.2.1)"), "\(run.stderr)")
+            // The ext root and data volume by e2image, the swap area whole, each with its reason.
+            #expect(run.stderr.contains("transport e2image: a clean ext filesystem and e2image on 192.0.2.1"))
+            #expect(run.stderr.contains("transport dd: it is not a bare ext filesystem"))
+            for disk in ["root.img", "swap.img", "data.img"] {
+                #expect(
+                    run.stdout.contains("ssh://root@192.0.2.1\(xen.view)/\(disk) → \(remote)/web02-"), "\(run.stdout)")
+            }
+            #expect(
+                run.stdout.contains("checked: xen2kvm's checks, virt-xml-validate, virsh -c test:///default define"))
+            // One ssh connection: the definition, xl list, then each disk's probe and stream.
+            let commands = xen.commandsRun()
+            #expect(commands.contains("/etc/xen/web02.cfg") && commands.contains("list 'web02'"), "\(commands)")
+            #expect(!commands.contains("of="), "a command wrote on the Xen host: \(commands)")
+        }
+
+        // The same domain XML, but for the directory the disks are in.
+        let localXML = try String(contentsOfFile: "\(local)/web02.xml", encoding: .utf8)
+        let remoteXML = try String(contentsOfFile: "\(remote)/web02.xml", encoding: .utf8)
+        #expect(remoteXML == localXML.replacing(local, with: remote))
+        // The same swap and data disks, byte for byte; the same fixed guest on the root.
+        for vdev in ["xvda2", "xvdb"] {
+            let name = "web02-\(vdev).img"
+            #expect(try Self.withoutDiskSignature("\(remote)/\(name)") == Self.withoutDiskSignature("\(local)/\(name)"))
+        }
+        try await Self.guestTree(of: "\(local)/web02-xvda1.img", into: work.file("local-tree"))
+        try await Self.guestTree(of: "\(remote)/web02-xvda1.img", into: work.file("remote-tree"))
+        let trees = try await Command.run(
+            "diff", ["-r", "--no-dereference", work.file("local-tree"), work.file("remote-tree")])
+        #expect(trees.status == 0, "the fixed roots differ: \(trees.stdout)\(trees.stderr)")
+        let fstab = try String(contentsOfFile: work.file("remote-tree/etc/fstab"), encoding: .utf8)
+        let entries = fstab.split(separator: "\n").filter { !$0.hasPrefix("#") }
+        #expect(entries.contains { $0.hasPrefix("/dev/vda1 ") } && !entries.contains { $0.contains("/dev/xvd") })
+        // Nothing but the disks and the XML: no staging file left.
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: remote).sorted()
+                == ["web02-xvda1.img", "web02-xvda2.img", "web02-xvdb.img", "web02.xml"])
+        var after: [String] = []
+        for source in guest.sources { after.append(try await sha256(source)) }
+        #expect(after == before, "the sources are never written")
+    }
+
+    /// A guest the Xen host's `xl list` shows running is refused before a byte moves, by name
+    /// and by path; a guest with no definition there is refused with where it was looked for.
+    @Test func refusesARunningGuestAndWritesNothing() async throws {
+        let xen = try await XenHostGuest()
+        let work = try TemporaryDirectory()
+        try await xen.with { hosts in
+            for guest in [XenHostGuest.running, "/etc/xen/\(XenHostGuest.running).cfg"] {
+                let run = try await Self.migrateOnKVM(hosts, [guest, "--storage", "dir:\(work.path)"])
+                print("running \(guest): exit \(run.status): \(run.stderr)")
+                #expect(run.status == 2, "\(run.stderr)")
+                #expect(
+                    run.stderr.contains(
+                        "the guest busy01 is running on the Xen host 192.0.2.1 (`xl list busy01` lists it there): "
+                            + "shut it down first"), "\(run.stderr)")
+                #expect(try FileManager.default.contentsOfDirectory(atPath: work.path).isEmpty)
+            }
+            #expect(!xen.commandsRun().contains("e2image"), "a disk of the running guest was read")
+            let missing = try await Self.migrateOnKVM(hosts, ["/etc/xen/nope.cfg", "--storage", "dir:\(work.path)"])
+            #expect(missing.status == 2, "\(missing.stderr)")
+            #expect(
+                missing.stderr.contains("cannot read the definition of /etc/xen/nope.cfg on 192.0.2.1"),
+                "\(missing.stderr)")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: work.path).isEmpty)
+        }
+    }
+}
