@@ -1,0 +1,76 @@
+import Fleet
+import Foundation
+import TestSupport
+import Testing
+
+/// A fleet guest with `source: ssh://root@XEN` between the two namespace hosts (TestHosts,
+/// XenHostGuest): it runs through the remote migrate, and a rerun receives nothing.
+@Suite(
+    .requires(root: true, tools: TestHosts.tools + WebGuest.tools + ["e2image", "virsh", "virt-xml-validate"]))
+struct FleetRemoteTests {
+    @Test func aRemoteGuestMigratesAndARerunReceivesNothing() async throws {
+        let xen = try await XenHostGuest()
+        var before: [String] = []
+        for source in xen.guest.sources { before.append(try await sha256(source)) }
+        let fleet = try TemporaryDirectory()
+        let storage = fleet.file("kvm")
+        try FileManager.default.createDirectory(atPath: storage, withIntermediateDirectories: true)
+        let manifest = fleet.file("fleet.json")
+        try await xen.with { hosts in
+            try """
+            {
+              "version": 1,
+              "defaults": {"storage": "dir:kvm", "bridgeMap": {"xenbr0": "br0"}, "domainType": "qemu",
+                           "fix": {"editsOnly": true}},
+              "guests": [
+                {"name": "web02", "definition": "web02", "source": "ssh://root@\(hosts.address(.xen))"}
+              ]
+            }
+            """.write(toFile: manifest, atomically: true, encoding: .utf8)
+            func run() async throws -> (CommandResult, FleetReport.Guest) {
+                let run = try await hosts.run(
+                    on: .kvm, [Xen2KVMBinary.path, "fleet", manifest, "--json", "--ssh-config", hosts.sshConfig])
+                let report = try JSONDecoder().decode(FleetReport.self, from: Data(run.stdout.utf8))
+                return (run, try #require(report.guests.first))
+            }
+
+            let (first, done) = try await run()
+            print("fleet: exit \(first.status)\n\(first.stderr)\(first.stdout)")
+            #expect(first.status == 0, "\(first.stderr)")
+            #expect(done.outcome == .finished, "\(done)")
+            #expect(done.phase == .domainWritten)
+            #expect(done.bytes > 0)
+            #expect(
+                done.work.contains { $0.hasPrefix("received 3 disks from root@192.0.2.1 (dd, e2image)") },
+                "\(done.work)")
+            let targets = ["xvda1", "xvda2", "xvdb"].map { "\(storage)/web02-\($0).img" }
+            #expect(
+                try FileManager.default.contentsOfDirectory(atPath: storage).sorted()
+                    == targets.map { String($0.split(separator: "/").last!) } + ["web02.xml"])
+            let fstab = try await xen.guest.guestFile("/etc/fstab", of: targets[0])
+            let entries = fstab.split(separator: "\n").filter { !$0.hasPrefix("#") }
+            #expect(entries.contains { $0.hasPrefix("/dev/vda1 ") } && !entries.contains { $0.contains("/dev/xvd") })
+            let made = try targets.map {
+                try FileManager.default.attributesOfItem(atPath: $0)[.systemFileNumber] as? Int
+            }
+
+            // Again: the guest on its host is unchanged, so nothing is received, nothing redone.
+            try "".write(toFile: xen.commands, atomically: true, encoding: .utf8)
+            let (second, again) = try await run()
+            #expect(second.status == 0, "\(second.stderr)")
+            #expect(again.outcome == .done, "\(again)")
+            #expect(again.bytes == 0)
+            #expect(
+                again.work.contains { $0.hasPrefix("nothing to do: every phase is done, and the guest on 192.0.2.1") })
+            let commands = xen.commandsRun()
+            #expect(commands.contains("list 'web02'"), "\(commands)")
+            #expect(!commands.contains("e2image") && !commands.contains("dd if="), "a disk was read again: \(commands)")
+            #expect(
+                try targets.map { try FileManager.default.attributesOfItem(atPath: $0)[.systemFileNumber] as? Int }
+                    == made)
+        }
+        var after: [String] = []
+        for source in xen.guest.sources { after.append(try await sha256(source)) }
+        #expect(after == before, "the sources are never written")
+    }
+}
