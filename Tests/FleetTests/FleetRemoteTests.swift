@@ -4,11 +4,12 @@ import TestSupport
 import Testing
 
 /// A fleet guest with `source: ssh://root@XEN` between the two namespace hosts (TestHosts,
-/// XenHostGuest): it runs through the remote migrate, and a rerun receives nothing.
+/// XenHostGuest): it runs through the remote migrate, a rerun receives nothing, and a disk
+/// changed on the Xen host is converted again.
 @Suite(
     .requires(root: true, tools: TestHosts.tools + WebGuest.tools + ["e2image", "virsh", "virt-xml-validate"]))
 struct FleetRemoteTests {
-    @Test func aRemoteGuestMigratesAndARerunReceivesNothing() async throws {
+    @Test func aRemoteGuestMigratesAndARerunReceivesNothingUntilADiskChanges() async throws {
         let xen = try await XenHostGuest()
         var before: [String] = []
         for source in xen.guest.sources { before.append(try await sha256(source)) }
@@ -68,6 +69,14 @@ struct FleetRemoteTests {
             #expect(
                 try targets.map { try FileManager.default.attributesOfItem(atPath: $0)[.systemFileNumber] as? Int }
                     == made)
+
+            // A disk changed on the Xen host (its mtime there): received, and converted again.
+            try await hosts.check(on: .xen, ["touch", "\(xen.view)/data.img"])
+            let (third, changed) = try await run()
+            #expect(third.status == 0, "\(third.stderr)")
+            #expect(changed.outcome == .finished, "\(changed)")
+            #expect(changed.work.contains { $0.hasPrefix("converted again: disk xvdb changed") }, "\(changed.work)")
+            #expect(changed.bytes > 0)
         }
         var after: [String] = []
         for source in xen.guest.sources { after.append(try await sha256(source)) }
