@@ -171,7 +171,7 @@ struct GuestWork {
             }
             definition = String(decoding: data, as: UTF8.self)
         case .ssh(let authority):
-            switch await remote(authority, record: record) {
+            switch await remote(authority, record: record, dryRun: dryRun) {
             case .unchanged(let host):
                 report.outcome = .done
                 report.work.append(
@@ -187,6 +187,8 @@ struct GuestWork {
                 report.work.append(
                     "received \(disks.disks.count) disks from \(authority) (\(transports.joined(separator: ", "))): "
                         + "\(disks.bytesReceived) bytes")
+            case .surveyed(let read, let choices, let problems):
+                return readiness(read, choices, problems: problems, record: record)
             case .refused(let reasons): return refuse(reasons, dryRun: dryRun)
             case .failed(let text): return failed(text)
             }
@@ -214,13 +216,7 @@ struct GuestWork {
             return refuse(["\(guest.definitionPath): \(error.description)"], dryRun: dryRun)
         }
         report.domain = plan.domain.name
-        var foreign: [String] = []
-        for path in plan.disks.map(\.target) + [plan.xmlPath] where !path.isEmpty {
-            if DiskIdentity.of(path).kind == .file && !owned.contains(path) && !guest.options.force {
-                foreign.append("\(path) exists and this fleet did not make it: remove it, or set force for the guest")
-            }
-        }
-        let refusals = foreign + plan.refusals
+        let refusals = foreign(plan.disks.map(\.target) + [plan.xmlPath], record: record) + plan.refusals
         report.findings += plan.definition.findings.filter { $0.severity == .warning }.map {
             "\($0.code): \($0.message)"
         }
@@ -264,6 +260,16 @@ struct GuestWork {
             return report
         }
         return await carryOut(plan: plan, definition: definition, from: from, phases: phases, record: &record)
+    }
+
+    /// Files in the way: a target or XML path holding a file this fleet did not make (unless the
+    /// guest has force).
+    func foreign(_ paths: [String], record: GuestState) -> [String] {
+        guard !guest.options.force else { return [] }
+        let owned = Set(record.made.filter(\.isStillThere).map(\.path))
+        return paths.filter { !$0.isEmpty && DiskIdentity.of($0).kind == .file && !owned.contains($0) }.map {
+            "\($0) exists and this fleet did not make it: remove it, or set force for the guest"
+        }
     }
 
     /// Why a file a phase made is no longer the one it made; nil when all are.

@@ -11,6 +11,8 @@ extension GuestWork {
         /// The guest is as it was when every phase was done: nothing is received.
         case unchanged(host: String)
         case received(definition: String, RemoteMigration.Received, inputs: String, identities: [String: String])
+        /// A dry run: the guest read and each disk probed there, nothing received.
+        case surveyed(RemoteMigration.Guest, [(xen: String, choice: TransportChoice)], problems: [String])
         case refused([String])
         case failed(String)
     }
@@ -22,9 +24,10 @@ extension GuestWork {
     }
 
     /// Reads the guest on its host; when `record` says every phase was done with the same
-    /// definition, disks (by identity there) and settings, stops there. Otherwise receives the
-    /// disks into staging files (the caller removes them), also in a dry run: planning reads them.
-    func remote(_ authority: String, record: GuestState) async -> RemoteSide {
+    /// definition, disks (by identity there) and settings, stops there. Otherwise a dry run
+    /// probes each disk there, and a run receives the disks into staging files (the caller
+    /// removes them).
+    func remote(_ authority: String, record: GuestState, dryRun: Bool) async -> RemoteSide {
         let endpoint: SSHEndpoint
         do {
             endpoint = try SSHEndpoint.parse(url: "ssh://\(authority)")
@@ -37,12 +40,12 @@ extension GuestWork {
         } catch {
             return .failed(error.description)
         }
-        let side = await remote(over: connection, record: record)
+        let side = await remote(over: connection, record: record, dryRun: dryRun)
         await connection.close()
         return side
     }
 
-    private func remote(over connection: SSHConnection, record: GuestState) async -> RemoteSide {
+    private func remote(over connection: SSHConnection, record: GuestState, dryRun: Bool) async -> RemoteSide {
         let progress = NoteProgress(guest: guest.name, note: settings.note)
         let read: RemoteMigration.Guest
         do {
@@ -66,6 +69,7 @@ extension GuestWork {
         {
             return .unchanged(host: connection.endpoint.host)
         }
+        if dryRun { return await survey(read, over: connection) }
         var remoteSettings = RemoteMigration.Settings()
         remoteSettings.transport = settings.transport
         remoteSettings.sshConfig = settings.sshConfig
@@ -77,6 +81,70 @@ extension GuestWork {
         } catch {
             return error.exitCode == 2 ? .refused([error.description]) : .failed(error.description)
         }
+    }
+
+    /// Each disk's transport and stream size from the probe there; a disk that cannot be read
+    /// (or not with the transport asked) is a problem.
+    private func survey(_ read: RemoteMigration.Guest, over connection: SSHConnection) async -> RemoteSide {
+        var choices: [(xen: String, choice: TransportChoice)] = []
+        var problems: [String] = []
+        var seen: Set<String> = []
+        for entry in read.parsed.deviceMap.entries where seen.insert(entry.target).inserted {
+            let source = RemoteSource(endpoint: connection.endpoint, path: entry.target)
+            do {
+                choices.append(
+                    (
+                        entry.xen,
+                        try await RemoteFetch.choice(
+                            for: source, requested: settings.transport, on: connection)
+                    ))
+            } catch {
+                problems.append("\(entry.xen): \(error.description)")
+            }
+        }
+        return .surveyed(read, choices, problems: problems)
+    }
+
+    /// A dry run's readiness of a remote guest from its survey: the definition's blockers, the
+    /// disks that cannot be read, targets in the way; the bytes its disks' streams would bring.
+    /// Convert's own checks of each disk wait for the run, which receives it.
+    mutating func readiness(
+        _ read: RemoteMigration.Guest, _ choices: [(xen: String, choice: TransportChoice)], problems: [String],
+        record: GuestState
+    ) -> FleetReport.Guest {
+        report.domain = read.name
+        var refusals = read.parsed.findings.filter { $0.severity == .blocker }.map { "\($0.code): \($0.message)" }
+        refusals += problems
+        var paths: [String] = []
+        var root: String?
+        for entry in read.parsed.deviceMap.entries {
+            guard let target = MigrationPlanner.target(of: entry, guest: read.name, options: guest.options) else {
+                refusals.append("\(entry.xen): no target: set storage or disks for the guest")
+                continue
+            }
+            if entry.isRoot { root = target }
+            paths.append(target)
+        }
+        paths.append(MigrationPlanner.xmlPath(name: read.name, rootTarget: root, options: guest.options))
+        refusals += foreign(paths, record: record)
+        report.findings += read.parsed.findings.filter { $0.severity == .warning }.map { "\($0.code): \($0.message)" }
+        guard refusals.isEmpty else { return refuse(refusals, dryRun: true) }
+        report.work.append(
+            record.remoteInputs == nil
+                ? "not done yet: its disks are received and converted"
+                : "changed on \(read.endpoint.host) since every phase was done (its definition, disks or settings): its "
+                    + "disks are received again and the phases whose inputs changed redone")
+        for (xen, choice) in choices {
+            report.work.append(
+                "\(xen): transport \(choice.transport.rawValue), \(choice.streamBytes) bytes: \(choice.reason)")
+        }
+        report.work.append(
+            "planned from the Xen host without receiving; convert's checks of each disk run once it is received")
+        report.bytes = choices.reduce(0) { $0 + $1.choice.streamBytes }
+        let overhead = guest.options.fix.editsOnly ? settings.editsOnlySeconds : settings.programsSeconds
+        report.seconds = Double(report.bytes) / settings.bytesPerSecond + overhead
+        report.outcome = .ready
+        return report
     }
 
     /// What a remote guest was done with, as one digest: its definition, its disks' identities

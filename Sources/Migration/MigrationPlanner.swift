@@ -49,7 +49,8 @@ public enum MigrationPlanner {
         }
         let built = DomainBuilder.build(definition, disks: planned, options: options)
         refusals += built.problems + DomainChecks.problems(built.spec)
-        let xmlPath = xmlPath(name: name, disks: disks, options: options)
+        let xmlPath = xmlPath(
+            name: name, rootTarget: disks.first { $0.role == .root }.map(\.target), options: options)
         if DiskIdentity.of(xmlPath).kind != .missing && !options.force {
             refusals.append("\(xmlPath) exists: remove it, or pass --force to write over it")
         }
@@ -68,7 +69,7 @@ public enum MigrationPlanner {
     private static func planDisk(
         _ entry: DeviceMap.Entry, content: DiskContent?, name: String, options: MigrationOptions, planMaker: PlanMaker
     ) async -> MigrationPlan.Disk {
-        let target = options.diskTargets[entry.xen] ?? options.storageDirectory.map { "\($0)/\(name)-\(entry.xen).img" }
+        let target = target(of: entry, guest: name, options: options)
         let (role, method, why): (MigrationPlan.Disk.Role, CopyMethod, String)
         if entry.isRoot {
             (role, method, why) = (
@@ -126,14 +127,19 @@ public enum MigrationPlanner {
         return problems
     }
 
+    /// A disk's target: its `--disk`, else `<storage>/<guest>-<vdev>.img`; nil without either.
+    public static func target(of entry: DeviceMap.Entry, guest name: String, options: MigrationOptions) -> String? {
+        options.diskTargets[entry.xen] ?? options.storageDirectory.map { "\($0)/\(name)-\(entry.xen).img" }
+    }
+
     /// Beside the disks: the storage directory, else the root target's directory when it is a
     /// file, else the current directory (for block device targets).
-    private static func xmlPath(name: String, disks: [MigrationPlan.Disk], options: MigrationOptions) -> String {
+    public static func xmlPath(name: String, rootTarget: String?, options: MigrationOptions) -> String {
         if let directory = options.storageDirectory { return "\(directory)/\(name).xml" }
-        if let root = disks.first(where: { $0.role == .root }), !root.target.hasPrefix("/dev/"),
-            DiskIdentity.of(root.target).kind != .blockDevice, let slash = root.target.lastIndex(of: "/")
+        if let root = rootTarget, !root.isEmpty, !root.hasPrefix("/dev/"), DiskIdentity.of(root).kind != .blockDevice,
+            let slash = root.lastIndex(of: "/")
         {
-            return "\(root.target[..<slash])/\(name).xml"
+            return "\(root[..<slash])/\(name).xml"
         }
         return "\(name).xml"
     }

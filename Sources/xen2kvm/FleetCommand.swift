@@ -19,8 +19,10 @@ struct FleetCommand: AsyncParsableCommand {
             refused while `xl list` shows it running there, each disk received (--transport) \
             into a staging file beside its target. A rerun that finds the guest's definition, \
             its disks (by identity on the host) and its settings as they were when every phase \
-            was done receives nothing; otherwise the disks are received again to plan it (a \
-            dry run too).
+            was done receives nothing; otherwise the disks are received again to plan it. A \
+            dry run receives nothing: it reads the definition, asks `xl list` and probes each \
+            disk there (the transport and the bytes it would bring); convert's own checks of \
+            each disk wait for the run.
 
             --dry-run plans every guest and prints the fleet's readiness: ready, fixable \
             (refused for a reason cleared without changing the guest: it still runs, a target \

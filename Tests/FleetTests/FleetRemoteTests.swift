@@ -28,12 +28,22 @@ struct FleetRemoteTests {
               ]
             }
             """.write(toFile: manifest, atomically: true, encoding: .utf8)
-            func run() async throws -> (CommandResult, FleetReport.Guest) {
+            func run(_ extra: [String] = []) async throws -> (CommandResult, FleetReport.Guest) {
                 let run = try await hosts.run(
-                    on: .kvm, [Xen2KVMBinary.path, "fleet", manifest, "--json", "--ssh-config", hosts.sshConfig])
+                    on: .kvm,
+                    [Xen2KVMBinary.path, "fleet", manifest, "--json", "--ssh-config", hosts.sshConfig] + extra)
                 let report = try JSONDecoder().decode(FleetReport.self, from: Data(run.stdout.utf8))
                 return (run, try #require(report.guests.first))
             }
+
+            // The dry run reads the definition, asks xl list, probes each disk: nothing received.
+            let (dry, ready) = try await run(["--dry-run"])
+            #expect(dry.status == 0, "\(dry.stderr)")
+            #expect(ready.outcome == .ready, "\(ready)")
+            #expect(ready.bytes == 64 << 20 + 16 << 20 + 16 << 20, "the root's, the swap's and the data disk's streams")
+            #expect(ready.work.contains { $0.hasPrefix("xvda2: transport dd, 16777216 bytes: it is not a bare ext") })
+            #expect(!xen.commandsRun().contains("e2image -ra"), "a disk was received in the dry run")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: storage).isEmpty)
 
             let (first, done) = try await run()
             print("fleet: exit \(first.status)\n\(first.stderr)\(first.stdout)")
