@@ -119,6 +119,10 @@ struct MigrateCommand: AsyncParsableCommand {
         if start && define == nil { throw ValidationError("--start needs --define URI") }
         if let from {
             do { _ = try SSHEndpoint.parse(url: from) } catch { throw ValidationError(error.description) }
+            guard guest.hasPrefix("/") || RemoteXenHost.isGuestName(guest) else {
+                throw ValidationError(
+                    "\(guest): with --from, name the guest (web01) or its definition's absolute path on the Xen host")
+            }
         } else if transport != .auto || sshConfig != nil || tempDir != nil {
             throw ValidationError("--transport, --ssh-config and --temp-dir are for a guest on a Xen host (--from)")
         }

@@ -1,4 +1,5 @@
 import Conversion
+import TestSupport
 import Testing
 
 @testable import Remote
@@ -35,5 +36,18 @@ import Testing
         #expect(RemoteXenHost.refusal(.unknown, name: "web01", host: "xen1") == nil)
         let refusal = RemoteXenHost.refusal(.running(tool: "xm"), name: "web01", host: "xen1") ?? ""
         #expect(refusal.hasPrefix("the guest web01 is running on the Xen host xen1 (`xm list web01` lists it there)"))
+    }
+
+    /// Usage errors before any connection: a guest that is neither a name nor a path, a host
+    /// that is no ssh URL, ssh options without --from.
+    @Test(arguments: [
+        (["web;01", "--from", "ssh://root@xen1"], "with --from, name the guest (web01)"),
+        (["web01", "--from", "root@xen1"], "name the Xen host as ssh://[USER@]HOST[:PORT]"),
+        (["web01.cfg", "--transport", "dd"], "are for a guest on a Xen host (--from)"),
+    ])
+    func refusesBadRemoteUsage(_ arguments: [String], _ message: String) async throws {
+        let run = try await Xen2KVMBinary.run(["migrate"] + arguments + ["--storage", "dir:/nonexistent"])
+        #expect(run.status == 64, "\(run.stderr)")
+        #expect(run.stderr.contains(message), "\(run.stderr)")
     }
 }
