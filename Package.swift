@@ -120,7 +120,7 @@ let package = Package(
         .target(
             name: "Migration",
             dependencies: [
-                "XenDefinition", "Conversion", "GuestFixes", "BlockProbe", "HostSystem", "Inspection",
+                "XenDefinition", "Conversion", "GuestFixes", "BlockProbe", "BootCheck", "HostSystem", "Inspection",
                 .product(name: "SystemPackage", package: "swift-system"),
             ]),
         // Many guests from a manifest: planned together (readiness), run N at a time, each

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BootCheck
 import Conversion
 import FoundationEssentials
 import HostSystem
@@ -83,6 +84,18 @@ struct MigrateCommand: AsyncParsableCommand {
     @Flag(help: "Start the domain once defined (needs --define).")
     var start = false
 
+    @Flag(
+        help: ArgumentHelp(
+            "Before anything is defined, boot the converted guest with all its disks under QEMU (on snapshots) "
+                + "and go on only when it reaches its login prompt."))
+    var bootCheck = false
+
+    @Option(help: "With --boot-check: seconds to wait for the login prompt.")
+    var bootTimeout: Double = 300
+
+    @Option(help: "With --boot-check: the accelerator, auto, kvm or tcg.")
+    var accel: BootOptions.Accelerator = .auto
+
     @OptionGroup var log: LogOptions
 
     func validate() throws {
@@ -93,6 +106,7 @@ struct MigrateCommand: AsyncParsableCommand {
             throw ValidationError("\(pair): write NAME=VALUE, e.g. xvda1=/srv/web01.img or xenbr0=br0")
         }
         if start && define == nil { throw ValidationError("--start needs --define URI") }
+        if bootCheck && dryRun { throw ValidationError("--boot-check boots converted disks: a --dry-run writes none") }
     }
 
     static func pair(_ text: String) -> (String, String)? {
@@ -137,7 +151,7 @@ struct MigrateCommand: AsyncParsableCommand {
         let result: MigrationResult
         do {
             result = try await Migrator.run(
-                plan, fix: options.fix, define: define, start: start,
+                plan, fix: options.fix, bootCheck: bootCheck ? bootOptions : nil, define: define, start: start,
                 progress: json ? SilentProgress() : ProgressDisplay())
         } catch {
             if json { try printOut(plan: plan, result: nil, error: error.description) }
@@ -145,6 +159,14 @@ struct MigrateCommand: AsyncParsableCommand {
             throw ExitCode(error.exitCode)
         }
         if json { try printOut(plan: plan, result: result, error: nil) } else { print(MigrateText.render(result)) }
+    }
+
+    /// The boot check's settings; its disks come from the plan.
+    private var bootOptions: BootOptions {
+        var options = BootOptions(disk: "")
+        options.timeoutSeconds = bootTimeout
+        options.accelerator = accel
+        return options
     }
 
     private struct Output: Encodable {
