@@ -27,14 +27,15 @@ struct MigrateCommand: AsyncParsableCommand {
             written. Then the KVM domain XML (virtio disks and NICs with the Xen MACs, serial \
             console, guest agent channel, machine pc) is written beside the disks as <guest>.xml \
             and checked three ways: xen2kvm's own checks, virt-xml-validate and \
-            `virsh -c test:///default define`. A guest `xl list` (or `xm list`) still shows \
+            `virsh -c test:///default define`. --boot-check boots the converted guest with all its \
+            disks under QEMU first; one that does not reach its login prompt is not defined. A guest `xl list` (or `xm list`) still shows \
             running is refused, as are disks in use.
 
             Examples:
               xen2kvm migrate /etc/xen/web01.cfg --storage dir:/srv/kvm --dry-run
               xen2kvm migrate web01.cfg --disk xvda1=/dev/vg1/web01 --disk xvda2=/dev/vg1/web01-swap
               xen2kvm migrate web01.cfg --storage dir:/srv/kvm --bridge-map xenbr0=br0 \\
-                  --define qemu:///system --start
+                  --boot-check --define qemu:///system --start
 
             Exit status: 0 done (--dry-run: the plan would run); 1 failed while working; 2 refused \
             (nothing written); 130 interrupted; 64 bad usage.
