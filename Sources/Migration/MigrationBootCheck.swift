@@ -26,6 +26,12 @@ public enum MigrationBootCheck {
         plan.disks.sorted { ($0.kvmDisk.count, $0.kvmDisk) < ($1.kvmDisk.count, $1.kvmDisk) }.map(\.target)
     }
 
+    /// <dir of the XML>/<guest>-boot-check.log.
+    public static func consoleLog(of plan: MigrationPlan) -> String {
+        let directory = plan.xmlPath.split(separator: "/", omittingEmptySubsequences: false).dropLast()
+        return (directory.isEmpty ? "." : directory.joined(separator: "/")) + "/\(plan.domain.name)-boot-check.log"
+    }
+
     /// Boots the plan's targets with `template`'s timeout, accelerator and memory.
     public static func run(
         _ plan: MigrationPlan, template: BootOptions, progress: any ProgressReporter
@@ -36,6 +42,8 @@ public enum MigrationBootCheck {
         options.disk = boot
         options.extraDisks = Array(disks.dropFirst())
         options.onProgress = { line in progress.note(line) }
+        // Beside the domain XML, where the operator looks next, not in $TMPDIR.
+        if options.consoleLog == nil { options.consoleLog = consoleLog(of: plan) }
         let result: BootResult
         do {
             result = try await BootChecker.run(options)

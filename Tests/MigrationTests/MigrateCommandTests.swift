@@ -75,5 +75,8 @@ import Testing
         // The boot saw every disk of the domain, in its order.
         #expect(run.stderr.contains("-xvda1.img"), "\(run.stderr)")
         #expect(FileManager.default.fileExists(atPath: "\(guest.storage)/web02.xml"))
+        #expect(run.stderr.contains("console log \(guest.storage)/web02-boot-check.log"), "\(run.stderr)")
+        let console = try String(contentsOfFile: "\(guest.storage)/web02-boot-check.log", encoding: .utf8)
+        #expect(console.contains("Booting from Hard Disk"), "\(console)")
     }
 }
