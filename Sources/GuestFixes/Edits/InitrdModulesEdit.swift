@@ -31,7 +31,7 @@ public struct InitrdModulesEdit: GuestEdit {
     static let virtioModules = ["virtio_pci", "virtio_blk", "virtio_net"]
     static let mkinitcpioConf = "/etc/mkinitcpio.conf"
 
-    public func changes(in root: GuestRoot, context: FixContext) throws(GuestFixError) -> [FileChange] {
+    public func changes(in root: GuestView, context: FixContext) throws(GuestFixError) -> [FileChange] {
         var result: [FileChange] = []
         if context.profile != "centos5" {
             result += try dracut(root, context: context)
@@ -43,7 +43,7 @@ public struct InitrdModulesEdit: GuestEdit {
         return result
     }
 
-    func dracut(_ root: GuestRoot, context: FixContext) throws(GuestFixError) -> [FileChange] {
+    func dracut(_ root: GuestView, context: FixContext) throws(GuestFixError) -> [FileChange] {
         let hasDirectory = root.kind(of: Self.dracutDirectory) == .directory
         if hasDirectory {
             let before = try root.read(Self.dracutFile)
@@ -65,7 +65,7 @@ public struct InitrdModulesEdit: GuestEdit {
         }
     }
 
-    func initramfsTools(_ root: GuestRoot) throws(GuestFixError) -> [FileChange] {
+    func initramfsTools(_ root: GuestView) throws(GuestFixError) -> [FileChange] {
         let before = try root.read(Self.initramfsModules)
         guard before != nil || root.kind(of: "/etc/initramfs-tools") == .directory else { return [] }
         let listed = Set(
