@@ -21,8 +21,8 @@ public struct EditPreview: Sendable, Codable {
     /// The plan for the guest `report` describes, read from `guest` (the filesystem inspection
     /// read: for a partitioned source, the root partition at its offset).
     public static func plan(_ guest: any GuestFileSource, report: InspectionReport) -> EditPreview {
+        guard let facts = report.guest else { return noGuest(report) }
         let disk = ConvertDefaults(report)
-        let facts = report.guest ?? GuestInspector.inspect(guest)
         let context = FixContext.forFix(
             guest: facts, profile: "auto", deviceMap: disk.deviceMap, partitionTable: disk.partitionTable,
             editsOnly: false)
