@@ -66,17 +66,14 @@ struct ConvertDefaults {
     init(_ report: InspectionReport) {
         guard let table = report.source.partitionTable else { return }
         partitionTable = table == "gpt" ? "gpt" : "mbr"
-        let offset = report.filesystem?.offsetBytes
-        let partition = report.source.partitions.first { $0.offsetBytes == offset }
-        let guestKnown = report.guest.map { $0.distro != "unknown" || !$0.kernels.isEmpty } ?? false
-        guard let partition, guestKnown else {
+        guard let partition = report.guestPartition else {
             notFixed = "no Linux guest found in a partition: convert clones the disk as it is and fixes nothing"
             return
         }
-        guard partition.number == 1 else {
+        guard partition == 1 else {
             notFixed =
-                "the guest is in partition \(partition.number): convert fixes a guest whose root is partition 1 "
-                + "only, and copies this disk unchanged"
+                "the guest is in partition \(partition): convert fixes a guest whose root is partition 1 only, and "
+                + "copies this disk unchanged"
             return
         }
         deviceMap = ["xvda": "vda"]

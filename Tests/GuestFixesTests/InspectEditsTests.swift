@@ -102,6 +102,26 @@ import Testing
         Self.expectSameDiffs(text, fixed)
     }
 
+    /// A partitioned disk whose guest is not in partition 1: convert copies it unchanged, and
+    /// inspect says so instead of planning edits.
+    @Test(.requires(tools: ["mke2fs", "sfdisk"]))
+    func aGuestOutsidePartitionOneIsNotPlanned() async throws {
+        let dir = try TemporaryDirectory()
+        let image = dir.file("disk.img")
+        _ = FileManager.default.createFile(atPath: image, contents: nil)
+        #expect(truncate(image, 100 << 20) == 0)
+        try await Command.check(
+            "sh",
+            ["-c", "echo 'start=2048, size=16384, type=82\nstart=18432, size=131072, type=83' | sfdisk -q \(image)"])
+        try await Fixtures.makeImage(
+            from: Fixtures.tree("centos6"), at: image, size: "65536", extraOptions: ["-E", "offset=\(18432 * 512)"])
+        let result = try await Xen2KVMBinary.run(["inspect", "--edits", "--json", image])
+        #expect(result.status == 0, "\(result.stderr)")
+        let edits = try #require(try Self.object(result.stdout)["edits"] as? [String: Any])
+        #expect((edits["notPlanned"] as? String)?.contains("partition 2") == true, "\(edits)")
+        #expect(try Self.edits(edits["edits"]).isEmpty)
+    }
+
     /// A guest convert would not fix says why, and plans nothing.
     @Test(.requires(tools: ["mke2fs"]))
     func onlyXenKernelsPlansNothingAndSaysWhy() async throws {
