@@ -1,0 +1,6 @@
+import Testing
+import X2KStream
+
+@Suite struct StreamDecoderTests {
+    @Test func placeholder() {}
+}
