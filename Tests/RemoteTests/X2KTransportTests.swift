@@ -164,7 +164,7 @@ struct X2KTransportTests {
             // The guest's filesystem changes on the Xen host (a file added).
             try await Command.check(
                 "debugfs", ["-w", "-R", "write /etc/hostname /added-later", "\(xen.storage)/web01.img"])
-            let rerun = try await Self.convertOnKVM(hosts, arguments + ["--json"])
+            let rerun = try await Self.convertOnKVM(hosts, arguments)
             #expect(rerun.succeeded, "\(rerun.stderr)")
             #expect(
                 rerun.stderr.contains("starting over: the source changed since the interrupted transfer"),
@@ -196,8 +196,9 @@ struct X2KTransportTests {
               sleep 0.05
             done
             kill -9 \(victim)
-            wait $pid
+            wait $pid; status=$?
             echo "killed at $done of $total"
+            exit $status
             """
         let result = try await hosts.run(on: .kvm, ["sh", "-c", script])
         print("\(side) killed: exit \(result.status): \(result.stdout)\(result.stderr)")
