@@ -196,6 +196,6 @@ let package = Package(
                 "X2KStream", "Remote", "Conversion", "HostSystem", "CDecompress",
                 .product(name: "SystemPackage", package: "swift-system"),
             ]),
-        .testTarget(name: "X2KStreamTests", dependencies: ["X2KStream", "X2K", "Conversion", "TestSupport"]),
+        .testTarget(name: "X2KStreamTests", dependencies: ["X2KStream"]),
     ]
 )
