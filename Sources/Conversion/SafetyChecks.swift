@@ -20,7 +20,8 @@ enum SafetyChecks {
         // runs (blkback holds it, QEMU locks it). A read-only mount (someone looking) is fine.
         let inUse: String?
         switch sourceUse {
-        case .here: inUse = sourceID.kind == .missing ? nil : DiskInUse.reason(options.source, readOnlyMountsCount: false)
+        case .here:
+            inUse = sourceID.kind == .missing ? nil : DiskInUse.reason(options.source, readOnlyMountsCount: false)
         case .found(let reason): inUse = reason
         }
         checks.append(

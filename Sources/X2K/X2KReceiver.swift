@@ -189,7 +189,9 @@ public enum X2KReceiver {
                 if record.flags.contains(.zstd) { try inflate(record) }
                 var failure: ConversionError?
                 (record.flags.contains(.zstd) ? inflated : record.payload).withUnsafeBytes { raw in
-                    do { try target.write(raw, atFilesystemOffset: record.offset) } catch { failure = (error as? ConversionError) ?? .failed("\(error)") }
+                    do { try target.write(raw, atFilesystemOffset: record.offset) } catch {
+                        failure = (error as? ConversionError) ?? .failed("\(error)")
+                    }
                 }
                 if let failure { throw failure }
                 progress.advance(done: decoder.dataBytes)

@@ -173,7 +173,9 @@ public enum X2KSender {
             } catch {
                 throw .failed("reading the source at byte \(offset + UInt64(done)): \(error)")
             }
-            guard got > 0 else { throw .failed("the source ends at byte \(offset + UInt64(done)), inside its filesystem") }
+            guard got > 0 else {
+                throw .failed("the source ends at byte \(offset + UInt64(done)), inside its filesystem")
+            }
             done += got
         }
     }

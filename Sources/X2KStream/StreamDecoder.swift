@@ -100,7 +100,9 @@ public struct StreamDecoder {
             }
             return nil
         }
-        guard raw.prefix(4).elementsEqual(StreamRecord.magic) else { throw corrupt("does not start with the record mark") }
+        guard raw.prefix(4).elementsEqual(StreamRecord.magic) else {
+            throw corrupt("does not start with the record mark")
+        }
         let payloadCount = Int(raw.littleEndian(UInt32.self, at: 8))
         guard payloadCount <= StreamRecord.maximumPayload else {
             throw corrupt("claims a payload of \(payloadCount) bytes (at most \(StreamRecord.maximumPayload))")

@@ -33,7 +33,8 @@ extension ConvertCommand {
             throw ExitCode(error.exitCode)
         }
         do {
-            let choice = try await RemoteFetch.choose(remote, over: connection, options: fetch, progress: output.progress)
+            let choice = try await RemoteFetch.choose(
+                remote, over: connection, options: fetch, progress: output.progress)
             if choice.transport == .x2k {
                 var x2k = X2KReceiver.Options(convert: options, remoteXen2kvm: choice.remoteXen2kvm ?? remoteXen2kvm)
                 x2k.compress = compress == .zstd

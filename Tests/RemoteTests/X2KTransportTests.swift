@@ -53,9 +53,11 @@ struct X2KTransportTests {
                 #expect(result.stderr.contains("transport x2k: a clean ext filesystem and xen2kvm on 192.0.2.1"))
             }
             #expect(result.stderr.contains("received ssh://root@192.0.2.1\(xen.guestOnXen) by x2k: "))
-            #expect(try RemoteConvertTests.withoutDiskSignature(remote) == RemoteConvertTests.withoutDiskSignature(local))
+            #expect(
+                try RemoteConvertTests.withoutDiskSignature(remote) == RemoteConvertTests.withoutDiskSignature(local))
             // Nothing left beside the target: no state, no staging file.
-            #expect(try FileManager.default.contentsOfDirectory(atPath: work.path).sorted() == ["local.img", "remote.img"])
+            #expect(
+                try FileManager.default.contentsOfDirectory(atPath: work.path).sorted() == ["local.img", "remote.img"])
         }
         #expect(try await sha256("\(xen.storage)/web01.img") == before)
     }
@@ -117,7 +119,8 @@ struct X2KTransportTests {
             #expect(resumed.succeeded, "\(resumed.stderr)")
             // (--json is quiet: the data bytes copied show it resumed.)
             #expect(try Self.bytesCopied(resumed.stdout) < 30_000_000)
-            #expect(try RemoteConvertTests.withoutDiskSignature(remote) == RemoteConvertTests.withoutDiskSignature(local))
+            #expect(
+                try RemoteConvertTests.withoutDiskSignature(remote) == RemoteConvertTests.withoutDiskSignature(local))
             #expect(!FileManager.default.fileExists(atPath: work.file(".remote.img.x2k-state")))
         }
     }
@@ -137,7 +140,8 @@ struct X2KTransportTests {
         let slow = "SetEnv XEN2KVM_TEST_SEND_PAUSE_MS=300"
         try await TestHosts.with(xenBinds: [xen.bind], xenSSHD: [forced, slow]) { hosts in
             let arguments = [hosts.url(path: xen.guestOnXen), remote, "--no-fix", "--transport", "x2k"]
-            let total = try await Self.killHalfWay(hosts, arguments, side: side, xen: xen, state: work.file(".remote.img.x2k-state"))
+            let total = try await Self.killHalfWay(
+                hosts, arguments, side: side, xen: xen, state: work.file(".remote.img.x2k-state"))
             #expect(try !Self.hasPartitionTable(remote))
             let resumed = try await Self.convertOnKVM(hosts, arguments + ["--json"])
             #expect(resumed.succeeded, "\(resumed.stderr)")
@@ -145,7 +149,8 @@ struct X2KTransportTests {
             let again = try Self.bytesCopied(resumed.stdout)
             print("\(side) killed: \(again) of \(total) data bytes moved again")
             #expect(again > 0 && Double(again) <= 0.6 * Double(total))
-            #expect(try RemoteConvertTests.withoutDiskSignature(remote) == RemoteConvertTests.withoutDiskSignature(local))
+            #expect(
+                try RemoteConvertTests.withoutDiskSignature(remote) == RemoteConvertTests.withoutDiskSignature(local))
         }
     }
 
@@ -160,7 +165,8 @@ struct X2KTransportTests {
         let slow = "SetEnv XEN2KVM_TEST_SEND_PAUSE_MS=300"
         try await TestHosts.with(xenBinds: [xen.bind], xenSSHD: [forced, slow]) { hosts in
             let arguments = [hosts.url(path: xen.guestOnXen), remote, "--no-fix", "--transport", "x2k"]
-            _ = try await Self.killHalfWay(hosts, arguments, side: "receiver", xen: xen, state: work.file(".remote.img.x2k-state"))
+            _ = try await Self.killHalfWay(
+                hosts, arguments, side: "receiver", xen: xen, state: work.file(".remote.img.x2k-state"))
             // The guest's filesystem changes on the Xen host (a file added).
             try await Command.check(
                 "debugfs", ["-w", "-R", "write /etc/hostname /added-later", "\(xen.storage)/web01.img"])
@@ -171,7 +177,8 @@ struct X2KTransportTests {
                 "\(rerun.stderr)")
             let local = work.file("local.img")
             try await Self.localConvert(xen, into: local)
-            #expect(try RemoteConvertTests.withoutDiskSignature(remote) == RemoteConvertTests.withoutDiskSignature(local))
+            #expect(
+                try RemoteConvertTests.withoutDiskSignature(remote) == RemoteConvertTests.withoutDiskSignature(local))
         }
     }
 
@@ -181,9 +188,10 @@ struct X2KTransportTests {
     static func killHalfWay(
         _ hosts: TestHosts, _ arguments: [String], side: String, xen: XenStorage, state: String
     ) async throws -> UInt64 {
-        let convert = ([Xen2KVMBinary.path, "convert"] + arguments + [
-            "--remote-xen2kvm", Xen2KVMBinary.path, "--ssh-config", hosts.sshConfig,
-        ]).map { "'\($0)'" }.joined(separator: " ")
+        let convert =
+            ([Xen2KVMBinary.path, "convert"] + arguments + [
+                "--remote-xen2kvm", Xen2KVMBinary.path, "--ssh-config", hosts.sshConfig,
+            ]).map { "'\($0)'" }.joined(separator: " ")
         let victim = side == "sender" ? "$(cat \(xen.dir.file("pid")))" : "$pid"
         let script = """
             \(convert) & pid=$!
