@@ -25,6 +25,8 @@ public enum X2KReceiver {
         public var remoteXen2kvm: String
         public var compress = false
         public var dryRun = false
+        /// Adds the caller's checks to the plan made from the header (the guest fixes' own).
+        public var amendPlan: @Sendable (inout ConversionPlan) -> Void = { _ in }
 
         public init(convert: ConvertOptions, remoteXen2kvm: String) {
             self.convert = convert
@@ -232,7 +234,9 @@ public enum X2KReceiver {
                 } catch {
                     throw .failed("the x2k header's source facts cannot be read: \(error)")
                 }
-                plan = try Planner.plan(options.convert, described: described)
+                var made = try Planner.plan(options.convert, described: described)
+                options.amendPlan(&made)
+                plan = made
             }
             self.plan = plan
             if planOnly { throw .interrupted("a dry run plans and stops") }

@@ -14,8 +14,9 @@ struct ConvertCommand: AsyncParsableCommand {
         discussion: """
             SOURCE is an image file or a block device (an LVM volume); it is opened read-only and \
             never written. It may be on the Xen host: ssh://[USER@]HOST[:PORT]/PATH is read there \
-            over one ssh connection (--transport: e2image sends the used blocks of a clean ext \
-            filesystem, dd the whole volume; auto picks and says why) into a sparse staging file \
+            over one ssh connection (--transport: x2k has xen2kvm there send the used blocks of a \
+            clean ext filesystem straight into the target, resumable; e2image sends them too, dd the \
+            whole volume; auto picks and says why) into a sparse staging file \
             (in --temp-dir, default next to a file target), which is converted and removed. TARGET is a path that does not exist yet (a sparse file is created, just \
             big enough), an existing image file, or a block device (its size is fixed).
 
@@ -182,6 +183,8 @@ struct ConvertCommand: AsyncParsableCommand {
                 try show(dryRun: plan, output: output)
                 return
             case .converted(let plan, let result):
+                // Planned from the stream's header, once it came; shown as the local path shows it.
+                output.plan(plan, dryRun: false)
                 try await fixAndReport(plan, result, output: output)
                 return
             }

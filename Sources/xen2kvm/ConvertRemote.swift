@@ -1,6 +1,8 @@
 import ArgumentParser
 import Conversion
+import GuestFixes
 import HostSystem
+import Migration
 import Remote
 import X2K
 
@@ -39,6 +41,8 @@ extension ConvertCommand {
                 var x2k = X2KReceiver.Options(convert: options, remoteXen2kvm: choice.remoteXen2kvm ?? remoteXen2kvm)
                 x2k.compress = compress == .zstd
                 x2k.dryRun = dryRun
+                let (noFix, fixOptions) = (noFix, fix.options(for: target, dryRun: false))
+                x2k.amendPlan = { GuestFixPlanning.addChecks(to: &$0, noFix: noFix, fix: fixOptions) }
                 let done = try await X2KReceiver.convert(
                     remote, options: x2k, over: connection, progress: output.progress)
                 await connection.close()

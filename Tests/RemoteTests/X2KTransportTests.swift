@@ -5,7 +5,9 @@ import Testing
 /// The x2k transport between the namespace hosts: `xen2kvm send` on the Xen host (the same
 /// binary: the Xen host shares this machine's filesystem), its stream written straight into
 /// the target on the KVM host, checkpointed, resumed.
-@Suite(.serialized, .requires(root: true, tools: TestHosts.tools + ["mke2fs", "e2fsck", "sha256sum", "debugfs"]))
+@Suite(
+    .serialized,
+    .requires(root: true, tools: TestHosts.tools + ["mke2fs", "e2fsck", "sha256sum", "debugfs", "time"]))
 struct X2KTransportTests {
     typealias XenStorage = RemoteConvertTests.XenStorage
 
@@ -46,8 +48,15 @@ struct X2KTransportTests {
             var arguments = [hosts.url(path: xen.guestOnXen), remote, "--no-fix"]
             arguments += how == "auto" ? [] : ["--transport", "x2k"]
             if how == "zstd" { arguments += ["--compress", "zstd"] }
-            let result = try await Self.convertOnKVM(hosts, arguments)
+            // The receiver's peak memory (its largest resident set), under /usr/bin/time.
+            let result = try await hosts.run(
+                on: .kvm,
+                ["/usr/bin/time", "-f", "peak-kib %M", Xen2KVMBinary.path, "convert"] + arguments + [
+                    "--remote-xen2kvm", Xen2KVMBinary.path, "--ssh-config", hosts.sshConfig,
+                ])
             print("x2k (\(how)):\n\(result.stderr)\(result.stdout)")
+            let peak = result.stderr.split(separator: "\n").last { $0.hasPrefix("peak-kib ") }
+            #expect(peak.flatMap { UInt64($0.dropFirst(9)) }.map { $0 < 64 << 10 } == true, "\(peak ?? "")")
             #expect(result.succeeded, "\(result.stderr)\(result.stdout)")
             if how == "auto" {
                 #expect(result.stderr.contains("transport x2k: a clean ext filesystem and xen2kvm on 192.0.2.1"))
