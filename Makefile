@@ -14,6 +14,7 @@ test: deps
 
 bench: deps
 	./scripts/bench
+	./scripts/bench-migrate
 
 # The libFuzzer harnesses in Fuzz/, FUZZ_SECONDS each (default 60); see README, Fuzzing.
 FUZZ_SECONDS ?= 60

@@ -19,6 +19,8 @@ let package = Package(
         .library(name: "Migration", targets: ["Migration"]),
         .library(name: "Fleet", targets: ["Fleet"]),
         .library(name: "Remote", targets: ["Remote"]),
+        .library(name: "X2KStream", targets: ["X2KStream"]),
+        .library(name: "X2K", targets: ["X2K"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -121,7 +123,8 @@ let package = Package(
         .target(
             name: "Migration",
             dependencies: [
-                "XenDefinition", "Conversion", "GuestFixes", "BlockProbe", "HostSystem", "Inspection", "Remote",
+                "XenDefinition", "Conversion", "GuestFixes", "BlockProbe", "BootCheck", "HostSystem", "Inspection",
+                "Remote",
                 .product(name: "SystemPackage", package: "swift-system"),
             ]),
         // Many guests from a manifest: planned together (readiness), run N at a time, each
@@ -145,7 +148,7 @@ let package = Package(
             name: "xen2kvm",
             dependencies: [
                 "Inspection", "Conversion", "HostSystem", "GuestFixes", "GuestSession", "BootCheck", "XenDefinition",
-                "Migration", "Fleet", "Remote",
+                "Migration", "Fleet", "Remote", "X2K",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -185,5 +188,18 @@ let package = Package(
         .testTarget(
             name: "HostSystemTests",
             dependencies: ["HostSystem", "TestSupport", .product(name: "Logging", package: "swift-log")]),
+        // The x2k transport's stream: framed, checksummed records (header, data, zero range,
+        // checkpoint, end), an encoder and a decoder that enforces the rules. Pure Swift but
+        // zlib's CRC-32.
+        .target(name: "X2KStream", dependencies: ["CDecompress"]),
+        // The x2k transport: `xen2kvm send` on the Xen host (contained like the image parser),
+        // and the KVM side that writes the stream into the target, checkpoints and resumes.
+        .target(
+            name: "X2K",
+            dependencies: [
+                "X2KStream", "Remote", "Conversion", "HostSystem", "CDecompress",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]),
+        .testTarget(name: "X2KStreamTests", dependencies: ["X2KStream"]),
     ]
 )

@@ -170,27 +170,17 @@ public enum Converter {
     static func copyUsedBlocks(of path: String, to offset: UInt64, copier: RangeCopier, skipZeros: Bool)
         throws(ConversionError)
     {
-        var runs: [Range<UInt64>]
-        let blockSize: UInt64
-        do {
-            let fs = try ExtFilesystem(path: path)
-            blockSize = UInt64(fs.blockSize)
-            // Inode-table blocks no inode uses and a clean journal's log are not read: a target
-            // that reads as zeros needs nothing there; any other target has them zeroed (no
-            // data moved where it can do that), or copied where it cannot.
-            let used = ExtFilesystem.union(try fs.usedBlockRuns(), fs.metadataBlockRuns())
-            let unneeded = fs.unneededBlockRuns()
-            runs = ExtFilesystem.subtract(unneeded, from: used)
-            if !skipZeros && !unneeded.isEmpty {
-                let ranges = unneeded.map { offset + $0.lowerBound * blockSize..<offset + $0.upperBound * blockSize }
-                if !copier.zeroTarget(ranges) { runs = used }
-            }
-            TraceTiming.mark("used-block runs read (\(runs.count) runs)")
-        } catch {
-            throw .failed(
-                "reading the block bitmaps of \(path): \(error.description) To copy it anyway, convert with "
-                    + "--repair-copy: every block is copied and the copy repaired with e2fsck -fy")
+        // Inode-table blocks no inode uses and a clean journal's log are not read: a target
+        // that reads as zeros needs nothing there; any other target has them zeroed (no
+        // data moved where it can do that), or copied where it cannot.
+        let blocks = try UsedBlockRuns.read(path)
+        let blockSize = blocks.blockSize
+        var runs = blocks.send
+        if !skipZeros && !blocks.zero.isEmpty {
+            let ranges = blocks.zero.map { offset + $0.lowerBound * blockSize..<offset + $0.upperBound * blockSize }
+            if !copier.zeroTarget(ranges) { runs = ExtFilesystem.union(blocks.send, blocks.zero) }
         }
+        TraceTiming.mark("used-block runs read (\(runs.count) runs)")
         let segments = runs.map { run in
             RangeCopier.Segment(
                 source: run.lowerBound * blockSize, target: offset + run.lowerBound * blockSize,

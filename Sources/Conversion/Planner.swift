@@ -16,6 +16,26 @@ public enum Planner {
                     : "the source \(options.source) is neither an image file nor a block device")
         }
         let source = try SourceFacts.read(options.source, identity: sourceID)
+        return try plan(options, source: source, sourceID: sourceID, sourceUse: .here)
+    }
+
+    /// The plan for a source described on the host it lies on (the x2k sender): the target is
+    /// read here, the source's facts and its use come from there.
+    public static func plan(_ options: ConvertOptions, described: DescribedSource) throws(ConversionError)
+        -> ConversionPlan
+    {
+        // No local identity: a path on another host is never this host's target.
+        var sourceID = DiskIdentity.of("")
+        sourceID.path = options.source
+        sourceID.kind = described.kind
+        (sourceID.device, sourceID.inode, sourceID.rdev) = (.max, .max, .max)
+        sourceID.sizeBytes = described.sizeBytes
+        return try plan(options, source: described.facts, sourceID: sourceID, sourceUse: .found(described.inUse))
+    }
+
+    static func plan(
+        _ options: ConvertOptions, source: SourceFacts, sourceID: DiskIdentity, sourceUse: SafetyChecks.SourceUse
+    ) throws(ConversionError) -> ConversionPlan {
         let targetID = DiskIdentity.of(options.target)
         let target = try TargetFacts.read(options.target, identity: targetID)
         TraceTiming.mark("plan: target probed")
@@ -34,7 +54,7 @@ public enum Planner {
         }
 
         sizing.checks += SafetyChecks.run(
-            options, source: source, sourceID: sourceID, target: target, targetID: targetID)
+            options, source: source, sourceID: sourceID, target: target, targetID: targetID, sourceUse: sourceUse)
         TraceTiming.mark("plan: sizing and safety checks")
         if method != .clone, options.start < 2048, source.bootloader == "grub2" {
             sizing.checks.append(

@@ -4,19 +4,30 @@ import HostSystem
 /// target holding something (--force), an unclean source (--repair-copy). Each failed check
 /// says what to do.
 enum SafetyChecks {
+    /// Where the source's use is checked: here, or on the host it lies on (what it found).
+    enum SourceUse {
+        case here
+        case found(String?)
+    }
+
     static func run(
         _ options: ConvertOptions, source: SourceFacts, sourceID: DiskIdentity, target: TargetFacts,
-        targetID: DiskIdentity
+        targetID: DiskIdentity, sourceUse: SourceUse = .here
     ) -> [ConversionPlan.Check] {
         var checks: [ConversionPlan.Check] = []
 
         // Mounted read-write, or not mounted here yet live: the disk of a Xen guest that still
         // runs (blkback holds it, QEMU locks it). A read-only mount (someone looking) is fine.
-        let sourceUse = sourceID.kind == .missing ? nil : DiskInUse.reason(options.source, readOnlyMountsCount: false)
+        let inUse: String?
+        switch sourceUse {
+        case .here:
+            inUse = sourceID.kind == .missing ? nil : DiskInUse.reason(options.source, readOnlyMountsCount: false)
+        case .found(let reason): inUse = reason
+        }
         checks.append(
             .init(
-                name: "source not in use", passed: sourceUse == nil,
-                detail: sourceUse.map {
+                name: "source not in use", passed: inUse == nil,
+                detail: inUse.map {
                     "\(options.source) is \($0): shut the guest down (or unmount it) first; a copy of a live "
                         + "filesystem is not consistent"
                 } ?? "not mounted read-write, not held or locked by another program"))

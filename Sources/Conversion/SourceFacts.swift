@@ -5,7 +5,7 @@ import Inspection
 import SystemPackage
 
 /// What the planner needs to know about the source.
-struct SourceFacts {
+struct SourceFacts: Codable, Sendable {
     var holds: String
     var type: String?
     var uuid: String?

@@ -31,7 +31,9 @@ final class TargetFile {
         DiskInUse.holdAgainstVMs(fd.rawValue)
     }
 
-    static func open(_ plan: ConversionPlan) throws(ConversionError) -> TargetFile {
+    /// `kept`: a file this run creates stays when the run fails or is killed (a transfer that
+    /// resumes keeps its state next to it); the caller removes it when it gives it up.
+    static func open(_ plan: ConversionPlan, kept: Bool = false) throws(ConversionError) -> TargetFile {
         let path = plan.target.path
         do {
             if plan.target.created {
@@ -39,7 +41,7 @@ final class TargetFile {
                 let fd = try FileDescriptor.open(
                     FilePath(path), .writeOnly, options: [.create, .exclusiveCreate, .closeOnExec],
                     permissions: [.ownerReadWrite, .groupRead])
-                let target = TargetFile(fd: fd, path: path, isNew: true, created: true)
+                let target = TargetFile(fd: fd, path: path, isNew: true, created: !kept)
                 try fd.resize(to: Int64(plan.target.sizeBytes))
                 return target
             }
@@ -52,6 +54,19 @@ final class TargetFile {
             return TargetFile(fd: fd, path: path, isNew: isEmptyFile)
         } catch {
             throw .failed("cannot open the target \(path) for writing: \(error)")
+        }
+    }
+
+    /// A target an interrupted transfer left (a kept file, or the device it was given), opened
+    /// again to go on where it stopped; `isNew`: it read as zeros before that transfer began.
+    static func reopen(_ plan: ConversionPlan, isNew: Bool) throws(ConversionError) -> TargetFile {
+        let options: FileDescriptor.OpenOptions =
+            plan.target.kind == "block device" ? [.exclusiveCreate, .closeOnExec] : [.closeOnExec]
+        do {
+            let fd = try FileDescriptor.open(FilePath(plan.target.path), .writeOnly, options: options)
+            return TargetFile(fd: fd, path: plan.target.path, isNew: isNew)
+        } catch {
+            throw .failed("cannot open the target \(plan.target.path) again for writing: \(error)")
         }
     }
 

@@ -69,7 +69,7 @@ extension GuestWork {
         {
             return .unchanged(host: connection.endpoint.host)
         }
-        if dryRun { return await survey(read, over: connection) }
+        if dryRun { return await survey(read, over: connection, progress: progress) }
         var remoteSettings = RemoteMigration.Settings()
         remoteSettings.transport = settings.transport
         remoteSettings.sshConfig = settings.sshConfig
@@ -85,18 +85,23 @@ extension GuestWork {
 
     /// Each disk's transport and stream size from the probe there; a disk that cannot be read
     /// (or not with the transport asked) is a problem.
-    private func survey(_ read: RemoteMigration.Guest, over connection: SSHConnection) async -> RemoteSide {
+    private func survey(
+        _ read: RemoteMigration.Guest, over connection: SSHConnection, progress: any ProgressReporter
+    ) async -> RemoteSide {
         var choices: [(xen: String, choice: TransportChoice)] = []
         var problems: [String] = []
         var seen: Set<String> = []
         for entry in read.parsed.deviceMap.entries where seen.insert(entry.target).inserted {
             let source = RemoteSource(endpoint: connection.endpoint, path: entry.target)
+            // As the run will choose: the staging transports (no x2k probe).
+            var options = RemoteFetch.Options(stagingDirectory: "")
+            options.transport = settings.transport
+            options.remoteXen2kvm = ""
             do {
                 choices.append(
                     (
                         entry.xen,
-                        try await RemoteFetch.choice(
-                            for: source, requested: settings.transport, on: connection)
+                        try await RemoteFetch.choose(source, over: connection, options: options, progress: progress)
                     ))
             } catch {
                 problems.append("\(entry.xen): \(error.description)")

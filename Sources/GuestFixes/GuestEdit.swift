@@ -20,13 +20,35 @@ public struct FixContext: Sendable {
     public var keepsEthNames: Bool { !guest.config.ethConfigsUnderSlotNames.isEmpty }
 
     public init(
-        guest: GuestReport, deviceMap: [String: String] = ["xvdb": "vdb"], profile: String,
+        guest: GuestReport, deviceMap: [String: String] = defaultDeviceMap, profile: String,
         partitionTable: String = "mbr"
     ) {
         self.guest = guest
         self.deviceMap = deviceMap
         self.profile = profile
         self.partitionTable = partitionTable
+    }
+}
+
+extension FixContext {
+    /// The device names mapped when nothing else is said: a second Xen disk is KVM's second
+    /// virtio disk.
+    public static let defaultDeviceMap = ["xvdb": "vdb"]
+
+    /// The one rule `fix` (and `convert` after its copy) and `inspect --edits` build the edits'
+    /// context by: the profile detected from inspection unless one is asked, the default device
+    /// map with the asked names over it, and the profile's guest helper running after the edits
+    /// unless --edits-only or profile none. A dry run plans what the real run does.
+    public static func forFix(
+        guest: GuestReport, profile askedProfile: String, deviceMap askedMap: [String: String],
+        partitionTable: String, editsOnly: Bool
+    ) -> FixContext {
+        let profile = askedProfile == "auto" ? Profile.detect(guest) : askedProfile
+        var context = FixContext(
+            guest: guest, deviceMap: defaultDeviceMap.merging(askedMap) { _, asked in asked }, profile: profile,
+            partitionTable: partitionTable)
+        context.runsGuestPrograms = !editsOnly && profile != "none"
+        return context
     }
 }
 
@@ -49,20 +71,24 @@ public struct FileChange: Sendable, Equatable, Codable {
     }
 }
 
-/// A small named unit of guest conversion: reads what it needs through the guest root and
-/// says which files change and how. It never writes: `GuestEdits.apply` does, so `--dry-run`
-/// and the real run share one code path. Running an edit on its own output changes nothing.
+/// A small named unit of guest conversion: reads what it needs through a read-only view of the
+/// guest and says which files change and how. It never writes: `GuestEdits.apply` does, so
+/// `inspect --edits` (the unmounted image), `fix --dry-run` and the real run share one code
+/// path. Running an edit on its own output changes nothing.
+///
+/// A new fix is a rule in one of these units (or a new unit listed in `GuestEdits.all`) and its
+/// golden files in Fixtures/expected: inspect, fix and convert all plan through `GuestEdits`.
 public protocol GuestEdit: Sendable {
     /// Stable name, used in reports and tests.
     var name: String { get }
-    func changes(in root: GuestRoot, context: FixContext) throws(GuestFixError) -> [FileChange]
+    func changes(in root: GuestView, context: FixContext) throws(GuestFixError) -> [FileChange]
 }
 
 extension GuestEdit {
     /// A change for `path` when `transform` alters its text; nothing when the file is absent
     /// or already right.
     public func rewrite(
-        _ path: String, in root: GuestRoot, _ transform: (String) -> (text: String, summary: [String])
+        _ path: String, in root: GuestView, _ transform: (String) -> (text: String, summary: [String])
     ) throws(GuestFixError) -> [FileChange] {
         guard let before = try root.read(path) else { return [] }
         let (after, summary) = transform(before)

@@ -1,3 +1,5 @@
+import Inspection
+
 /// The built-in edits, in the order they run, and applying their changes.
 public enum GuestEdits {
     /// Edits join this list as they are written; each lives in its own file.
@@ -15,16 +17,17 @@ public enum GuestEdits {
         ]
     }
 
-    /// Every change the edits would make, computed without writing. When two edits touch the
-    /// same file, the later one sees the earlier one's result.
+    /// Every change the edits would make, computed without writing, from any read-only view of
+    /// the guest (its mounted root, or its unmounted image). When two edits touch the same file,
+    /// the later one sees the earlier one's result.
     public static func plan(
-        _ root: GuestRoot, context: FixContext, edits: [any GuestEdit] = all
+        _ guest: any GuestFileSource, context: FixContext, edits: [any GuestEdit] = all
     ) throws(GuestFixError) -> [FileChange] {
+        let view = GuestView(guest)
         var changes: [FileChange] = []
-        defer { root.overlay = [:] }
         for edit in edits {
-            for change in try edit.changes(in: root, context: context) {
-                root.overlay[change.path] = .some(change.after)
+            for change in try edit.changes(in: view, context: context) {
+                view.overlay[change.path] = .some(change.after)
                 changes.append(change)
             }
         }

@@ -33,6 +33,14 @@ public struct FixReport: Sendable, Codable {
         public var changes: [String]
         /// Unified diff, for --dry-run.
         public var diff: String?
+
+        /// How every report shows a planned change (with its diff when nothing is written).
+        public init(_ change: FileChange, diff: Bool) {
+            file = change.path
+            edit = change.edit
+            changes = change.summary
+            self.diff = diff ? UnifiedDiff.render(change) : nil
+        }
     }
 
     public struct NotRun: Sendable, Codable {
@@ -72,7 +80,10 @@ public enum GuestFixer {
             throw .edit(error)
         }
         let guest = GuestInspector.inspect(root)
-        let profile = options.profile == "auto" ? Profile.detect(guest) : options.profile
+        let context = FixContext.forFix(
+            guest: guest, profile: options.profile, deviceMap: options.deviceMap,
+            partitionTable: session.partitionTable.rawValue, editsOnly: options.editsOnly)
+        let profile = context.profile
         if !options.dryRun,
             let refusal = Profile.refusal(
                 detected: profile, distro: guest.distro, version: guest.version, options: options)
@@ -97,17 +108,7 @@ public enum GuestFixer {
         Log.info(
             "fixing the guest on \(options.disk) (\(session.loopDevice)): \(guest.distro) \(guest.version), "
                 + "profile \(profile)\(options.dryRun ? ", dry run" : options.editsOnly ? ", edits only" : "")")
-        if !guest.kernels.isEmpty && guest.kernels.allSatisfy(\.xenOnly) {
-            throw .refused(
-                "every kernel in the guest is Xen-only (\(guest.kernels.map(\.version).joined(separator: ", "))): "
-                    + "install the normal kernel package first (EL5: `yum install kernel`), then run fix again")
-        }
-        var map = ["xvdb": "vdb"]
-        for (xen, kvm) in options.deviceMap { map[xen] = kvm }
-        var context = FixContext(
-            guest: guest, deviceMap: map, profile: profile, partitionTable: session.partitionTable.rawValue)
-        // A dry run shows what the real run does; --edits-only and profile none run nothing.
-        context.runsGuestPrograms = !options.editsOnly && profile != "none"
+        if let refusal = onlyXenKernels(guest) { throw .refused(refusal) }
         let changes: [FileChange]
         do {
             changes = try GuestEdits.plan(root, context: context)
@@ -128,11 +129,7 @@ public enum GuestFixer {
         var report = FixReport(
             profile: profile, helper: profile == "none" ? nil : GuestHelper.scriptPath(for: profile),
             dryRun: options.dryRun,
-            edits: changes.map {
-                .init(
-                    file: $0.path, edit: $0.edit, changes: $0.summary,
-                    diff: options.dryRun ? UnifiedDiff.render($0) : nil)
-            },
+            edits: changes.map { .init($0, diff: options.dryRun) },
             programs: [], notRun: [], warnings: [])
         if options.dryRun || options.editsOnly || profile == "none" {
             let reason = options.dryRun ? "--dry-run" : options.editsOnly ? "--edits-only" : "profile none"
@@ -173,6 +170,13 @@ public enum GuestFixer {
             report.programs.append(try await runExternalHelper(helper, device: session.loopDevice))
         }
         return report
+    }
+
+    /// Why no edit may run when every kernel is Xen-only: the guest would boot none on KVM.
+    public static func onlyXenKernels(_ guest: GuestReport) -> String? {
+        guard !guest.kernels.isEmpty && guest.kernels.allSatisfy(\.xenOnly) else { return nil }
+        return "every kernel in the guest is Xen-only (\(guest.kernels.map(\.version).joined(separator: ", "))): "
+            + "install the normal kernel package first (EL5: `yum install kernel`), then run fix again"
     }
 
     /// Ctrl-C / SIGTERM between steps: stop before the next one (the session still closes).

@@ -63,8 +63,8 @@ struct GuestHelper {
             "XEN2KVM_PRELUDE": prelude,
         ]
         if let best = BestKernel.choose(guest.kernels) { environment["XEN2KVM_DEFAULT_KERNEL"] = best.image }
-        if BootLoaderSpecEdit.grubbyUpdates(root, context: context) {
-            let (add, remove) = try BootLoaderSpecEdit.grubbyArguments(root, context: context)
+        if BootLoaderSpecEdit.grubbyUpdates(GuestView(root), context: context) {
+            let (add, remove) = try BootLoaderSpecEdit.grubbyArguments(GuestView(root), context: context)
             if !add.isEmpty { environment["XEN2KVM_GRUBBY_ARGS"] = add.joined(separator: " ") }
             if !remove.isEmpty { environment["XEN2KVM_GRUBBY_REMOVE_ARGS"] = remove.joined(separator: " ") }
         }

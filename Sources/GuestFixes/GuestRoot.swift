@@ -8,7 +8,8 @@ import SystemPackage
 #endif
 
 /// A guest's root directory on the host (a mounted guest filesystem, or a fixture tree),
-/// read and written without ever leaving it.
+/// read and written without ever leaving it: the edits read it as one `GuestFileSource`
+/// (through a `GuestView`), and `GuestEdits.apply` writes their plan into it.
 ///
 /// Every path is opened with openat2(RESOLVE_IN_ROOT) relative to the root's descriptor: an
 /// absolute symlink is resolved against the guest root and `..` stops there, so a guest whose
@@ -18,9 +19,6 @@ import SystemPackage
 public final class GuestRoot: @unchecked Sendable {
     public let path: String
     private let fd: FileDescriptor
-    /// Planned contents that reads see before they are written (nil value: removed). Filled
-    /// while `GuestEdits.plan` runs, so later edits build on earlier ones.
-    var overlay: [String: String?] = [:]
 
     public init(path: String) throws(GuestFixError) {
         self.path = path
@@ -40,8 +38,7 @@ public final class GuestRoot: @unchecked Sendable {
 
     /// The text of a guest file, or nil when it does not exist (or is not a regular file).
     public func read(_ guestPath: String) throws(GuestFixError) -> String? {
-        if let planned = overlay[guestPath] { return planned }
-        return try readBytes(guestPath).map { String(decoding: $0, as: UTF8.self) }
+        try readBytes(guestPath).map { String(decoding: $0, as: UTF8.self) }
     }
 
     /// The bytes of a guest file, or nil when it does not exist (or is not a regular file).
@@ -168,6 +165,10 @@ extension GuestRoot: GuestFileSource {
     public func readText(_ path: String) throws -> String? {
         let text: String? = try read(path)
         return text
+    }
+
+    public func readRegularFile(_ path: String, limit: Int) throws -> [UInt8]? {
+        try readBytes(path, limit: limit)
     }
 
     public func readFile(_ path: String, limit: Int) throws -> [UInt8] {

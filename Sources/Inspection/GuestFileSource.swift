@@ -2,18 +2,26 @@ import ExtFS
 
 /// Read access to a guest's files, resolved inside the guest root.
 ///
-/// Inspection only reads through this, so it works the same on an unmounted ext image
-/// (`ExtFilesystem`, via libext2fs) and, later, on other guest views.
+/// Inspection and the guest edits only read through this, so they work the same on an
+/// unmounted ext image (`ExtFilesystem`, via libext2fs: `inspect`, `inspect --edits`) and on a
+/// mounted guest (GuestFixes' `GuestRoot`: `fix`, `convert`).
 public protocol GuestFileSource {
     /// A text file, or nil when it does not exist.
     func readText(_ path: String) throws -> String?
     func readFile(_ path: String, limit: Int) throws -> [UInt8]
+    /// The bytes of a regular file (after symlinks), or nil when there is none at `path`.
+    func readRegularFile(_ path: String, limit: Int) throws -> [UInt8]?
     func listDirectory(_ path: String) throws -> [GuestDirectoryEntry]
     /// What `path` is, or nil when it does not exist.
     func kind(at path: String, followLast: Bool) -> GuestFileKind?
 }
 
 extension GuestFileSource {
+    public func readRegularFile(_ path: String, limit: Int) throws -> [UInt8]? {
+        guard kind(at: path, followLast: true) == .file else { return nil }
+        return try readFile(path, limit: limit)
+    }
+
     func exists(_ path: String) -> Bool { kind(at: path, followLast: true) != nil }
     func isFile(_ path: String) -> Bool { kind(at: path, followLast: true) == .file }
 

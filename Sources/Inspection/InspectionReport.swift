@@ -12,6 +12,16 @@ public struct InspectionReport: Sendable, Codable, Equatable {
     public var readiness: Readiness
 }
 
+extension InspectionReport {
+    /// The partition of an already partitioned source that holds the Linux guest inspection
+    /// read (a distribution or kernels found there); nil for a bare filesystem or no guest.
+    public var guestPartition: Int? {
+        guard let offset = filesystem?.offsetBytes, let guest, guest.distro != "unknown" || !guest.kernels.isEmpty
+        else { return nil }
+        return source.partitions.first { $0.offsetBytes == offset }?.number
+    }
+}
+
 /// The source disk as a whole, as libblkid sees it.
 public struct SourceReport: Sendable, Codable, Equatable {
     public var path: String

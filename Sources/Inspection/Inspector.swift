@@ -35,11 +35,26 @@ public enum Inspector {
         try inspect(path, readInitrds: readInitrds, checkInUse: true)
     }
 
+    /// The report and the filesystem it read the guest from (the whole source, or the Linux
+    /// partition at its offset; nil when there is none), for what else reads that same guest
+    /// (`inspect --edits` plans the guest edits from it).
+    public static func inspectKeepingFilesystem(
+        _ path: String
+    ) throws(InspectionError) -> (report: InspectionReport, filesystem: ExtFilesystem?) {
+        try inspectKeepingFilesystem(path, readInitrds: true, checkInUse: true)
+    }
+
     /// `checkInUse: false` leaves out asking the host whether the disk is in use (mounts, loop
     /// devices, locks): the fuzz harness, which inspects a scratch file thousands of times.
     static func inspect(
         _ path: String, readInitrds: Bool, checkInUse: Bool
     ) throws(InspectionError) -> InspectionReport {
+        try inspectKeepingFilesystem(path, readInitrds: readInitrds, checkInUse: checkInUse).report
+    }
+
+    static func inspectKeepingFilesystem(
+        _ path: String, readInitrds: Bool, checkInUse: Bool
+    ) throws(InspectionError) -> (report: InspectionReport, filesystem: ExtFilesystem?) {
         let probe: ProbeResult
         do {
             probe = try BlockProbe.probe(path)
@@ -71,9 +86,10 @@ public enum Inspector {
                     .info, "already-partitioned",
                     "\(path) already has a \(probe.partitionTable!) partition table: convert clones the disk as it is"))
             guard let linux = SourcePartitions.firstLinux(source.partitions, path: path) else {
-                return InspectionReport(
+                let report = InspectionReport(
                     source: source, filesystem: nil, guest: nil, findings: findings,
                     readiness: Readiness.from(findings))
+                return (report, nil)
             }
             offset = linux.offsetBytes
             length = linux.sizeBytes
@@ -118,9 +134,10 @@ public enum Inspector {
                         + "Repartition with partition 1 at sector 2048, or boot with grub legacy"))
         }
         findings.sort { $0.severity < $1.severity }
-        return InspectionReport(
+        let report = InspectionReport(
             source: source, filesystem: filesystem, guest: guest, findings: findings,
             readiness: Readiness.from(findings))
+        return (report, fs)
     }
 
     static func filesystemReport(_ fs: ExtFilesystem) throws(InspectionError) -> FilesystemReport {

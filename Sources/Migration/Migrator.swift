@@ -1,3 +1,4 @@
+import BootCheck
 import Conversion
 import GuestFixes
 import HostSystem
@@ -20,6 +21,8 @@ public struct MigrationResult: Sendable, Codable {
     public var xmlPath: String
     /// The checks the XML passed: xen2kvm's own, the schema, the test driver.
     public var validated: [String]
+    /// `--boot-check`: how the converted guest booted with all its disks, before it was defined.
+    public var bootCheck: MigrationBootCheck.Proof?
     public var defined: String?
     public var started: Bool
     /// Where the libvirt host's virtlogd keeps the domain's serial console (when defined).
@@ -34,6 +37,12 @@ public enum MigrationError: Error, Sendable, CustomStringConvertible {
     case fix(GuestFixFailure)
     case xml(String)
     case libvirt(LibvirtChecks.Failure)
+    /// The boot check could not run (QEMU missing, a disk in use).
+    case bootCheck(String)
+    /// Ctrl-C / SIGTERM during a step that is not a disk's copy.
+    case interrupted(String)
+    /// The converted guest did not reach its login prompt: it was not defined.
+    case didNotBoot(MigrationBootCheck.Proof)
     /// The definition (read on the Xen host) cannot be read as one.
     case definition(String)
     /// The Xen host cannot be reached or asked (ssh, the definition, `xl list`).
@@ -46,6 +55,14 @@ public enum MigrationError: Error, Sendable, CustomStringConvertible {
         case .fix(let error): "the disks were copied, but the root's guest was not fixed: \(error.description)"
         case .xml(let text): text
         case .libvirt(let failure): failure.description
+        case .interrupted(let text): "interrupted: \(text)"
+        case .bootCheck(let text): "the boot check could not run: \(text)"
+        case .didNotBoot(let proof):
+            "the converted guest (\(proof.disks.joined(separator: ", "))) did not reach its login prompt under QEMU "
+                + "(stopped at \"\(proof.stage)\"" + (proof.failure.map { ", \($0)" } ?? "")
+                + ", console log \(proof.consoleLog)); the disks and the "
+                + "domain XML are written, nothing was defined: look at the console log, fix the guest (`xen2kvm "
+                + "fix`), check again with `xen2kvm boot-check`, then define the XML yourself"
         case .definition(let text): text
         case .remote(_, let error): error.description
         }
@@ -57,6 +74,7 @@ public enum MigrationError: Error, Sendable, CustomStringConvertible {
         case .conversion(_, let error), .remote(_, let error): error.exitCode
         case .fix(.refused): 2
         case .fix(.session(.interrupted)): 130
+        case .interrupted: 130
         default: 1
         }
     }
@@ -66,8 +84,8 @@ public enum MigrationError: Error, Sendable, CustomStringConvertible {
 /// map, writes the domain XML beside the disks, validates it three ways, and hands it to libvirt.
 public enum Migrator {
     public static func run(
-        _ plan: MigrationPlan, fix: FixOptions, define uri: String? = nil, start: Bool = false,
-        progress: any ProgressReporter = SilentProgress()
+        _ plan: MigrationPlan, fix: FixOptions, bootCheck: BootOptions? = nil, define uri: String? = nil,
+        start: Bool = false, progress: any ProgressReporter = SilentProgress()
     ) async throws(MigrationError) -> MigrationResult {
         guard plan.refusals.isEmpty else { throw .refused(plan.refusals) }
         // The XML is checked before a disk is copied: a domain libvirt would refuse is found in
@@ -104,6 +122,12 @@ public enum Migrator {
             }
         }
         try write(plan.xml, to: plan.xmlPath)
+        var proof: MigrationBootCheck.Proof?
+        if let bootCheck {
+            progress.note("boot-checking the converted guest with its \(plan.disks.count) disks before it is defined")
+            proof = try await MigrationBootCheck.run(plan, template: bootCheck, progress: progress)
+            if let proof, !proof.booted { throw .didNotBoot(proof) }
+        }
         do {
             if let uri {
                 try await LibvirtChecks.define(plan.xmlPath, uri: uri)
@@ -115,7 +139,8 @@ public enum Migrator {
         return MigrationResult(
             disks: disks, fixes: fixes, xmlPath: plan.xmlPath,
             validated: ["xen2kvm's checks", "virt-xml-validate", "virsh -c test:///default define"],
-            defined: uri, started: uri != nil && start, serialLog: uri == nil ? nil : plan.domain.serialLog)
+            bootCheck: proof, defined: uri, started: uri != nil && start,
+            serialLog: uri == nil ? nil : plan.domain.serialLog)
     }
 
     /// The three checks, on a copy of the XML in /tmp.

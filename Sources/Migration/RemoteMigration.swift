@@ -10,6 +10,9 @@ import XenDefinition
 /// same device map, the fixes once, the same domain XML.
 public enum RemoteMigration {
     public struct Settings: Sendable {
+        /// auto, e2image or dd: the transports that receive into a staging file. x2k writes
+        /// straight into a target convert plans from its stream, which this planner does not
+        /// drive (`refusal(of:)`).
         public var transport: Transport = .auto
         /// `ssh -F FILE`; nil: the user's ~/.ssh/config.
         public var sshConfig: String?
@@ -17,6 +20,13 @@ public enum RemoteMigration {
         public var temporaryDirectory: String?
 
         public init() {}
+    }
+
+    /// Why `transport` cannot move a guest's disks; nil when it can.
+    public static func refusal(of transport: Transport) -> String? {
+        guard transport == .x2k else { return nil }
+        return "--transport x2k streams one disk straight into the target convert plans from it; a whole guest's "
+            + "disks are received with auto, e2image or dd (or convert each disk with `convert ssh://… --transport x2k`)"
     }
 
     /// A guest as read on its Xen host, before any disk moves.
@@ -90,6 +100,7 @@ public enum RemoteMigration {
         _ guest: Guest, options: MigrationOptions, settings: Settings, over connection: SSHConnection,
         progress: any ProgressReporter
     ) async throws(MigrationError) -> Received {
+        if let refusal = refusal(of: settings.transport) { throw .refused([refusal]) }
         var received = Received(disks: [:])
         for entry in guest.parsed.deviceMap.entries where received.disks[entry.target] == nil {
             let beside = options.diskTargets[entry.xen].map {

@@ -16,6 +16,9 @@ public enum RemoteFetch {
         public var sshConfig: String?
         /// Where the staging file goes.
         public var stagingDirectory: String
+        /// The xen2kvm on the remote host, for the x2k transport: a name on its PATH (and in
+        /// /usr/local/sbin, /usr/local/bin) or an absolute path.
+        public var remoteXen2kvm = "xen2kvm"
 
         public init(stagingDirectory: String) { self.stagingDirectory = stagingDirectory }
     }
@@ -53,9 +56,30 @@ public enum RemoteFetch {
     static func fetch(
         _ source: RemoteSource, over connection: SSHConnection, options: Options, progress: any ProgressReporter
     ) async throws(ConversionError) -> Received {
-        let facts = try await probe(source, over: connection)
+        var options = options
+        if options.transport == .auto { options.remoteXen2kvm = "" }  // No x2k here: its receiver is X2K's.
+        let choice = try await choose(source, over: connection, options: options, progress: progress)
+        return try await fetch(source, choice: choice, over: connection, options: options, progress: progress)
+    }
+
+    /// Probes and chooses the transport; the reason goes to `progress` as a note.
+    public static func choose(
+        _ source: RemoteSource, over connection: SSHConnection, options: Options, progress: any ProgressReporter
+    ) async throws(ConversionError) -> TransportChoice {
+        let facts = try await probe(source, over: connection, xen2kvm: options.remoteXen2kvm)
         let choice = try TransportChoice.choose(options.transport, facts: facts, host: source.endpoint.host)
         progress.note("transport \(choice.transport.rawValue): \(choice.reason)")
+        return choice
+    }
+
+    /// Receives the disk by `choice` (e2image or dd) into a new staging file.
+    public static func fetch(
+        _ source: RemoteSource, choice: TransportChoice, over connection: SSHConnection, options: Options,
+        progress: any ProgressReporter
+    ) async throws(ConversionError) -> Received {
+        guard choice.transport != .x2k else {
+            throw .failed("the x2k transport writes into the target, not a staging file (X2KReceiver)")
+        }
         let staging = try StagingFile.make(in: options.stagingDirectory)
         do {
             let received = try await receive(
@@ -122,18 +146,26 @@ public enum RemoteFetch {
     }
 
     /// The remote PATH may lack the sbin directories (a non-root user's session).
-    static let pathPrefix = "PATH=\"$PATH:/usr/sbin:/sbin\"; export PATH; "
+    public static let pathPrefix = "PATH=\"$PATH:/usr/sbin:/sbin\"; export PATH; "
 
     /// Size, e2image, superblock: one read-only command.
-    static func probe(_ source: RemoteSource, over connection: SSHConnection) async throws(ConversionError)
-        -> RemoteFacts
+    static func probe(_ source: RemoteSource, over connection: SSHConnection, xen2kvm: String = "")
+        async throws(ConversionError) -> RemoteFacts
     {
+        // The remote xen2kvm answers `send --format` with its stream format and path.
+        let x2k =
+            xen2kvm.isEmpty
+            ? "echo none; "
+            : "x=$(PATH=\"$PATH:/usr/local/sbin:/usr/local/bin\" command -v \(Shell.quote(xen2kvm))) && "
+                + "\"$x\" send --format 2>/dev/null | grep -qx 'x2k \(TransportChoice.x2kFormat)' && echo \"$x\" "
+                + "|| echo none; "
+
         let script =
             pathPrefix + "p=\(Shell.quote(source.path)); "
             + "if [ -b \"$p\" ]; then blockdev --getsize64 \"$p\" || exit 3; "
             + "elif [ -f \"$p\" ]; then stat -L -c %s \"$p\" || exit 3; "
             + "else echo \"$p: no such block device or file\" >&2; exit 3; fi; "
-            + "if command -v e2image >/dev/null 2>&1; then echo e2image; else echo none; fi; "
+            + "if command -v e2image >/dev/null 2>&1; then echo e2image; else echo none; fi; " + x2k
             + "dd if=\"$p\" bs=1024 skip=1 count=1 status=none | od -An -v -tx1"
         let (ended, output) = try await connection.run(script)
         guard ended.status == 0 else {
@@ -141,19 +173,20 @@ public enum RemoteFetch {
             throw .failed("cannot probe \(source) (exit \(ended.status)): \(ended.said)")
         }
         let lines = String(decoding: output, as: UTF8.self).split(separator: "\n")
-        guard lines.count >= 2, let size = UInt64(lines[0].trimmingSpaces) else {
-            throw .failed("cannot probe \(source): unexpected answer \(lines.prefix(2))")
+        guard lines.count >= 3, let size = UInt64(lines[0].trimmingSpaces) else {
+            throw .failed("cannot probe \(source): unexpected answer \(lines.prefix(3))")
         }
-        let hex = lines.dropFirst(2).flatMap { $0.split(separator: " ") }
+        let hex = lines.dropFirst(3).flatMap { $0.split(separator: " ") }
         let superblock = hex.compactMap { UInt8($0, radix: 16) }
         return RemoteFacts(
-            size: size, hasE2image: lines[1] == "e2image", ext: ExtSuperblock.parse(superblock))
+            size: size, hasE2image: lines[1] == "e2image", ext: ExtSuperblock.parse(superblock),
+            xen2kvm: lines[2] == "none" ? nil : String(lines[2]))
     }
 
     static func command(for choice: TransportChoice, path: String) -> String {
         switch choice.transport {
         case .e2image, .auto: return pathPrefix + "exec e2image -ra \(Shell.quote(path)) -"
-        case .dd: return pathPrefix + "exec dd if=\(Shell.quote(path)) bs=1M status=none"
+        case .dd, .x2k: return pathPrefix + "exec dd if=\(Shell.quote(path)) bs=1M status=none"
         }
     }
 

@@ -101,8 +101,8 @@ public struct SSHEndpoint: Sendable, Equatable, CustomStringConvertible {
 
 /// Quoting for the remote shell: every remote command is built from fixed words and paths
 /// quoted here.
-enum Shell {
-    static func quote(_ word: String) -> String {
+public enum Shell {
+    public static func quote(_ word: String) -> String {
         var quoted = "'"
         for character in word {
             if character == "'" { quoted += "'\\''" } else { quoted.append(character) }

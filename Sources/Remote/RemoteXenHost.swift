@@ -129,15 +129,6 @@ extension SSHEndpoint {
 }
 
 extension RemoteFetch {
-    /// The transport `requested` gives `source`, why, and how many bytes it would send: the
-    /// read-only probe only, nothing received (a fleet's dry run of a remote guest).
-    public static func choice(
-        for source: RemoteSource, requested: Transport, on connection: SSHConnection
-    ) async throws(ConversionError) -> TransportChoice {
-        let facts = try await probe(source, over: connection)
-        return try TransportChoice.choose(requested, facts: facts, host: source.endpoint.host)
-    }
-
     /// Receives `source` over a connection the caller opened (and closes): several disks of
     /// one guest, one ssh login.
     public static func fetch(

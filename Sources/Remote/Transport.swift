@@ -10,6 +10,9 @@ public enum Transport: String, Sendable, Codable, CaseIterable {
     /// `dd if=PATH`: the whole volume as it is (partitioned disks, XFS, swap, an unclean
     /// filesystem), zero runs skipped here the same way.
     case dd
+    /// `xen2kvm send PATH` on the remote host: the used blocks of a clean ext filesystem as a
+    /// framed, checksummed stream written straight into the target, resumable (X2K module).
+    case x2k
 }
 
 /// What the probe found on the remote host, before anything is transferred.
@@ -20,11 +23,14 @@ public struct RemoteFacts: Sendable, Equatable {
     public var hasE2image: Bool
     /// The ext superblock at offset 1024, when there is one.
     public var ext: ExtSuperblock?
+    /// The remote xen2kvm that speaks the x2k stream format this one reads, when there is one.
+    public var xen2kvm: String?
 
-    public init(size: UInt64, hasE2image: Bool, ext: ExtSuperblock?) {
+    public init(size: UInt64, hasE2image: Bool, ext: ExtSuperblock?, xen2kvm: String? = nil) {
         self.size = size
         self.hasE2image = hasE2image
         self.ext = ext
+        self.xen2kvm = xen2kvm
     }
 }
 
@@ -123,6 +129,8 @@ public struct TransportChoice: Sendable, Equatable {
     public var streamBytes: UInt64
     /// e2image: the superblock (its backups are read after the stream).
     public var ext: ExtSuperblock? = nil
+    /// x2k: the remote xen2kvm's path.
+    public var remoteXen2kvm: String? = nil
 
     /// Picks e2image for a clean bare ext filesystem on a host that has e2image, dd otherwise;
     /// a requested transport that cannot work is refused (nothing transferred).
@@ -149,7 +157,25 @@ public struct TransportChoice: Sendable, Equatable {
         } else {
             against = "it is not a bare ext filesystem (partitioned, XFS, swap or other)"
         }
+        // Why x2k cannot be used, if it cannot (it reads the bitmaps itself: meta_bg is fine).
+        var againstX2K: String?
+        if let ext = facts.ext, ext.bytes <= facts.size, !ext.isClean {
+            againstX2K = against
+        } else if facts.ext == nil || facts.ext!.bytes > facts.size {
+            againstX2K = against
+        } else if facts.xen2kvm == nil {
+            againstX2K =
+                "there is no xen2kvm on \(host) that sends the x2k stream format \(x2kFormat) (--remote-xen2kvm "
+                + "names its path)"
+        }
         switch requested {
+        case .x2k:
+            if let againstX2K {
+                throw .refused("--transport x2k cannot read this disk: \(againstX2K); use --transport e2image or dd")
+            }
+            return x2k(facts, lead: "--transport x2k")
+        case .auto where againstX2K == nil:
+            return x2k(facts, lead: "a clean ext filesystem and xen2kvm on \(host)")
         case .dd:
             var choice = dd
             choice.reason = "--transport dd: the whole volume"
@@ -171,5 +197,18 @@ public struct TransportChoice: Sendable, Equatable {
             transport: .e2image,
             reason: "\(lead): only the used blocks are read there (\(ext.usedBytes) of \(ext.bytes) bytes)",
             streamBytes: ext.bytes, ext: ext)
+    }
+
+    /// The x2k stream format this xen2kvm reads (X2KStream's StreamHeader.currentFormat; the
+    /// probe asks the remote `xen2kvm send --format` for its own).
+    public static let x2kFormat = 1
+
+    private static func x2k(_ facts: RemoteFacts, lead: String) -> TransportChoice {
+        let ext = facts.ext!
+        return TransportChoice(
+            transport: .x2k,
+            reason: "\(lead) (\(facts.xen2kvm!)): only the used blocks are sent, straight into the target, "
+                + "resumable (\(ext.usedBytes) of \(ext.bytes) bytes)",
+            streamBytes: ext.usedBytes, ext: ext, remoteXen2kvm: facts.xen2kvm)
     }
 }

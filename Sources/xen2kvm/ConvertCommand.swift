@@ -14,8 +14,9 @@ struct ConvertCommand: AsyncParsableCommand {
         discussion: """
             SOURCE is an image file or a block device (an LVM volume); it is opened read-only and \
             never written. It may be on the Xen host: ssh://[USER@]HOST[:PORT]/PATH is read there \
-            over one ssh connection (--transport: e2image sends the used blocks of a clean ext \
-            filesystem, dd the whole volume; auto picks and says why) into a sparse staging file \
+            over one ssh connection (--transport: x2k has xen2kvm there send the used blocks of a \
+            clean ext filesystem straight into the target, resumable; e2image sends them too, dd the \
+            whole volume; auto picks and says why) into a sparse staging file \
             (in --temp-dir, default next to a file target), which is converted and removed. TARGET is a path that does not exist yet (a sparse file is created, just \
             big enough), an existing image file, or a block device (its size is fixed).
 
@@ -95,8 +96,17 @@ struct ConvertCommand: AsyncParsableCommand {
     @Option(help: "Directory for the resize method's shrunken copy (default: next to a file target, else /var/tmp).")
     var tempDir: String?
 
-    @Option(help: "For an ssh:// SOURCE: auto, e2image (used blocks of a clean ext filesystem) or dd (whole volume).")
+    @Option(
+        help: ArgumentHelp(
+            "For an ssh:// SOURCE: auto, x2k (xen2kvm there sends the used blocks, resumable), e2image (used blocks "
+                + "of a clean ext filesystem) or dd (whole volume)."))
     var transport: Transport = .auto
+
+    @Option(help: "For --transport x2k: xen2kvm on the remote host, a name on its PATH or a path.")
+    var remoteXen2kvm = "xen2kvm"
+
+    @Option(help: "For --transport x2k: compress the data on the link (zstd).")
+    var compress: Compression?
 
     @Option(help: "For an ssh:// SOURCE: the ssh configuration file to use (ssh -F).")
     var sshConfig: String?
@@ -126,8 +136,11 @@ struct ConvertCommand: AsyncParsableCommand {
     func validate() throws {
         if RemoteSource.isRemote(source) {
             do { _ = try RemoteSource.parse(source) } catch { throw ValidationError(error.description) }
-        } else if transport != .auto || sshConfig != nil {
-            throw ValidationError("--transport and --ssh-config are for an ssh:// SOURCE")
+        } else if transport != .auto || sshConfig != nil || compress != nil || remoteXen2kvm != "xen2kvm" {
+            throw ValidationError("--transport, --ssh-config, --remote-xen2kvm and --compress are for an ssh:// SOURCE")
+        }
+        if compress != nil && (transport == .e2image || transport == .dd) {
+            throw ValidationError("--compress is for --transport x2k (or auto, when it picks x2k)")
         }
         if noFix && (fix.editsOnly || !fix.helpers.isEmpty || fix.profile != "auto" || !fix.maps.isEmpty) {
             throw ValidationError("--no-fix excludes --edits-only, --helper, --profile and --map")
@@ -159,20 +172,21 @@ struct ConvertCommand: AsyncParsableCommand {
         var received: RemoteFetch.Received?
         defer { if let received { StagingFile.remove(received) } }
         if let remote = try? RemoteSource.parse(source) {
-            // The remote disk is received into a staging file first; the rest is a local convert.
+            // The remote disk is received into a staging file first and converted here, or
+            // (x2k) streamed straight into the target.
             Cancellation.install()
-            var fetch = RemoteFetch.Options(
-                stagingDirectory: RemoteFetch.stagingDirectory(target: target, temporaryDirectory: tempDir))
-            fetch.transport = transport
-            fetch.sshConfig = sshConfig
-            do {
-                let done = try await RemoteFetch.fetch(remote, options: fetch, progress: output.progress)
+            switch try await receive(remote, options: options, output: output) {
+            case .staged(let done):
                 received = done
                 options.source = done.staging
-                output.received(done)
-            } catch {
-                output.failure(error, plan: nil)
-                throw ExitCode(error.exitCode)
+            case .planned(let plan):
+                try show(dryRun: plan, output: output)
+                return
+            case .converted(let plan, let result):
+                // Planned from the stream's header, once it came; shown as the local path shows it.
+                output.plan(plan, dryRun: false)
+                try await fixAndReport(plan, result, output: output)
+                return
             }
             TraceTiming.mark("remote transfer")
         }
@@ -186,11 +200,7 @@ struct ConvertCommand: AsyncParsableCommand {
         GuestFixPlanning.addChecks(to: &plan, noFix: noFix, fix: fix.options(for: target, dryRun: false))
         TraceTiming.mark("planning")
         if dryRun {
-            output.plan(plan, dryRun: true)
-            if let refusal = plan.refusal {
-                if !json { output.error("would refuse: \(refusal.detail)") }
-                throw ExitCode(2)
-            }
+            try show(dryRun: plan, output: output)
             return
         }
         if let refusal = plan.refusal {
@@ -206,6 +216,19 @@ struct ConvertCommand: AsyncParsableCommand {
             output.failure(error, plan: plan)
             throw ExitCode(error.exitCode)
         }
+        try await fixAndReport(plan, result, output: output)
+    }
+
+    func show(dryRun plan: ConversionPlan, output: ConvertOutput) throws {
+        output.plan(plan, dryRun: true)
+        if let refusal = plan.refusal {
+            if !json { output.error("would refuse: \(refusal.detail)") }
+            throw ExitCode(2)
+        }
+    }
+
+    /// After the copy: the guest fixes (unless --no-fix), then the summary.
+    func fixAndReport(_ plan: ConversionPlan, _ result: ConversionResult, output: ConvertOutput) async throws {
         var fixes: FixReport?
         if !noFix && plan.fixesGuest {
             output.progress.note("fixing the guest on the new disk")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Fleet
 import HostSystem
+import Migration
 import Remote
 
 /// `fleet`: many guests from a manifest. The work is Fleet's (Fleet.run over MigrationPlanner
@@ -77,6 +78,7 @@ struct FleetCommand: AsyncParsableCommand {
     func validate() throws {
         guard parallel >= 1 else { throw ValidationError("--parallel wants 1 or more") }
         guard rate > 0 else { throw ValidationError("--rate wants MiB/s above 0") }
+        if let refusal = RemoteMigration.refusal(of: transport) { throw ValidationError(refusal) }
     }
 
     func run() async throws { try await log.run { try await RunRecord.during(fleet) } }

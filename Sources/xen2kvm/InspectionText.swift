@@ -1,3 +1,4 @@
+import GuestFixes
 import Inspection
 
 /// The human-readable inspection report.
@@ -71,6 +72,26 @@ enum InspectionText {
         case .fixable: line("Verdict      fixable: convert can move this guest to KVM and fix what is listed")
         case .blocked: line("Verdict      blocked: solve the blockers above before converting")
         }
+        return out
+    }
+
+    /// `inspect --edits`: what convert would write, listed and diffed as `fix --dry-run` does.
+    static func render(_ preview: EditPreview) -> String {
+        let map = preview.deviceMap.sorted { $0.key < $1.key }.map { "\($0.key)→\($0.value)" }
+        var out = "\nEdits        what convert would write (nothing is written), profile \(preview.profile)\n"
+        out +=
+            "  assumed    convert's defaults: \(preview.partitionTable) partition table, \(map.joined(separator: " ")), "
+            + (preview.runsGuestPrograms ? "the guest helper runs after the edits" : "no guest helper runs") + "\n"
+        if let reason = preview.notPlanned {
+            out += "  not planned: \(reason)\n"
+            return out
+        }
+        if preview.edits.isEmpty { out += "  no file needs a change\n" }
+        for edit in preview.edits {
+            out += "  \(edit.edit): \(edit.file)\n"
+            for line in edit.changes { out += "      \(line)\n" }
+        }
+        for edit in preview.edits { out += "\n" + (edit.diff ?? "") }
         return out
     }
 

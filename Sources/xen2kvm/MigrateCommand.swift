@@ -1,4 +1,5 @@
 import ArgumentParser
+import BootCheck
 import Conversion
 import FoundationEssentials
 import HostSystem
@@ -27,7 +28,8 @@ struct MigrateCommand: AsyncParsableCommand {
             written. Then the KVM domain XML (virtio disks and NICs with the Xen MACs, serial \
             console, guest agent channel, machine pc) is written beside the disks as <guest>.xml \
             and checked three ways: xen2kvm's own checks, virt-xml-validate and \
-            `virsh -c test:///default define`. A guest `xl list` (or `xm list`) still shows \
+            `virsh -c test:///default define`. --boot-check boots the converted guest with all its \
+            disks under QEMU first; one that does not reach its login prompt is not defined. A guest `xl list` (or `xm list`) still shows \
             running is refused, as are disks in use.
 
             --from ssh://[USER@]HOST[:PORT] migrates a guest of that Xen host from here (the KVM \
@@ -42,7 +44,7 @@ struct MigrateCommand: AsyncParsableCommand {
               xen2kvm migrate /etc/xen/web01.cfg --storage dir:/srv/kvm --dry-run
               xen2kvm migrate web01.cfg --disk xvda1=/dev/vg1/web01 --disk xvda2=/dev/vg1/web01-swap
               xen2kvm migrate web01.cfg --storage dir:/srv/kvm --bridge-map xenbr0=br0 \\
-                  --define qemu:///system --start
+                  --boot-check --define qemu:///system --start
               xen2kvm migrate --from ssh://root@xen1 web01 --storage dir:/srv/kvm
 
             Exit status: 0 done (--dry-run: the plan would run); 1 failed while working; 2 refused \
@@ -57,7 +59,7 @@ struct MigrateCommand: AsyncParsableCommand {
             "The Xen host the guest is on, read over ssh: ssh://[USER@]HOST[:PORT].", valueName: "ssh-url"))
     var from: String?
 
-    @Option(help: "With --from: how each disk comes over, auto, e2image or dd (as convert ssh://…).")
+    @Option(help: "With --from: how each disk comes over: auto, e2image or dd (as convert ssh://…).")
     var transport: Transport = .auto
 
     @Option(help: "With --from: the ssh configuration file to use (ssh -F).")
@@ -107,6 +109,18 @@ struct MigrateCommand: AsyncParsableCommand {
     @Flag(help: "Start the domain once defined (needs --define).")
     var start = false
 
+    @Flag(
+        help: ArgumentHelp(
+            "Before anything is defined, boot the converted guest with all its disks under QEMU (on snapshots) "
+                + "and go on only when it reaches its login prompt."))
+    var bootCheck = false
+
+    @Option(help: "With --boot-check: seconds to wait for the login prompt.")
+    var bootTimeout: Double = 300
+
+    @Option(help: "With --boot-check: the accelerator, auto, kvm or tcg.")
+    var accel: BootOptions.Accelerator = .auto
+
     @OptionGroup var log: LogOptions
 
     func validate() throws {
@@ -117,8 +131,10 @@ struct MigrateCommand: AsyncParsableCommand {
             throw ValidationError("\(pair): write NAME=VALUE, e.g. xvda1=/srv/web01.img or xenbr0=br0")
         }
         if start && define == nil { throw ValidationError("--start needs --define URI") }
+        if bootCheck && dryRun { throw ValidationError("--boot-check boots converted disks: a --dry-run writes none") }
         if let from {
             do { _ = try SSHEndpoint.parse(url: from) } catch { throw ValidationError(error.description) }
+            if let refusal = RemoteMigration.refusal(of: transport) { throw ValidationError(refusal) }
             guard guest.hasPrefix("/") || RemoteXenHost.isGuestName(guest) else {
                 throw ValidationError(
                     "\(guest): with --from, name the guest (web01) or its definition's absolute path on the Xen host")
@@ -189,7 +205,9 @@ struct MigrateCommand: AsyncParsableCommand {
         Cancellation.install()
         let result: MigrationResult
         do {
-            result = try await Migrator.run(plan, fix: options.fix, define: define, start: start, progress: progress)
+            result = try await Migrator.run(
+                plan, fix: options.fix, bootCheck: bootCheck ? bootOptions : nil, define: define, start: start,
+                progress: progress)
         } catch {
             if json { try printOut(plan: plan, received: received, result: nil, error: error.description) }
             ErrorOutput.print(error.description)
@@ -200,6 +218,14 @@ struct MigrateCommand: AsyncParsableCommand {
         } else {
             print(MigrateText.render(result))
         }
+    }
+
+    /// The boot check's settings; its disks come from the plan.
+    private var bootOptions: BootOptions {
+        var options = BootOptions(disk: "")
+        options.timeoutSeconds = bootTimeout
+        options.accelerator = accel
+        return options
     }
 
     private struct Output: Encodable {

@@ -49,6 +49,13 @@ enum MigrateText {
             lines += fixes.warnings.map { "    warning: \($0)" }
         }
         lines.append("  domain XML \(result.xmlPath), checked: \(result.validated.joined(separator: ", "))")
+        if let proof = result.bootCheck {
+            lines.append(
+                "  boot check: \(proof.stage) after \(ByteCount.seconds(proof.seconds, decimals: 0)) "
+                    + "(\(proof.accelerator), disks \(proof.disks.joined(separator: ", ")))")
+            lines += proof.swaps.map { "    swap \($0) activated" }
+            lines.append("    console log \(proof.consoleLog)")
+        }
         if let uri = result.defined { lines.append("  defined on \(uri)\(result.started ? " and started" : "")") }
         if let log = result.serialLog { lines.append("  console log \(log) (kept by virtlogd on the libvirt host)") }
         return lines.joined(separator: "\n")

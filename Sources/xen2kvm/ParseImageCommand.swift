@@ -1,6 +1,7 @@
 import ArgumentParser
 import Conversion
 import FoundationEssentials
+import GuestFixes
 import HostSystem
 import Inspection
 
@@ -15,13 +16,15 @@ struct ParseImageCommand: AsyncParsableCommand {
         commandName: ParserChild.subcommand, abstract: "xen2kvm's contained image parser (internal).",
         shouldDisplay: false)
 
-    enum Work: String, ExpressibleByArgument { case inspect, plan }
+    /// edits: inspect, then plan the guest edits from the filesystem inspection read.
+    enum Work: String, ExpressibleByArgument { case inspect, edits, plan }
 
     @Argument var work: Work
-    /// inspect: the source; plan: ConvertOptions as JSON.
+    /// inspect, edits: the source; plan: ConvertOptions as JSON.
     @Argument var input: String
 
     typealias InspectAnswer = ParserChild.Answer<InspectionReport, String>
+    typealias EditsAnswer = ParserChild.Answer<InspectOutput, String>
     typealias PlanAnswer = ParserChild.Answer<ConversionPlan, ConversionError>
 
     func run() async throws {
@@ -33,6 +36,15 @@ struct ParseImageCommand: AsyncParsableCommand {
                 ParserChild.answer(InspectAnswer.value(try Inspector.inspect(input)))
             } catch {
                 ParserChild.answer(InspectAnswer.problem(error.description))
+            }
+        case .edits:
+            // Planned here, in the contained child: the edits parse the guest's files too.
+            do {
+                let (report, filesystem) = try Inspector.inspectKeepingFilesystem(input)
+                let edits = filesystem.map { EditPreview.plan($0, report: report) } ?? .noGuest(report)
+                ParserChild.answer(EditsAnswer.value(InspectOutput(report: report, edits: edits)))
+            } catch {
+                ParserChild.answer(EditsAnswer.problem(error.description))
             }
         case .plan:
             let options = try JSONDecoder().decode(ConvertOptions.self, from: Data(input.utf8))

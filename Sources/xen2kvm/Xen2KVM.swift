@@ -30,6 +30,6 @@ struct Xen2KVM: AsyncParsableCommand {
         subcommands: [
             InspectCommand.self, ConvertCommand.self, FixCommand.self, BootCheckCommand.self, MigrateCommand.self,
             FleetCommand.self,
-            ParseImageCommand.self,
+            ParseImageCommand.self, SendCommand.self,
         ])
 }

@@ -35,10 +35,11 @@ import Testing
     /// each entry's options into what the file edit writes with --edits-only.
     @Test func grubbyAndTheFileEditAgree() throws {
         let directory = try TemporaryDirectory()
-        let (_, root) = try GoldenEditTests.copy(.init(fixture: "rocky9", profile: "el8"), into: directory)
-        var context = FixContext(guest: GuestInspector.inspect(root), profile: "el8")
+        let (_, tree) = try GoldenEditTests.copy(.init(fixture: "rocky9", profile: "el8"), into: directory)
+        let root = GuestView(tree)
+        var context = FixContext(guest: GuestInspector.inspect(tree), profile: "el8")
         #expect(BootLoaderSpecEdit.grubbyUpdates(root, context: context))
-        let entries = BootLoaderSpec.entryFiles(root)
+        let entries = BootLoaderSpec.entryFiles(tree)
         #expect(entries.count == 1)
         let withGrubby = try BootLoaderSpecEdit().changes(in: root, context: context)
         #expect(withGrubby.map(\.path) == [BootLoaderSpec.kernelCmdline])

@@ -265,6 +265,38 @@ import Testing
                 == "hostonly=\"yes\"\nadd_drivers+=\" virtio virtio_ring virtio_blk virtio_net virtio_pci \"\n")
     }
 
+    /// The guest's own dracut driver settings lose Xen's front-ends: dropped from a list that
+    /// names others too, the setting commented out when it named only them.
+    @Test func dracutDriverSettingsLoseXensDrivers() throws {
+        let guest = try GuestFiles([
+            "/etc/dracut.conf": "#add_drivers+=\" xen-blkfront \"\nadd_drivers+=\" xen-blkfront  raid1\txennet \"\n",
+            "/etc/dracut.conf.d/xen.conf": "force_drivers+=\" xen-netfront xenblk \"\n",
+            "/etc/dracut.conf.d/other.conf": "add_drivers+=\" raid1 \"\nhostonly=\"yes\"\n",
+            "/etc/dracut.conf.d/README": "xen-blkfront\n",
+        ])
+        let changes = try guest.run(InitrdModulesEdit(), profile: "centos7")
+        #expect(
+            changes.map(\.path) == [
+                "/etc/dracut.conf.d/xen2kvm-virtio.conf", "/etc/dracut.conf", "/etc/dracut.conf.d/xen.conf",
+            ])
+        #expect(try guest.read("/etc/dracut.conf") == "#add_drivers+=\" xen-blkfront \"\nadd_drivers+=\" raid1 \"\n")
+        #expect(
+            try guest.read("/etc/dracut.conf.d/xen.conf") == "# xen2kvm: force_drivers+=\" xen-netfront xenblk \"\n")
+        #expect(
+            changes[1].summary == ["line 2: dropped xen-blkfront xennet (Xen only): no later initramfs carries them"])
+    }
+
+    /// Without the drop-in directory, dracut.conf gets both changes in one.
+    @Test func dracutConfLosesXenDriversAndGainsVirtio() throws {
+        let guest = try GuestFiles(["/etc/dracut.conf": "add_drivers+=\" xen-blkfront \"\n"])
+        let changes = try guest.run(InitrdModulesEdit(), profile: "centos6")
+        #expect(changes.map(\.path) == ["/etc/dracut.conf"])
+        #expect(
+            try guest.read("/etc/dracut.conf")
+                == "# xen2kvm: add_drivers+=\" xen-blkfront \"\n"
+                + "add_drivers+=\" virtio virtio_ring virtio_blk virtio_net virtio_pci \"\n")
+    }
+
     @Test func initrdModulesForInitramfsToolsGuests() throws {
         let guest = try GuestFiles([
             "/etc/debian_version": "12.7\n",

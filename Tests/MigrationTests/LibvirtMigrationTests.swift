@@ -77,7 +77,7 @@ import Testing
             let (run, log) = try await BootSlots.boot {
                 let run = try await Xen2KVMBinary.run([
                     "migrate", config, "--storage", "dir:\(storage)", "--bridge-map", "xenbr0=br0",
-                    "--domain-type", "qemu", "--define", libvirt.uri, "--start",
+                    "--domain-type", "qemu", "--boot-check", "--accel", "tcg", "--define", libvirt.uri, "--start",
                 ])
                 guard run.status == 0 else { return (run, "") }
                 let started = clock.now
@@ -90,6 +90,9 @@ import Testing
             #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
             print(run.stdout)
             #expect(run.stdout.contains("defined on \(libvirt.uri) and started"), "\(run.stdout)")
+            // --boot-check booted both disks before the domain was defined.
+            #expect(run.stdout.contains("  boot check: login prompt after"), "\(run.stdout)")
+            #expect(run.stdout.contains("    swap /dev/vdb1 activated"), "\(run.stdout)")
             #expect(run.stdout.contains("console log /var/log/libvirt/qemu/\(Self.name)-serial0.log"), "\(run.stdout)")
             let tail = ConsoleLines.tail(log)
             #expect(log.contains("login:"), "no login prompt on the serial console:\n\(tail)")

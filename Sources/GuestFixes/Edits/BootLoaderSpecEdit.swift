@@ -20,16 +20,16 @@ public struct BootLoaderSpecEdit: GuestEdit {
     static let grubbyPaths = ["/usr/sbin/grubby", "/usr/bin/grubby", "/sbin/grubby"]
 
     /// Whether the el8 helper changes the entries with the guest's grubby instead of this edit.
-    static func grubbyUpdates(_ root: GuestRoot, context: FixContext) -> Bool {
+    static func grubbyUpdates(_ root: GuestView, context: FixContext) -> Bool {
         context.profile == "el8" && context.runsGuestPrograms && grubbyPaths.contains { root.isFile($0) }
     }
 
-    public func changes(in root: GuestRoot, context: FixContext) throws(GuestFixError) -> [FileChange] {
+    public func changes(in root: GuestView, context: FixContext) throws(GuestFixError) -> [FileChange] {
         let mapping = DeviceMapping(context)
         let keep = context.keepsEthNames
         var result: [FileChange] = []
         if !Self.grubbyUpdates(root, context: context) {
-            for path in BootLoaderSpec.entryFiles(root) {
+            for path in BootLoaderSpec.entryFiles(root.source) {
                 result += try rewrite(path, in: root) { Self.editEntry($0, mapping: mapping, keepEthNames: keep) }
             }
             result += try rewrite(BootLoaderSpec.grubenv, in: root) {
@@ -46,13 +46,13 @@ public struct BootLoaderSpecEdit: GuestEdit {
 
     /// The words grubby must add (`--args`) and remove (`--remove-args`) so that every entry
     /// and kernelopts get what `editEntry` and `editGrubenv` would write.
-    static func grubbyArguments(_ root: GuestRoot, context: FixContext) throws(GuestFixError) -> (
+    static func grubbyArguments(_ root: GuestView, context: FixContext) throws(GuestFixError) -> (
         add: [String], remove: [String]
     ) {
         let mapping = DeviceMapping(context)
         var add: [String] = []
         var remove: [String] = []
-        for path in BootLoaderSpec.entryFiles(root) + [BootLoaderSpec.grubenv] {
+        for path in BootLoaderSpec.entryFiles(root.source) + [BootLoaderSpec.grubenv] {
             for line in TextLines.split(try root.read(path) ?? "") {
                 guard let (_, arguments) = entryOptions(line) ?? grubenvOptions(line) else { continue }
                 let old = Words(arguments).words

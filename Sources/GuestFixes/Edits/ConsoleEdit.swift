@@ -21,7 +21,7 @@ public struct ConsoleEdit: GuestEdit {
     static let securetty = "/etc/securetty"
     static let xenConsoles: Set<String> = ["xvc0", "hvc0", "/dev/xvc0", "/dev/hvc0"]
 
-    public func changes(in root: GuestRoot, context: FixContext) throws(GuestFixError) -> [FileChange] {
+    public func changes(in root: GuestView, context: FixContext) throws(GuestFixError) -> [FileChange] {
         try rewrite(Self.inittab, in: root, Self.editInittab) + rewrite(Self.securetty, in: root, Self.editSecuretty)
     }
 

@@ -10,7 +10,7 @@ public struct CrypttabEdit: GuestEdit {
     public let name = "crypttab"
     public init() {}
 
-    public func changes(in root: GuestRoot, context: FixContext) throws(GuestFixError) -> [FileChange] {
+    public func changes(in root: GuestView, context: FixContext) throws(GuestFixError) -> [FileChange] {
         let mapping = DeviceMapping(context)
         return try rewrite("/etc/crypttab", in: root) { text in Self.edit(text, mapping: mapping) }
     }

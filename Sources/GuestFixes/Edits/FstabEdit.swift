@@ -14,7 +14,7 @@ public struct FstabEdit: GuestEdit {
     public let name = "fstab"
     public init() {}
 
-    public func changes(in root: GuestRoot, context: FixContext) throws(GuestFixError) -> [FileChange] {
+    public func changes(in root: GuestView, context: FixContext) throws(GuestFixError) -> [FileChange] {
         let mapping = DeviceMapping(context)
         return try rewrite("/etc/fstab", in: root) { text in Self.edit(text, mapping: mapping) }
     }

@@ -18,7 +18,7 @@ public struct Grub2ConfigEdit: GuestEdit {
     /// grub2's name for partition 1 under the disk's partition table.
     static func partitionName(_ table: String) -> String { table == "gpt" ? "gpt1" : "msdos1" }
 
-    public func changes(in root: GuestRoot, context: FixContext) throws(GuestFixError) -> [FileChange] {
+    public func changes(in root: GuestView, context: FixContext) throws(GuestFixError) -> [FileChange] {
         let mapping = DeviceMapping(context)
         var result: [FileChange] = []
         for path in try ConfigFiles.distinct(Self.configs, in: root) {

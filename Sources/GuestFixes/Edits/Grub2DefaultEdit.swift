@@ -35,7 +35,7 @@ public struct Grub2DefaultEdit: GuestEdit {
     /// name, and nothing appended.
     static let dropInDirectory = "/etc/default/grub.d"
 
-    public func changes(in root: GuestRoot, context: FixContext) throws(GuestFixError) -> [FileChange] {
+    public func changes(in root: GuestView, context: FixContext) throws(GuestFixError) -> [FileChange] {
         let mapping = DeviceMapping(context)
         let saved = Self.savedDefault(context.guest.kernels)
         var result: [FileChange] = []

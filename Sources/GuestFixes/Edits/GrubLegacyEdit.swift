@@ -23,7 +23,7 @@ public struct GrubLegacyEdit: GuestEdit {
     static let configs = ["/boot/grub/menu.lst", "/boot/grub/grub.conf", "/etc/grub.conf"]
     static let deviceMap = "/boot/grub/device.map"
 
-    public func changes(in root: GuestRoot, context: FixContext) throws(GuestFixError) -> [FileChange] {
+    public func changes(in root: GuestView, context: FixContext) throws(GuestFixError) -> [FileChange] {
         let mapping = DeviceMapping(context)
         var result: [FileChange] = []
         for path in try ConfigFiles.distinct(Self.configs, in: root) {

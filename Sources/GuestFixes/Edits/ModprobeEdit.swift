@@ -18,7 +18,7 @@ public struct ModprobeEdit: GuestEdit {
     public let name = "modprobe"
     public init() {}
 
-    public func changes(in root: GuestRoot, context: FixContext) throws(GuestFixError) -> [FileChange] {
+    public func changes(in root: GuestView, context: FixContext) throws(GuestFixError) -> [FileChange] {
         let directory = root.list(XenModuleAlias.directory).sorted().map { "\(XenModuleAlias.directory)/\($0)" }
         var result: [FileChange] = []
         for path in XenModuleAlias.files + directory {

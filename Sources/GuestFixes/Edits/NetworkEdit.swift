@@ -15,7 +15,7 @@ public struct NetworkEdit: GuestEdit {
     static let emptiedRules =
         "# xen2kvm emptied this file: its rules tied interface names to the Xen MAC addresses.\n"
 
-    public func changes(in root: GuestRoot, context: FixContext) throws(GuestFixError) -> [FileChange] {
+    public func changes(in root: GuestView, context: FixContext) throws(GuestFixError) -> [FileChange] {
         var result: [FileChange] = []
         for name in root.list(Self.scripts) where name.hasPrefix("ifcfg-") && name != "ifcfg-lo" {
             result += try rewrite("\(Self.scripts)/\(name)", in: root, Self.dropHardwareAddress)

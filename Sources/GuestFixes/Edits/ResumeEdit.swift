@@ -16,7 +16,7 @@ public struct ResumeEdit: GuestEdit {
     static let initramfsResume = "/etc/initramfs-tools/conf.d/resume"
     static let uswsusp = "/etc/uswsusp.conf"
 
-    public func changes(in root: GuestRoot, context: FixContext) throws(GuestFixError) -> [FileChange] {
+    public func changes(in root: GuestView, context: FixContext) throws(GuestFixError) -> [FileChange] {
         let mapping = DeviceMapping(context)
         var result: [FileChange] = []
         for path in [Self.initramfsResume, Self.uswsusp] {

@@ -12,7 +12,7 @@ public struct SELinuxRelabelEdit: GuestEdit {
     static let config = "/etc/selinux/config"
     static let marker = "/.autorelabel"
 
-    public func changes(in root: GuestRoot, context: FixContext) throws(GuestFixError) -> [FileChange] {
+    public func changes(in root: GuestView, context: FixContext) throws(GuestFixError) -> [FileChange] {
         guard let config = try root.read(Self.config) else { return [] }
         guard let mode = Self.value(of: "SELINUX", in: config)?.lowercased(),
             mode == "enforcing" || mode == "permissive"

@@ -15,7 +15,7 @@ public struct StaleCacheEdit: GuestEdit {
         "/etc/blkid/blkid.tab", "/etc/blkid.tab", "/etc/lvm/cache/.cache", "/etc/lvm/devices/system.devices",
     ]
 
-    public func changes(in root: GuestRoot, context: FixContext) throws(GuestFixError) -> [FileChange] {
+    public func changes(in root: GuestView, context: FixContext) throws(GuestFixError) -> [FileChange] {
         var result: [FileChange] = []
         for path in Self.caches {
             guard let before = try root.read(path) else { continue }

@@ -16,7 +16,7 @@ public struct SysconfigBootloaderEdit: GuestEdit {
     static let path = "/etc/sysconfig/bootloader"
     static let appendKeys = ["DEFAULT_APPEND", "FAILSAFE_APPEND"]
 
-    public func changes(in root: GuestRoot, context: FixContext) throws(GuestFixError) -> [FileChange] {
+    public func changes(in root: GuestView, context: FixContext) throws(GuestFixError) -> [FileChange] {
         let mapping = DeviceMapping(context)
         let loader: String? =
             switch context.guest.bootloader {

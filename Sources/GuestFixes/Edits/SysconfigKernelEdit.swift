@@ -15,7 +15,7 @@ public struct SysconfigKernelEdit: GuestEdit {
 
     static let path = "/etc/sysconfig/kernel"
 
-    public func changes(in root: GuestRoot, context: FixContext) throws(GuestFixError) -> [FileChange] {
+    public func changes(in root: GuestView, context: FixContext) throws(GuestFixError) -> [FileChange] {
         let package = BestKernel.choose(context.guest.kernels).map { Self.package(ofVersion: $0.version) }
         return try rewrite(Self.path, in: root) { text in
             let kernel = Self.edit(text, package: package)

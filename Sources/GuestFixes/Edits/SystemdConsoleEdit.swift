@@ -12,7 +12,7 @@ public struct SystemdConsoleEdit: GuestEdit {
     static let directories = ["/etc/systemd/system/getty.target.wants", "/etc/systemd/system/multi-user.target.wants"]
     static let units = ["serial-getty@hvc0.service", "serial-getty@xvc0.service", "getty@hvc0.service"]
 
-    public func changes(in root: GuestRoot, context: FixContext) throws(GuestFixError) -> [FileChange] {
+    public func changes(in root: GuestView, context: FixContext) throws(GuestFixError) -> [FileChange] {
         var result: [FileChange] = []
         for directory in Self.directories {
             for name in root.list(directory) where Self.units.contains(name) {

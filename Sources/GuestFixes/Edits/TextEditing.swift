@@ -87,7 +87,7 @@ enum TextLines {
 /// `/etc/grub.conf -> ../boot/grub/grub.conf`). Edits change the regular file, and a symlinked
 /// name only when it leads somewhere none of the regular names do, so one config gives one change.
 enum ConfigFiles {
-    static func distinct(_ paths: [String], in root: GuestRoot) throws(GuestFixError) -> [String] {
+    static func distinct(_ paths: [String], in root: GuestView) throws(GuestFixError) -> [String] {
         var chosen: [String] = []
         var seen: [[UInt8]] = []
         for path in paths where root.kind(of: path, followLast: false) == .file {

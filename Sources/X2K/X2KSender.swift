@@ -1,0 +1,229 @@
+import CDecompress
+import Conversion
+import FoundationEssentials
+import HostSystem
+import SystemPackage
+import X2KStream
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The Xen side of the x2k transport (`xen2kvm send`, run over ssh by the KVM host): reads the
+/// source read-only and writes the stream to standard output — a header with the source's
+/// facts and fingerprint, its used blocks as data records, the rest as zero ranges, a
+/// checkpoint every `checkpointBytes` of data, then the end record.
+///
+/// The source is a guest's image, hostile input for libext2fs and libblkid: the sender contains
+/// itself as the image parser does (ParserChild.containSelf) before it reads a byte of it.
+public enum X2KSender {
+    public struct Options: Sendable {
+        public var path: String
+        public var guest: String?
+        /// The fingerprint and checkpoint offset of an interrupted transfer to continue.
+        public var resume: (fingerprint: String, offset: UInt64)?
+        public var compress = false
+        /// Data bytes between checkpoints; nil: a twentieth of the used bytes, 4 MiB to 256 MiB.
+        public var checkpointBytes: UInt64?
+
+        public init(path: String) { self.path = path }
+    }
+
+    /// Bytes per data record read and sent.
+    static let chunk = 1 << 20
+
+    /// Sends the stream to `output`; an error once the header is out is sent as a failure
+    /// record too (the receiver reports it), and thrown.
+    public static func send(_ options: Options, to output: Int32) throws(ConversionError) {
+        let path = options.path
+        // Found before containment: it reads /proc and /sys, which the parser filter allows,
+        // but it is about the host, not the image.
+        let inUse = DiskInUse.reason(path, readOnlyMountsCount: false)
+        let source: FileDescriptor
+        do {
+            source = try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec])
+        } catch {
+            throw .refused("cannot open \(path) read-only: \(error)")
+        }
+        defer { try? source.close() }
+        do {
+            try ParserChild.containSelf()
+        } catch {
+            throw .failed(error.description)
+        }
+        let described = try DescribedSource.describe(path, inUse: inUse)
+        guard described.isCleanBareExt, let filesystemBytes = described.filesystemBytes else {
+            throw .refused(
+                "\(path) holds \(described.holds): the x2k transport sends the used blocks of a clean bare ext "
+                    + "filesystem; use --transport dd (or e2image)")
+        }
+        let runs = try UsedBlockRuns.read(path)
+        let size = DiskIdentity.of(path).sizeBytes
+        let fingerprint = Fingerprint.of(path, fd: source, size: size, runs: runs)
+        let usedBytes = runs.send.reduce(0) { $0 + UInt64($1.count) } * runs.blockSize
+        var header = StreamHeader(
+            guest: options.guest ?? String(path.split(separator: "/").last ?? ""), disk: path, host: hostName(),
+            fingerprint: fingerprint, filesystemBytes: filesystemBytes, blockSize: runs.blockSize,
+            usedBytes: usedBytes, runs: runs.send.count,
+            sourceFacts: String(decoding: (try? JSONEncoder().encode(described)) ?? Data(), as: UTF8.self))
+        if options.compress { header.compression = "zstd" }
+        if let resume = options.resume {
+            if resume.fingerprint != fingerprint {
+                header.notResumed =
+                    "the source changed since the interrupted transfer (its fingerprint was \(resume.fingerprint), "
+                    + "is now \(fingerprint))"
+            } else if resume.offset > filesystemBytes {
+                header.notResumed = "the checkpoint (byte \(resume.offset)) lies past the filesystem's end"
+            } else {
+                header.resumedFrom = resume.offset
+            }
+        }
+        var encoder = StreamEncoder(header: header)
+        var out = Output(fd: output)
+        try out.write(encoder.headerRecord())
+        do {
+            try sendRecords(
+                runs, from: source, filesystemBytes: filesystemBytes, options: options, encoder: &encoder, out: &out)
+        } catch {
+            try? out.write(encoder.failure(error.description))
+            throw error
+        }
+    }
+
+    private static func sendRecords(
+        _ runs: UsedBlockRuns, from source: FileDescriptor, filesystemBytes: UInt64, options: Options,
+        encoder: inout StreamEncoder, out: inout Output
+    ) throws(ConversionError) {
+        let block = runs.blockSize
+        let usedBytes = runs.send.reduce(0) { $0 + UInt64($1.count) } * block
+        let every = options.checkpointBytes ?? min(max(usedBytes / 20, 4 << 20), 256 << 20)
+        let pause = getenv("XEN2KVM_TEST_SEND_PAUSE_MS").flatMap { UInt32(String(cString: $0)) }
+        let compressor = options.compress ? Compressor() : nil
+        var sinceCheckpoint: UInt64 = 0
+        var buffer = [UInt8](repeating: 0, count: chunk)
+        for piece in Self.pieces(runs, filesystemBytes: filesystemBytes, from: encoder.covered) {
+            switch piece.kind {
+            case .zero(let mustReadAsZero):
+                try out.write(encoder.zero(UInt64(piece.range.count), mustReadAsZero: mustReadAsZero))
+            case .data:
+                var offset = piece.range.lowerBound
+                while offset < piece.range.upperBound {
+                    let count = Int(min(UInt64(chunk), piece.range.upperBound - offset))
+                    try read(source, into: &buffer, count: count, at: offset)
+                    if let compressor, let packed = compressor.compress(buffer, count: count) {
+                        try out.write(encoder.data(packed, compressedFrom: count))
+                    } else {
+                        try out.write(encoder.data(Array(buffer[0..<count])))
+                    }
+                    offset += UInt64(count)
+                    sinceCheckpoint += UInt64(count)
+                    if sinceCheckpoint >= every {
+                        try out.write(encoder.checkpoint())
+                        sinceCheckpoint = 0
+                        if let pause { usleep(pause * 1000) }
+                    }
+                }
+            }
+        }
+        try out.write(encoder.end())
+    }
+
+    enum PieceKind: Equatable {
+        case data
+        case zero(mustReadAsZero: Bool)
+    }
+
+    /// The filesystem from `start` to its end as pieces in byte offsets: the runs to send, the
+    /// ranges that must read as zeros, and the free ranges between them.
+    static func pieces(_ runs: UsedBlockRuns, filesystemBytes: UInt64, from start: UInt64) -> [(
+        range: Range<UInt64>, kind: PieceKind
+    )] {
+        let block = runs.blockSize
+        let marked =
+            (runs.send.map { ($0, PieceKind.data) } + runs.zero.map { ($0, PieceKind.zero(mustReadAsZero: true)) })
+            .sorted { $0.0.lowerBound < $1.0.lowerBound }
+        var pieces: [(range: Range<UInt64>, kind: PieceKind)] = []
+        var at: UInt64 = 0
+        func add(_ range: Range<UInt64>, _ kind: PieceKind) {
+            let clipped = max(range.lowerBound, start)..<max(range.upperBound, start)
+            if !clipped.isEmpty { pieces.append((clipped, kind)) }
+        }
+        for (run, kind) in marked {
+            let bytes = min(run.lowerBound * block, filesystemBytes)..<min(run.upperBound * block, filesystemBytes)
+            if bytes.lowerBound > at { add(at..<bytes.lowerBound, .zero(mustReadAsZero: false)) }
+            add(bytes, kind)
+            at = max(at, bytes.upperBound)
+        }
+        if at < filesystemBytes { add(at..<filesystemBytes, .zero(mustReadAsZero: false)) }
+        return pieces
+    }
+
+    private static func read(_ source: FileDescriptor, into buffer: inout [UInt8], count: Int, at offset: UInt64)
+        throws(ConversionError)
+    {
+        var done = 0
+        while done < count {
+            let got: Int
+            do {
+                got = try buffer.withUnsafeMutableBytes {
+                    try source.read(
+                        fromAbsoluteOffset: Int64(offset) + Int64(done),
+                        into: UnsafeMutableRawBufferPointer(rebasing: $0[done..<count]))
+                }
+            } catch {
+                throw .failed("reading the source at byte \(offset + UInt64(done)): \(error)")
+            }
+            guard got > 0 else {
+                throw .failed("the source ends at byte \(offset + UInt64(done)), inside its filesystem")
+            }
+            done += got
+        }
+    }
+
+    private static func hostName() -> String {
+        var name = utsname()
+        uname(&name)
+        return withUnsafeBytes(of: &name.nodename) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+    }
+
+    /// Standard output, written in full (a receiver gone is the end: EPIPE).
+    struct Output {
+        let fd: Int32
+        mutating func write(_ bytes: [UInt8]) throws(ConversionError) {
+            var done = 0
+            while done < bytes.count {
+                let wrote = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + done, $0.count - done) }
+                if wrote < 0 {
+                    if errno == EINTR { continue }
+                    throw .failed("writing the stream: \(String(cString: strerror(errno)))")
+                }
+                done += wrote
+            }
+        }
+    }
+
+    /// zstd, level 1 (fast: the link, not the CPU, is what it saves).
+    final class Compressor {
+        let context: OpaquePointer?
+        var output: [UInt8]
+
+        init() {
+            context = ZSTD_createCCtx()
+            output = [UInt8](repeating: 0, count: Int(ZSTD_compressBound(X2KSender.chunk)))
+        }
+
+        /// The compressed bytes, or nil when they would not be smaller.
+        func compress(_ input: [UInt8], count: Int) -> [UInt8]? {
+            let out = output.count
+            let written = output.withUnsafeMutableBytes { target in
+                input.withUnsafeBytes { source in
+                    ZSTD_compressCCtx(context, target.baseAddress, out, source.baseAddress, count, 1)
+                }
+            }
+            guard ZSTD_isError(written) == 0, written < count else { return nil }
+            return Array(output[0..<written])
+        }
+
+        deinit { ZSTD_freeCCtx(context) }
+    }
+}

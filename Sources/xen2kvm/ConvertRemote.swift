@@ -1,0 +1,82 @@
+import ArgumentParser
+import Conversion
+import GuestFixes
+import HostSystem
+import Migration
+import Remote
+import X2K
+
+/// `--compress`: how the x2k transport's data goes over the link.
+enum Compression: String, ExpressibleByArgument {
+    case zstd
+}
+
+extension ConvertCommand {
+    /// What a remote source gave: a staging file to convert here, or (x2k) the converted
+    /// target, or the plan of a dry run.
+    enum Remotely {
+        case staged(RemoteFetch.Received)
+        case converted(ConversionPlan, ConversionResult)
+        case planned(ConversionPlan)
+    }
+
+    /// One ssh connection: the probe, the transport's choice (said), then the transfer.
+    func receive(_ remote: RemoteSource, options: ConvertOptions, output: ConvertOutput) async throws -> Remotely {
+        var fetch = RemoteFetch.Options(
+            stagingDirectory: RemoteFetch.stagingDirectory(target: target, temporaryDirectory: tempDir))
+        fetch.transport = transport
+        fetch.sshConfig = sshConfig
+        fetch.remoteXen2kvm = remoteXen2kvm
+        let connection: SSHConnection
+        do {
+            connection = try await SSHConnection.open(remote.endpoint, configFile: sshConfig)
+        } catch {
+            output.failure(error, plan: nil)
+            throw ExitCode(error.exitCode)
+        }
+        do {
+            let choice = try await RemoteFetch.choose(
+                remote, over: connection, options: fetch, progress: output.progress)
+            if choice.transport == .x2k {
+                var x2k = X2KReceiver.Options(convert: options, remoteXen2kvm: choice.remoteXen2kvm ?? remoteXen2kvm)
+                x2k.compress = compress == .zstd
+                x2k.dryRun = dryRun
+                let (noFix, fixOptions) = (noFix, fix.options(for: target, dryRun: false))
+                x2k.amendPlan = { GuestFixPlanning.addChecks(to: &$0, noFix: noFix, fix: fixOptions) }
+                let done = try await X2KReceiver.convert(
+                    remote, options: x2k, over: connection, progress: output.progress)
+                await connection.close()
+                output.received(done.transfer)
+                guard let result = done.result else { return .planned(done.plan) }
+                return .converted(done.plan, result)
+            }
+            if compress != nil {
+                throw ConversionError.refused(
+                    "--compress is for the x2k transport; \(choice.transport.rawValue) was chosen: \(choice.reason)")
+            }
+            let done = try await RemoteFetch.fetch(
+                remote, choice: choice, over: connection, options: fetch, progress: output.progress)
+            await connection.close()
+            output.received(done)
+            return .staged(done)
+        } catch {
+            await connection.close()
+            let problem = (error as? ConversionError) ?? .failed("\(error)")
+            output.failure(problem, plan: nil)
+            throw ExitCode(problem.exitCode)
+        }
+    }
+}
+
+extension ConvertOutput {
+    /// An x2k transfer, done (on stderr, as the other transports' line).
+    func received(_ transfer: X2KReceiver.Transfer) {
+        guard !json && !quiet else { return }
+        let rate = transfer.seconds > 0 ? UInt64(Double(transfer.bytesReceived) / transfer.seconds) : 0
+        let resumed = transfer.resumedFrom > 0 ? ", resumed from filesystem byte \(transfer.resumedFrom)" : ""
+        RawOutput.stderr(
+            "received \(transfer.source) by x2k: \(ByteCount.text(transfer.bytesReceived)) over the link for "
+                + "\(ByteCount.text(transfer.dataBytes)) of data in \(ByteCount.seconds(transfer.seconds)) "
+                + "(\(ByteCount.text(rate))/s)\(resumed); fingerprint \(transfer.fingerprint)\n")
+    }
+}
