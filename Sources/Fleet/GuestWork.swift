@@ -187,8 +187,8 @@ struct GuestWork {
                 report.work.append(
                     "received \(disks.disks.count) disks from \(authority) (\(transports.joined(separator: ", "))): "
                         + "\(disks.bytesReceived) bytes")
-            case .surveyed(let read, let choices, let problems):
-                return readiness(read, choices, problems: problems, record: record)
+            case .surveyed(let read, let disks, let problems):
+                return readiness(read, disks, problems: problems, record: record)
             case .refused(let reasons): return refuse(reasons, dryRun: dryRun)
             case .failed(let text): return failed(text)
             }

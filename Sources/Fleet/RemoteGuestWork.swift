@@ -12,7 +12,7 @@ extension GuestWork {
         case unchanged(host: String)
         case received(definition: String, RemoteMigration.Received, inputs: String, identities: [String: String])
         /// A dry run: the guest read and each disk probed there, nothing received.
-        case surveyed(RemoteMigration.Guest, [(xen: String, choice: TransportChoice)], problems: [String])
+        case surveyed(RemoteMigration.Guest, [DiskSurvey], problems: [String])
         case refused([String])
         case failed(String)
     }
@@ -83,38 +83,55 @@ extension GuestWork {
         }
     }
 
-    /// Each disk's transport and stream size from the probe there; a disk that cannot be read
-    /// (or not with the transport asked) is a problem.
+    /// How a disk would come over, as the run will choose: a swap area's header only, else the
+    /// staging transports (no x2k probe); a disk that cannot be read is a problem.
     private func survey(
         _ read: RemoteMigration.Guest, over connection: SSHConnection, progress: any ProgressReporter
     ) async -> RemoteSide {
-        var choices: [(xen: String, choice: TransportChoice)] = []
+        var disks: [DiskSurvey] = []
         var problems: [String] = []
         var seen: Set<String> = []
         for entry in read.parsed.deviceMap.entries where seen.insert(entry.target).inserted {
             let source = RemoteSource(endpoint: connection.endpoint, path: entry.target)
-            // As the run will choose: the staging transports (no x2k probe).
             var options = RemoteFetch.Options(stagingDirectory: "")
             options.transport = settings.transport
             options.remoteXen2kvm = ""
             do {
-                choices.append(
-                    (
-                        entry.xen,
-                        try await RemoteFetch.choose(source, over: connection, options: options, progress: progress)
-                    ))
+                if settings.transport == .auto,
+                    let header = try await RemoteMigration.swapHeader(
+                        source, on: connection, stagingDirectory: "/var/tmp")
+                {
+                    StagingFile.remove(header)
+                    disks.append(
+                        .init(xen: entry.xen, transport: "dd", bytes: header.bytesReceived, reason: header.reason))
+                    continue
+                }
+                let choice = try await RemoteFetch.choose(
+                    source, over: connection, options: options, progress: progress)
+                disks.append(
+                    .init(
+                        xen: entry.xen, transport: choice.transport.rawValue, bytes: choice.streamBytes,
+                        reason: choice.reason))
             } catch {
                 problems.append("\(entry.xen): \(error.description)")
             }
         }
-        return .surveyed(read, choices, problems: problems)
+        return .surveyed(read, disks, problems: problems)
+    }
+
+    /// A disk of a dry run's survey: how it would come over, and how many bytes.
+    struct DiskSurvey {
+        var xen: String
+        var transport: String
+        var bytes: UInt64
+        var reason: String
     }
 
     /// A dry run's readiness of a remote guest from its survey: the definition's blockers, the
     /// disks that cannot be read, targets in the way; the bytes its disks' streams would bring.
     /// Convert's own checks of each disk wait for the run, which receives it.
     mutating func readiness(
-        _ read: RemoteMigration.Guest, _ choices: [(xen: String, choice: TransportChoice)], problems: [String],
+        _ read: RemoteMigration.Guest, _ disks: [DiskSurvey], problems: [String],
         record: GuestState
     ) -> FleetReport.Guest {
         report.domain = read.name
@@ -139,13 +156,13 @@ extension GuestWork {
                 ? "not done yet: its disks are received and converted"
                 : "changed on \(read.endpoint.host) since every phase was done (its definition, disks or settings): its "
                     + "disks are received again and the phases whose inputs changed redone")
-        for (xen, choice) in choices {
-            report.work.append(
-                "\(xen): transport \(choice.transport.rawValue), \(choice.streamBytes) bytes: \(choice.reason)")
+        for disk in disks {
+            report.work.append("\(disk.xen): transport \(disk.transport), \(disk.bytes) bytes: \(disk.reason)")
         }
         report.work.append(
-            "planned from the Xen host without receiving; convert's checks of each disk run once it is received")
-        report.bytes = choices.reduce(0) { $0 + $1.choice.streamBytes }
+            "planned from the Xen host without receiving the disks (only their first 64 KiB, to find a swap area); "
+                + "convert's checks of each disk run once it is received")
+        report.bytes = disks.reduce(0) { $0 + $1.bytes }
         let overhead = guest.options.fix.editsOnly ? settings.editsOnlySeconds : settings.programsSeconds
         report.seconds = Double(report.bytes) / settings.bytesPerSecond + overhead
         report.outcome = .ready

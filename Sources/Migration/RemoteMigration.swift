@@ -5,9 +5,9 @@ import XenDefinition
 
 /// `migrate --from ssh://root@xen1 GUEST`: the guest's definition is read on the Xen host, a
 /// guest `xl list` shows running there is refused before anything moves, and each disk is
-/// received over the same ssh connection (convert's transports) into a staging file beside
-/// its target. From there it is a local migrate of the received copies: the same planner, the
-/// same device map, the fixes once, the same domain XML.
+/// received over the same ssh connection (convert's transports; of a swap area only its
+/// header) into a staging file beside its target. From there it is a local migrate of the
+/// received copies: the same planner, the same device map, the fixes once, the same domain XML.
 public enum RemoteMigration {
     public struct Settings: Sendable {
         /// auto, e2image or dd: the transports that receive into a staging file. x2k writes
@@ -115,6 +115,13 @@ public enum RemoteMigration {
             fetch.sshConfig = settings.sshConfig
             let source = RemoteSource(endpoint: guest.endpoint, path: entry.target)
             do {
+                if settings.transport == .auto,
+                    let header = try await swapHeader(source, on: connection, stagingDirectory: directory)
+                {
+                    progress.note("transport dd, \(header.reason)")
+                    received.disks[entry.target] = header
+                    continue
+                }
                 let disk = try await RemoteFetch.fetch(source, on: connection, options: fetch, progress: progress)
                 progress.note(
                     "received \(source) (\(entry.xen)) by \(disk.transport.rawValue): "
@@ -126,6 +133,18 @@ public enum RemoteMigration {
             }
         }
         return received
+    }
+
+    /// A swap area's header in a staging file of its size (what the swap method reads of it);
+    /// nil, and nothing left, when the disk holds anything else. Same verdict as the planner's
+    /// (`DiskContent`), from libblkid.
+    public static func swapHeader(_ source: RemoteSource, on connection: SSHConnection, stagingDirectory: String)
+        async throws(ConversionError) -> RemoteFetch.Received?
+    {
+        let head = try await RemoteFetch.receiveHead(source, on: connection, stagingDirectory: stagingDirectory)
+        if DiskContent.probe(head.staging) == .swap { return head }
+        StagingFile.remove(head)
+        return nil
     }
 
     /// The options that plan the received copies in place of the Xen host's paths.

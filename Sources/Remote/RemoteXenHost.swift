@@ -1,5 +1,9 @@
 import Conversion
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// What `migrate --from ssh://…` and a fleet's remote guest read on the Xen host besides the
 /// disks: the guest's definition, whether it still runs, and each disk's identity. Every
 /// command here only reads (`cat`, `xl list`, `stat`), over the one connection of the run.
@@ -129,6 +133,51 @@ extension SSHEndpoint {
 }
 
 extension RemoteFetch {
+    /// What libblkid reads of a swap area (its signature at the end of the first page, for
+    /// pages up to 64 KiB; UUID and label in it).
+    public static let swapHeaderBytes = 1 << 16
+
+    /// The first `bytes` of `source` (one `dd` there), in a new sparse staging file of the
+    /// volume's whole size: a swap area's header, which is all the swap method reads of it (it
+    /// makes a new area with the same UUID and label), so the rest need not cross the link.
+    /// The caller decides from it, and removes it (`StagingFile.remove`).
+    public static func receiveHead(
+        _ source: RemoteSource, bytes: Int = swapHeaderBytes, on connection: SSHConnection, stagingDirectory: String
+    ) async throws(ConversionError) -> Received {
+        let started = ContinuousClock.now
+        let script =
+            pathPrefix + "p=\(Shell.quote(source.path)); "
+            + "if [ -b \"$p\" ]; then blockdev --getsize64 \"$p\" || exit 3; "
+            + "elif [ -f \"$p\" ]; then stat -L -c %s \"$p\" || exit 3; "
+            + "else echo \"$p: no such block device or file\" >&2; exit 3; fi; "
+            + "exec dd if=\"$p\" bs=\(bytes) count=1 status=none"
+        let (ended, output) = try await connection.run(script, limit: bytes + 64)
+        guard ended.status == 0, let newline = output.firstIndex(of: 10),
+            let size = UInt64(String(decoding: output[..<newline], as: UTF8.self))
+        else {
+            if ended.status == 3 { throw .refused("cannot read \(source): \(ended.said)") }
+            throw .failed("cannot read the start of \(source) (exit \(ended.status)): \(ended.said)")
+        }
+        let head = Array(output[(newline + 1)...])
+        let staging = try StagingFile.make(in: stagingDirectory)
+        do {
+            _ = try head.withUnsafeBytes { try staging.fd.writeAll(toAbsoluteOffset: 0, $0) }
+        } catch {
+            staging.remove()
+            throw .failed("cannot write \(staging.path): \(error)")
+        }
+        guard ftruncate(staging.fd.rawValue, off_t(size)) == 0 else {
+            staging.remove()
+            throw .failed("cannot size \(staging.path): \(String(cString: strerror(errno)))")
+        }
+        try? staging.fd.close()
+        return Received(
+            source: source.description, transport: .dd,
+            reason: "its first \(head.count) bytes only: a swap area's header (signature, UUID, label), all the swap "
+                + "method reads of it", staging: staging.path, bytesReceived: UInt64(head.count),
+            bytesWritten: UInt64(head.count), seconds: (ContinuousClock.now - started).inSeconds)
+    }
+
     /// Receives `source` over a connection the caller opened (and closes): several disks of
     /// one guest, one ssh login.
     public static func fetch(

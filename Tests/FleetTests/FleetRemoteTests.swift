@@ -40,8 +40,11 @@ struct FleetRemoteTests {
             let (dry, ready) = try await run(["--dry-run"])
             #expect(dry.status == 0, "\(dry.stderr)")
             #expect(ready.outcome == .ready, "\(ready)")
-            #expect(ready.bytes == 64 << 20 + 16 << 20 + 16 << 20, "the root's, the swap's and the data disk's streams")
-            #expect(ready.work.contains { $0.hasPrefix("xvda2: transport dd, 16777216 bytes: it is not a bare ext") })
+            #expect(
+                ready.bytes == 64 << 20 + 64 << 10 + 16 << 20, "the root's and data disk's streams, the swap's header")
+            #expect(
+                ready.work.contains { $0.hasPrefix("xvda2: transport dd, 65536 bytes: its first 65536 bytes only") },
+                "\(ready.work)")
             #expect(!xen.commandsRun().contains("e2image -ra"), "a disk was received in the dry run")
             #expect(try FileManager.default.contentsOfDirectory(atPath: storage).isEmpty)
 
