@@ -118,7 +118,7 @@ public enum RemoteMigration {
                 if settings.transport == .auto,
                     let header = try await swapHeader(source, on: connection, stagingDirectory: directory)
                 {
-                    progress.note("transport dd, \(header.reason)")
+                    progress.note("received \(source) (\(entry.xen)) by dd, \(header.reason)")
                     received.disks[entry.target] = header
                     continue
                 }
