@@ -69,7 +69,8 @@ struct RemoteMigrateTests {
             // The ext root and data volume by e2image, of the swap area its header, each with its reason.
             #expect(run.stderr.contains("transport e2image: a clean ext filesystem and e2image on 192.0.2.1"))
             #expect(
-                run.stderr.contains("/swap.img (xvda2) by dd, its first 65536 bytes only: a swap area's header"), "\(run.stderr)")
+                run.stderr.contains("/swap.img (xvda2) by dd, its first 65536 bytes only: a swap area's header"),
+                "\(run.stderr)")
             for disk in ["root.img", "swap.img", "data.img"] {
                 #expect(
                     run.stdout.contains("ssh://root@192.0.2.1\(xen.view)/\(disk) → \(remote)/web02-"), "\(run.stdout)")
