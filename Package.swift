@@ -141,7 +141,8 @@ let package = Package(
         .executableTarget(
             name: "xen2kvm",
             dependencies: [
-                "Inspection", "Conversion", "ExtFS", "BlockProbe", "HostSystem", "GuestFixes", "GuestSession", "BootCheck", "XenDefinition",
+                "Inspection", "Conversion", "ExtFS", "BlockProbe", "HostSystem", "GuestFixes", "GuestSession",
+                "BootCheck", "XenDefinition",
                 "Migration", "Fleet", "Remote",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -118,7 +118,9 @@ extension CopyRuns {
             }
             for run in [used.last, unneeded.last].compactMap({ $0 }) where run.upperBound > header.blockCount {
                 return .failure(
-                    Garbled(description: "a run ends at block \(run.upperBound), past the filesystem's \(header.blockCount)"))
+                    Garbled(
+                        description: "a run ends at block \(run.upperBound), past the filesystem's \(header.blockCount)"
+                    ))
             }
             return .success(
                 CopyRuns(blockSize: header.blockSize, blockCount: header.blockCount, used: used, unneeded: unneeded))

@@ -14,7 +14,10 @@ public struct ExtSuperblock: Sendable, Equatable {
         guard let fd = try? FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec]) else { return nil }
         defer { try? fd.close() }
         var block = [UInt8](repeating: 0, count: 1024)
-        guard let count = try? block.withUnsafeMutableBytes({ try fd.read(fromAbsoluteOffset: Int64(offset + 1024), into: $0) }),
+        guard
+            let count = try? block.withUnsafeMutableBytes({
+                try fd.read(fromAbsoluteOffset: Int64(offset + 1024), into: $0)
+            }),
             count == block.count
         else { return nil }
         return ExtSuperblock(block)
@@ -29,6 +32,7 @@ public struct ExtSuperblock: Sendable, Equatable {
         hasJournal = le32(92) & 0x4 != 0
         hasMMP = le32(96) & 0x100 != 0
         let hex = block[104..<120].map { String($0, radix: 16) }.map { $0.count == 1 ? "0" + $0 : $0 }
-        uuid = [hex[0..<4], hex[4..<6], hex[6..<8], hex[8..<10], hex[10..<16]].map { $0.joined() }.joined(separator: "-")
+        uuid = [hex[0..<4], hex[4..<6], hex[6..<8], hex[8..<10], hex[10..<16]].map { $0.joined() }.joined(
+            separator: "-")
     }
 }

@@ -291,7 +291,8 @@ struct GuestWork {
                     guard let conversion = disk.conversion else { throw .state("\(disk.xen): not planned") }
                     settings.note("\(name): converting \(disk.xen) into \(disk.target)")
                     do {
-                        let result = try await Converter.run(conversion, progress: SilentProgress(), parser: settings.parser)
+                        let result = try await Converter.run(
+                            conversion, progress: SilentProgress(), parser: settings.parser)
                         report.bytes += result.bytesCopied
                     } catch {
                         throw .state("\(disk.xen): \(error.description)")

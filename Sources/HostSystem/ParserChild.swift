@@ -65,7 +65,8 @@ public enum ParserChild {
         {
             return answer
         }
-        let tail = result.lines.filter { !$0.hasPrefix(resultPrefix) && !$0.hasPrefix(dataPrefix) }.suffix(5).joined(separator: "\n")
+        let tail = result.lines.filter { !$0.hasPrefix(resultPrefix) && !$0.hasPrefix(dataPrefix) }.suffix(5).joined(
+            separator: "\n")
         if result.status > 128 { throw .crashed(signal: result.status - 128, lastLines: tail) }
         throw .failed("xen2kvm's image parser ended (exit \(result.status)) without an answer: \(tail)")
     }

@@ -13,7 +13,8 @@ public enum MigrationPlanner {
         // content as it maps the disks, synchronously: a first reading names the disks.
         var asked: [String] = []
         _ = try? XenDefinitionReader.read(
-            text, form: form, source: source, wholeDiskContent: { disk in
+            text, form: form, source: source,
+            wholeDiskContent: { disk in
                 asked.append(disk.target)
                 return nil
             })

@@ -51,8 +51,9 @@ extension ImageParser {
         probe: { path in
             // A probe that fails (an unreadable disk, a damaged one) leaves the content to the
             // planner, which reads the disk again and says why it cannot.
-            guard case .value(let probe)? = try? await ParserChild.run(
-                ["probe", path], answer: ParseImageCommand.ProbeAnswer.self)
+            guard
+                case .value(let probe)? = try? await ParserChild.run(
+                    ["probe", path], answer: ParseImageCommand.ProbeAnswer.self)
             else { return nil }
             return probe
         })

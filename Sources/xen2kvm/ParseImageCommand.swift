@@ -2,8 +2,8 @@ import ArgumentParser
 import BlockProbe
 import Conversion
 import ExtFS
-import GuestFixes
 import FoundationEssentials
+import GuestFixes
 import HostSystem
 import Inspection
 

@@ -10,8 +10,9 @@ import Testing
     static let runs = CopyRuns(
         blockSize: 4096, blockCount: last, used: [0..<3] + middle + [last - 5..<last], unneeded: [40..<41, 90..<99])
 
-    static func decoded(_ lines: [String], _ header: CopyRuns.Header = runs.header) -> Result<CopyRuns, CopyRuns.Garbled>
-    {
+    static func decoded(_ lines: [String], _ header: CopyRuns.Header = runs.header) -> Result<
+        CopyRuns, CopyRuns.Garbled
+    > {
         var decoder = CopyRuns.Decoder()
         for line in lines { decoder.take(line[...]) }
         return decoder.finish(header)
@@ -34,6 +35,8 @@ import Testing
         var small = Self.runs.header
         small.blockCount = 100
         #expect(throws: CopyRuns.Garbled.self) { try Self.decoded(lines, small).get() }
-        #expect(throws: CopyRuns.Garbled.self) { try Self.decoded(lines.dropLast() + ["unneeded ffffffffffffffff+2"]).get() }
+        #expect(throws: CopyRuns.Garbled.self) {
+            try Self.decoded(lines.dropLast() + ["unneeded ffffffffffffffff+2"]).get()
+        }
     }
 }
