@@ -9,10 +9,12 @@ import XenDefinition
     import Glibc
 #endif
 
-/// How the fleet plans and runs: the same plan maker `migrate` uses, and what the estimate
+/// How the fleet plans and runs: the same image parser `migrate` uses, and what the estimate
 /// assumes.
 public struct FleetSettings: Sendable {
-    public var planMaker: PlanMaker
+    public var parser: ImageParser
+    /// Where each fixed guest is inspected: the same as `fix`'s.
+    public var inspection = GuestInspection.inProcess
     public var xenToolPath = XenRunning.defaultPath
     /// The estimate: bytes per second of one guest's copy.
     public var bytesPerSecond: Double = 150 * 1_048_576
@@ -23,7 +25,7 @@ public struct FleetSettings: Sendable {
     /// Called as each guest's phases are done ("web01: converted (…)").
     public var note: @Sendable (String) -> Void = { _ in }
 
-    public init(planMaker: PlanMaker = .inProcess) { self.planMaker = planMaker }
+    public init(parser: ImageParser = .inProcess) { self.parser = parser }
 }
 
 /// One guest's work: plan, compare with its state, do what is missing or changed.
@@ -235,7 +237,7 @@ struct GuestWork {
         options.force = force
         return try await MigrationPlanner.plan(
             definition: definition, form: guest.form, source: guest.definitionPath, options: options,
-            xenToolPath: settings.xenToolPath, planMaker: settings.planMaker)
+            xenToolPath: settings.xenToolPath, parser: settings.parser)
     }
 
     mutating func failed(_ text: String) -> FleetReport.Guest {
@@ -289,7 +291,8 @@ struct GuestWork {
                     guard let conversion = disk.conversion else { throw .state("\(disk.xen): not planned") }
                     settings.note("\(name): converting \(disk.xen) into \(disk.target)")
                     do {
-                        let result = try await Converter.run(conversion, progress: SilentProgress())
+                        let result = try await Converter.run(
+                            conversion, progress: SilentProgress(), parser: settings.parser)
                         report.bytes += result.bytesCopied
                     } catch {
                         throw .state("\(disk.xen): \(error.description)")
@@ -304,6 +307,7 @@ struct GuestWork {
                     settings.note("\(name): fixing the guest on \(root.target.path)")
                     var options = guest.options.fix
                     options.deviceMap = plan.deviceMap
+                    options.inspection = settings.inspection
                     do {
                         var fixes = try await ConvertThenFix.fix(after: root, options)
                         fixes?.warnings.removeAll { warning in

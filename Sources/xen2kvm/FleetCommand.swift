@@ -84,7 +84,8 @@ struct FleetCommand: AsyncParsableCommand {
             ErrorOutput.print(error.description)
             throw ExitCode(64)
         }
-        var settings = FleetSettings(planMaker: .contained)
+        var settings = FleetSettings(parser: .contained)
+        settings.inspection = .contained
         settings.bytesPerSecond = rate * 1_048_576
         if !json { settings.note = { RawOutput.stderr("\($0)\n") } }
         if !dryRun { Cancellation.install() }

@@ -137,7 +137,7 @@ struct MigrateCommand: AsyncParsableCommand {
         let plan: MigrationPlan
         do {
             plan = try await MigrationPlanner.plan(
-                definition: text, form: form, source: guest, options: options, planMaker: .contained)
+                definition: text, form: form, source: guest, options: options, parser: .contained)
         } catch {
             ErrorOutput.print("\(guest): \(error.description)")
             throw ExitCode(1)
@@ -153,7 +153,7 @@ struct MigrateCommand: AsyncParsableCommand {
         do {
             result = try await Migrator.run(
                 plan, fix: options.fix, bootCheck: bootCheck ? bootOptions : nil, define: define, start: start,
-                progress: json ? SilentProgress() : ProgressDisplay())
+                progress: json ? SilentProgress() : ProgressDisplay(), parser: .contained)
         } catch {
             if json { try printOut(plan: plan, result: nil, error: error.description) }
             ErrorOutput.print(error.description)
