@@ -147,8 +147,8 @@ let package = Package(
         .executableTarget(
             name: "xen2kvm",
             dependencies: [
-                "Inspection", "Conversion", "HostSystem", "GuestFixes", "GuestSession", "BootCheck", "XenDefinition",
-                "Migration", "Fleet", "Remote", "X2K",
+                "Inspection", "Conversion", "ExtFS", "BlockProbe", "HostSystem", "GuestFixes", "GuestSession",
+                "BootCheck", "XenDefinition", "Migration", "Fleet", "Remote", "X2K",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),

@@ -27,9 +27,11 @@ public struct ConversionResult: Sendable, Codable {
 /// Carries out a plan: prepare the target, copy, sync, check the copy, and write the
 /// partition table last, so an interrupted run never leaves a disk that looks complete.
 public enum Converter {
-    public static func run(_ plan: ConversionPlan, progress reporter: any ProgressReporter)
-        async throws(ConversionError) -> ConversionResult
-    {
+    /// `parser` reads what the copy needs from the source (the used-block runs, the rsync
+    /// method's filesystem facts): the CLI's reads in its contained child.
+    public static func run(
+        _ plan: ConversionPlan, progress reporter: any ProgressReporter, parser: ImageParser = .inProcess
+    ) async throws(ConversionError) -> ConversionResult {
         if let refusal = plan.refusal { throw .refused(refusal.detail) }
         let progress = LoggedProgress(inner: reporter)
         logStart(plan)
@@ -71,11 +73,11 @@ public enum Converter {
                 source, plan.source, bytes: plan.source.filesystemBytes!, to: plan.layout!.partitionOffsetBytes,
                 copier: copier, skipZeros: target.isNew)
         case .blocks:
+            let runs = try await parser.copyRuns(plan.source.path).get()
             progress.begin(step: "copying used blocks", total: plan.bytesToCopy)
-            try copyUsedBlocks(
-                of: plan.source.path, to: plan.layout!.partitionOffsetBytes, copier: copier, skipZeros: target.isNew)
+            try copyUsedBlocks(runs, to: plan.layout!.partitionOffsetBytes, copier: copier, skipZeros: target.isNew)
         case .resize:
-            let made = try await shrunkenCopy(plan, source: source, progress: progress)
+            let made = try await shrunkenCopy(plan, source: source, progress: progress, parser: parser)
             scratch = made.scratch
             defer { try? made.reader.close() }
             // The summary counts what reached the target: the shrunken filesystem's blocks.
@@ -84,7 +86,7 @@ public enum Converter {
                 directWrites: intoDevice)
             progress.begin(step: "copying the shrunken filesystem", total: made.usedBytes)
             try copyUsedBlocks(
-                of: made.scratch.path, to: plan.layout!.partitionOffsetBytes, copier: copier, skipZeros: target.isNew)
+                made.runs, to: plan.layout!.partitionOffsetBytes, copier: copier, skipZeros: target.isNew)
         case .wrap:
             progress.begin(step: "copying the whole filesystem", total: plan.bytesToCopy)
             try copyAsItIs(
@@ -93,7 +95,7 @@ public enum Converter {
         case .rsync:
             // Files, not blocks: the loop device and mounts see the target by path.
             target.close()
-            try await RsyncCopy.run(plan, progress: progress)
+            try await RsyncCopy.run(plan, facts: try await parser.facts(plan.source.path).get(), progress: progress)
         case .clone:
             progress.begin(step: "cloning", total: plan.bytesToCopy)
             try copyAsItIs(
@@ -163,22 +165,23 @@ public enum Converter {
         for check in plan.checks { Log.debug("check \(check.passed ? "ok" : "FAIL") \(check.name): \(check.detail)") }
     }
 
-    /// Used blocks of the filesystem at `path` land at the same offset inside partition 1.
-    /// `copier` reads from `path` (the source, or the resize method's scratch copy), which is
-    /// clean: its bitmaps and unused-inode counts are believed, but its own structure
-    /// (superblocks, descriptors, bitmaps, inode tables) is copied whatever the bitmaps say.
-    static func copyUsedBlocks(of path: String, to offset: UInt64, copier: RangeCopier, skipZeros: Bool)
+    /// The used blocks of a filesystem (`runs`, read from the source or the resize method's
+    /// scratch copy) land at the same offset inside partition 1. Its bitmaps and unused-inode
+    /// counts are believed, but its own structure (superblocks, descriptors, bitmaps, inode
+    /// tables) is copied whatever the bitmaps say.
+    static func copyUsedBlocks(_ found: CopyRuns, to offset: UInt64, copier: RangeCopier, skipZeros: Bool)
         throws(ConversionError)
     {
+        let blockSize = found.blockSize
         // Inode-table blocks no inode uses and a clean journal's log are not read: a target
-        // that reads as zeros needs nothing there; any other target has them zeroed (no
-        // data moved where it can do that), or copied where it cannot.
-        let blocks = try UsedBlockRuns.read(path)
-        let blockSize = blocks.blockSize
-        var runs = blocks.send
-        if !skipZeros && !blocks.zero.isEmpty {
-            let ranges = blocks.zero.map { offset + $0.lowerBound * blockSize..<offset + $0.upperBound * blockSize }
-            if !copier.zeroTarget(ranges) { runs = ExtFilesystem.union(blocks.send, blocks.zero) }
+        // that reads as zeros needs nothing there; any other target has them zeroed (no data
+        // moved where it can do that), or copied where it cannot.
+        var runs = found.needed
+        if !skipZeros && !found.unneeded.isEmpty {
+            let ranges = found.unneeded.map {
+                offset + $0.lowerBound * blockSize..<offset + $0.upperBound * blockSize
+            }
+            if !copier.zeroTarget(ranges) { runs = found.used }
         }
         TraceTiming.mark("used-block runs read (\(runs.count) runs)")
         let segments = runs.map { run in
@@ -230,8 +233,9 @@ public enum Converter {
     /// The resize method's first half: used blocks into a sparse scratch file, repaired and
     /// shrunk there. Returns the scratch file opened for reading, and its used bytes.
     static func shrunkenCopy(
-        _ plan: ConversionPlan, source: FileDescriptor, progress: any ProgressReporter
-    ) async throws(ConversionError) -> (scratch: ScratchCopy, reader: FileDescriptor, usedBytes: UInt64) {
+        _ plan: ConversionPlan, source: FileDescriptor, progress: any ProgressReporter, parser: ImageParser
+    ) async throws(ConversionError) -> (scratch: ScratchCopy, reader: FileDescriptor, runs: CopyRuns, usedBytes: UInt64)
+    {
         guard let directory = plan.temporaryDirectory, let newBytes = plan.resizeToBytes,
             let fsBytes = plan.source.filesystemBytes
         else { throw .failed("the plan lacks the resize parameters") }
@@ -244,8 +248,9 @@ public enum Converter {
                 progress.begin(step: "copying every block of the filesystem to a scratch copy", total: plan.bytesToCopy)
                 try copyAsItIs(source, plan.source, bytes: fsBytes, to: 0, copier: toScratch, skipZeros: true)
             } else {
+                let runs = try await parser.copyRuns(plan.source.path).get()
                 progress.begin(step: "copying used blocks to a scratch copy", total: plan.bytesToCopy)
-                try copyUsedBlocks(of: plan.source.path, to: 0, copier: toScratch, skipZeros: true)
+                try copyUsedBlocks(runs, to: 0, copier: toScratch, skipZeros: true)
             }
             progress.end()
         } catch {
@@ -253,12 +258,14 @@ public enum Converter {
             throw error
         }
         do {
-            let blockSize = UInt64(try ExtFilesystem(path: scratch.path).blockSize)
+            // The scratch copy is the source's blocks (all of them with --repair-copy, not
+            // repaired yet): read by the parser as the source is.
+            let blockSize = UInt64(try await parser.facts(scratch.path).get().blockSize)
             try await scratch.shrink(toBytes: newBytes, blockSize: blockSize, progress: progress)
-            let shrunk = try ExtFilesystem(path: scratch.path)
-            let used = (shrunk.blockCount - shrunk.freeBlockCount) * UInt64(shrunk.blockSize)
+            let runs = try await parser.copyRuns(scratch.path).get()
+            let used = runs.needed.reduce(0) { $0 + UInt64($1.count) } * runs.blockSize
             let reader = try FileDescriptor.open(FilePath(scratch.path), .readOnly, options: [.closeOnExec])
-            return (scratch, reader, used)
+            return (scratch, reader, runs, used)
         } catch let error as ConversionError {
             scratch.remove()
             throw error

@@ -32,21 +32,22 @@ public struct DescribedSource: Sendable, Codable {
 
 /// The blocks the used-blocks copy sends, in filesystem blocks: `send` (used, with the
 /// filesystem's own structure) and `zero` (unused inode tables, a clean journal's log: not
-/// read, and zeros in the target). The rest is free. One rule for the local copy
-/// (`Converter.copyUsedBlocks`) and the x2k sender.
+/// read, and zeros in the target). The rest is free. Derived from `CopyRuns`, the one rule
+/// for the local copy (`Converter.copyUsedBlocks`, from the parser child) and the x2k sender.
 public struct UsedBlockRuns: Sendable {
     public var blockSize: UInt64
     public var send: [Range<UInt64>]
     public var zero: [Range<UInt64>]
 
+    public init(_ runs: CopyRuns) {
+        blockSize = runs.blockSize
+        send = runs.needed
+        zero = ExtFilesystem.subtract(runs.needed, from: runs.used)
+    }
+
     public static func read(_ path: String) throws(ConversionError) -> UsedBlockRuns {
         do {
-            let fs = try ExtFilesystem(path: path)
-            let used = ExtFilesystem.union(try fs.usedBlockRuns(), fs.metadataBlockRuns())
-            let unneeded = fs.unneededBlockRuns()
-            let send = ExtFilesystem.subtract(unneeded, from: used)
-            return UsedBlockRuns(
-                blockSize: UInt64(fs.blockSize), send: send, zero: ExtFilesystem.subtract(send, from: used))
+            return UsedBlockRuns(try ExtFilesystem(path: path).copyRuns())
         } catch {
             throw .failed(
                 "reading the block bitmaps of \(path): \(error.description) To copy it anyway, convert with "

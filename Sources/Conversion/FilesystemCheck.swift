@@ -114,7 +114,7 @@ public enum FilesystemCheck {
     private static func run(_ place: Place, _ flags: [String]) async throws(ConversionError) -> HostTool.Outcome {
         guard place.offset > 0 else { return try await Host.run("e2fsck", flags + [place.path], package: "e2fsprogs") }
         guard geteuid() == 0 else {
-            let mmp = (try? ExtFilesystem(path: place.path, offset: place.offset).facts().features.contains("mmp"))
+            let mmp = ExtSuperblock.read(place.path, offset: place.offset)?.hasMMP
             // Read-only, without the mmp feature, `?offset=` works: nothing is re-opened.
             guard flags == ["-fn"], mmp == false else {
                 throw .failed(

@@ -219,18 +219,57 @@ public enum Planner {
     }
 }
 
-/// Where a conversion plan is made. Planning reads the source (libext2fs, libblkid, the
-/// guest's files): in this process for the library and its tests; the CLI makes plans in a
-/// contained child (ParserChild), where a hostile image that crashes or hangs a parser is a
-/// damaged image.
-public struct PlanMaker: Sendable {
-    public var make: @Sendable (ConvertOptions) async -> Result<ConversionPlan, ConversionError>
+/// Where xen2kvm reads source images with libext2fs, libblkid and its own readers: the plan
+/// (the source's filesystem, partitions and guest files), the used-block runs a block copy
+/// reads, the facts the rsync method makes a filesystem from, and migrate's probe of each Xen
+/// disk. In this process for the library and its tests; the CLI reads them in a contained
+/// child (ParserChild), where a hostile image that crashes or hangs a parser is a damaged
+/// image.
+public struct ImageParser: Sendable {
+    public var plan: @Sendable (ConvertOptions) async -> Result<ConversionPlan, ConversionError>
+    public var copyRuns: @Sendable (_ path: String) async -> Result<CopyRuns, ConversionError>
+    public var facts: @Sendable (_ path: String) async -> Result<FilesystemFacts, ConversionError>
+    /// nil when `path` cannot be probed (missing, no permission).
+    public var probe: @Sendable (_ path: String) async -> ProbeResult?
 
-    public init(_ make: @escaping @Sendable (ConvertOptions) async -> Result<ConversionPlan, ConversionError>) {
-        self.make = make
+    public init(
+        plan: @escaping @Sendable (ConvertOptions) async -> Result<ConversionPlan, ConversionError>,
+        copyRuns: @escaping @Sendable (String) async -> Result<CopyRuns, ConversionError>,
+        facts: @escaping @Sendable (String) async -> Result<FilesystemFacts, ConversionError>,
+        probe: @escaping @Sendable (String) async -> ProbeResult?
+    ) {
+        self.plan = plan
+        self.copyRuns = copyRuns
+        self.facts = facts
+        self.probe = probe
     }
 
-    public static let inProcess = PlanMaker { options in
-        Result { () throws(ConversionError) in try Planner.plan(options) }
+    public static let inProcess = ImageParser(
+        plan: { options in Result { () throws(ConversionError) in try Planner.plan(options) } },
+        copyRuns: { path in Result { () throws(ConversionError) in try readCopyRuns(path) } },
+        facts: { path in Result { () throws(ConversionError) in try readFacts(path) } },
+        probe: { path in try? BlockProbe.probe(path) })
+
+    /// `copyRuns` here; a failure says what to do.
+    public static func readCopyRuns(_ path: String) throws(ConversionError) -> CopyRuns {
+        do {
+            return try ExtFilesystem(path: path).copyRuns()
+        } catch {
+            throw .failed(copyRunsFailure(path, error.description))
+        }
+    }
+
+    public static func copyRunsFailure(_ path: String, _ detail: String) -> String {
+        "reading the block bitmaps of \(path): \(detail) To copy it anyway, convert with --repair-copy: every "
+            + "block is copied and the copy repaired with e2fsck -fy"
+    }
+
+    /// `facts` here.
+    public static func readFacts(_ path: String) throws(ConversionError) -> FilesystemFacts {
+        do {
+            return try ExtFilesystem(path: path).facts()
+        } catch {
+            throw .failed("reading the source filesystem: \(error.description)")
+        }
     }
 }

@@ -12,14 +12,11 @@ enum RsyncCopy {
     /// Features mke2fs cannot be asked for; they describe state, not format.
     static let stateFeatures: Set<String> = ["needs_recovery", "journal_dev", "orphan_present", "snapshot_bitmap"]
 
-    static func run(_ plan: ConversionPlan, progress: any ProgressReporter) async throws(ConversionError) {
+    /// `facts`: the source filesystem's, read by the image parser.
+    static func run(_ plan: ConversionPlan, facts: FilesystemFacts, progress: any ProgressReporter)
+        async throws(ConversionError)
+    {
         guard let layout = plan.layout else { throw .failed("the rsync method needs a layout") }
-        let facts: FilesystemFacts
-        do {
-            facts = try ExtFilesystem(path: plan.source.path).facts()
-        } catch {
-            throw .failed("reading the source filesystem: \(error.description)")
-        }
         let mounts = LoopMounts()
         defer {
             let leftovers = mounts.release()

@@ -10,10 +10,12 @@ import XenDefinition
     import Glibc
 #endif
 
-/// How the fleet plans and runs: the same plan maker `migrate` uses, and what the estimate
+/// How the fleet plans and runs: the same image parser `migrate` uses, and what the estimate
 /// assumes.
 public struct FleetSettings: Sendable {
-    public var planMaker: PlanMaker
+    public var parser: ImageParser
+    /// Where each fixed guest is inspected: the same as `fix`'s.
+    public var inspection = GuestInspection.inProcess
     public var xenToolPath = XenRunning.defaultPath
     /// The estimate: bytes per second of one guest's copy.
     public var bytesPerSecond: Double = 150 * 1_048_576
@@ -28,7 +30,7 @@ public struct FleetSettings: Sendable {
     public var sshConfig: String?
     public var transport: Transport = .auto
 
-    public init(planMaker: PlanMaker = .inProcess) { self.planMaker = planMaker }
+    public init(parser: ImageParser = .inProcess) { self.parser = parser }
 }
 
 /// One guest's work: plan, compare with its state, do what is missing or changed.
@@ -296,7 +298,7 @@ struct GuestWork {
         }
         return try await MigrationPlanner.plan(
             definition: definition, form: guest.form, source: guest.definitionPath, options: options,
-            xenToolPath: guest.source == .local ? settings.xenToolPath : nil, planMaker: settings.planMaker)
+            xenToolPath: guest.source == .local ? settings.xenToolPath : nil, parser: settings.parser)
     }
 
     mutating func failed(_ text: String) -> FleetReport.Guest {
@@ -352,7 +354,8 @@ struct GuestWork {
                     guard let conversion = disk.conversion else { throw .state("\(disk.xen): not planned") }
                     settings.note("\(name): converting \(disk.xen) into \(disk.target)")
                     do {
-                        let result = try await Converter.run(conversion, progress: SilentProgress())
+                        let result = try await Converter.run(
+                            conversion, progress: SilentProgress(), parser: settings.parser)
                         report.bytes += result.bytesCopied
                     } catch {
                         throw .state("\(disk.xen): \(error.description)")
@@ -367,6 +370,7 @@ struct GuestWork {
                     settings.note("\(name): fixing the guest on \(root.target.path)")
                     var options = guest.options.fix
                     options.deviceMap = plan.deviceMap
+                    options.inspection = settings.inspection
                     do {
                         var fixes = try await ConvertThenFix.fix(after: root, options)
                         fixes?.warnings.removeAll { warning in

@@ -73,6 +73,7 @@ extension GuestWork {
         var remoteSettings = RemoteMigration.Settings()
         remoteSettings.transport = settings.transport
         remoteSettings.sshConfig = settings.sshConfig
+        remoteSettings.parser = settings.parser
         do {
             let received = try await RemoteMigration.receive(
                 read, options: guest.options, settings: remoteSettings, over: connection, progress: progress)
@@ -99,7 +100,7 @@ extension GuestWork {
             do {
                 if settings.transport == .auto,
                     let header = try await RemoteMigration.swapHeader(
-                        source, on: connection, stagingDirectory: "/var/tmp")
+                        source, on: connection, stagingDirectory: "/var/tmp", parser: settings.parser)
                 {
                     StagingFile.remove(header)
                     disks.append(

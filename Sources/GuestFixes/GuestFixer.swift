@@ -21,6 +21,8 @@ public struct FixOptions: Sendable {
     public var dryRun = false
     /// How the guest's own programs run: contained (the default) or trusted (--trust-guest).
     public var programs = GuestProgramPolicy()
+    /// Where the mounted guest is inspected (the CLI: its contained parser child).
+    public var inspection = GuestInspection.inProcess
 
     public init(disk: String) { self.disk = disk }
 }
@@ -79,7 +81,7 @@ public enum GuestFixer {
         } catch {
             throw .edit(error)
         }
-        let guest = GuestInspector.inspect(root)
+        let guest: GuestReport = try await options.inspection.inspect(session.root).get()
         let context = FixContext.forFix(
             guest: guest, profile: options.profile, deviceMap: options.deviceMap,
             partitionTable: session.partitionTable.rawValue, editsOnly: options.editsOnly)
@@ -225,6 +227,8 @@ public enum GuestFixFailure: Error, CustomStringConvertible {
     case edit(GuestFixError)
     case refused(String)
     case helper(path: String, status: Int32, lastLines: String)
+    /// Reading the guest crashed or hung the contained parser.
+    case damaged(String)
 
     public var description: String {
         switch self {
@@ -232,6 +236,7 @@ public enum GuestFixFailure: Error, CustomStringConvertible {
         case .edit(let error): return error.description
         case .refused(let text): return "refused: \(text)"
         case .helper(let path, let status, let lines): return "helper \(path) failed (exit \(status)):\n\(lines)"
+        case .damaged(let text): return text
         }
     }
 }

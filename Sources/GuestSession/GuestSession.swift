@@ -124,7 +124,8 @@ public final class GuestSession {
     private func mountRoot() async throws(GuestSessionError) {
         guard let first = partitions.first(where: { $0.number == 1 }) else { throw .setup("no partition 1") }
         _ = mkdir(root, 0o755)
-        let facts = try? ExtFilesystem(path: first.device).facts()
+        // The superblock's own fields, not libext2fs: the disk may be any guest's (`fix DISK`).
+        let facts = ExtSuperblock.read(first.device)
         // A read-only session never replays a journal or log, which would write to the disk:
         // noload for ext3/4, norecovery for XFS (no ext facts: XFS is the other root xen2kvm makes).
         let options = readOnly ? (facts.map { $0.hasJournal ? "ro,noload" : "ro" } ?? "ro,norecovery") : "rw"
@@ -148,7 +149,7 @@ public final class GuestSession {
     /// /proc and /sys. Idempotent.
     public func prepareForPrograms() throws(GuestSessionError) {
         guard !mounts.contains(devDirectory) else { return }
-        let uuid = partitions.first { $0.number == 1 }.flatMap { try? ExtFilesystem(path: $0.device).facts().uuid }
+        let uuid = partitions.first { $0.number == 1 }.flatMap { ExtSuperblock.read($0.device)?.uuid }
         let diskRdev = HostFiles.value("/sys/class/block/\(loopName)/dev").flatMap(LoopDevices.parseDevNumber)
         guard let diskRdev else { throw .setup("the kernel shows no \(loopName)") }
         // Built beside the guest root, not in it: each program's namespace binds it onto the

@@ -19,6 +19,8 @@ public enum ParserChild {
     /// The hidden subcommand the child runs.
     public static let subcommand = "parse-image"
     static let resultPrefix = "xen2kvm-parse-result: "
+    /// Lines of bulk data before the answer (copy runs): too many for one line of JSON.
+    static let dataPrefix = "xen2kvm-parse-data: "
 
     /// What the child answers: its value, or the problem it reports itself (a refusal, an
     /// unreadable image).
@@ -34,9 +36,11 @@ public enum ParserChild {
         return .seconds(seconds.map { max($0, 1) } ?? 900)
     }
 
-    /// Runs `xen2kvm parse-image ARGUMENTS…` and decodes its answer.
+    /// Runs `xen2kvm parse-image ARGUMENTS…` and decodes its answer; `onData` gets each line
+    /// the child sent with `data(_:)`, in order, as it comes.
     public static func run<Value: Codable & Sendable, Problem: Codable & Sendable>(
-        _ arguments: [String], answer: Answer<Value, Problem>.Type
+        _ arguments: [String], answer: Answer<Value, Problem>.Type,
+        onData: (@Sendable (Substring) -> Void)? = nil
     ) async throws(ParserChildFailure) -> Answer<Value, Problem> {
         let timeout = Self.timeout
         guard let executable = HostFiles.ownExecutable else { throw .failed("cannot find xen2kvm's own binary") }
@@ -47,7 +51,10 @@ public enum ParserChild {
                 // filter refuses, after a crash that is only the image's.
                 executable, [subcommand] + arguments, environment: ["SWIFT_BACKTRACE": "enable=no"], inherit: true,
                 stopSignal: .kill,
-                timeout: timeout, keepingLines: 200)
+                timeout: timeout, keepingLines: 200,
+                onLine: { line in
+                    if line.hasPrefix(dataPrefix) { onData?(line.dropFirst(dataPrefix.count)) }
+                })
         } catch {
             throw .failed("cannot start xen2kvm's image parser: \(error)")
         }
@@ -58,7 +65,8 @@ public enum ParserChild {
         {
             return answer
         }
-        let tail = result.lines.filter { !$0.hasPrefix(resultPrefix) }.suffix(5).joined(separator: "\n")
+        let tail = result.lines.filter { !$0.hasPrefix(resultPrefix) && !$0.hasPrefix(dataPrefix) }.suffix(5).joined(
+            separator: "\n")
         if result.status > 128 { throw .crashed(signal: result.status - 128, lastLines: tail) }
         throw .failed("xen2kvm's image parser ended (exit \(result.status)) without an answer: \(tail)")
     }
@@ -76,13 +84,28 @@ public enum ParserChild {
         }
     }
 
+    /// In the child: one line of bulk data for the parent's `onData`, before the answer.
+    public static func data(_ text: String) {
+        writeOut(dataPrefix + text + "\n")
+    }
+
+    /// All of `line` on standard output (a pipe may take a long line in parts).
+    static func writeOut(_ line: String) {
+        var bytes = Array(line.utf8)[...]
+        while !bytes.isEmpty {
+            let written = bytes.withUnsafeBytes { Glibc.write(1, $0.baseAddress, $0.count) }
+            if written < 0 && errno == EINTR { continue }
+            guard written > 0 else { return }
+            bytes = bytes.dropFirst(written)
+        }
+    }
+
     /// In the child: prints the answer as the one line the parent reads.
     public static func answer<Value: Codable & Sendable, Problem: Codable & Sendable>(
         _ answer: Answer<Value, Problem>
     ) {
         guard let data = try? JSONEncoder().encode(answer) else { return }
-        let line = resultPrefix + String(decoding: data, as: UTF8.self) + "\n"
-        _ = line.withCString { Glibc.write(1, $0, strlen($0)) }
+        writeOut(resultPrefix + String(decoding: data, as: UTF8.self) + "\n")
     }
 }
 

@@ -24,12 +24,6 @@ enum DiskContent: Equatable {
         }
     }
 
-    /// Probes `path`; nil when it cannot be read (missing, no permission): the map then says
-    /// its content was assumed.
-    static func probe(_ path: String) -> DiskContent? {
-        (try? BlockProbe.probe(path)).map(DiskContent.init)
-    }
-
     var mapContent: DeviceMap.WholeDiskContent {
         switch self {
         case .swap, .bareFilesystem: .bareFilesystem

@@ -6,19 +6,25 @@ import XenDefinition
 public enum MigrationPlanner {
     public static func plan(
         definition text: String, form: DefinitionForm? = nil, source: String? = nil, options: MigrationOptions,
-        xenToolPath: String? = XenRunning.defaultPath, planMaker: PlanMaker = .inProcess
+        xenToolPath: String? = XenRunning.defaultPath, parser: ImageParser = .inProcess
     ) async throws(XenDefinitionError) -> MigrationPlan {
-        // Each disk is probed once; the same content decides its KVM name and its method.
-        var contents: [String: DiskContent?] = [:]
-        func content(_ path: String) -> DiskContent? {
-            let path = options.receivedCopies[path] ?? path
-            if let known = contents[path] { return known }
-            let probed = DiskContent.probe(path)
-            contents[path] = probed
-            return probed
+        // Each disk is probed once, by the parser (libblkid on an image that may be hostile),
+        // and the same content decides its KVM name and its method. The reader asks for the
+        // content as it maps the disks, synchronously: a first reading names the disks. A
+        // received disk's copy is probed in its place.
+        var asked: [String] = []
+        _ = try? XenDefinitionReader.read(
+            text, form: form, source: source,
+            wholeDiskContent: { disk in
+                asked.append(disk.target)
+                return nil
+            })
+        var contents: [String: DiskContent] = [:]
+        for path in Set(asked) {
+            contents[path] = await parser.probe(options.receivedCopies[path] ?? path).map(DiskContent.init)
         }
         let definition = try XenDefinitionReader.read(
-            text, form: form, source: source, wholeDiskContent: { content($0.target)?.mapContent })
+            text, form: form, source: source, wholeDiskContent: { contents[$0.target]?.mapContent })
         var refusals = definition.findings.filter { $0.severity == .blocker }.map { "\($0.code): \($0.message)" }
         let name = definition.guest.name ?? "guest"
         if let xenToolPath, let running = await XenRunning.refusal(name: name, path: xenToolPath) {
@@ -35,7 +41,7 @@ public enum MigrationPlanner {
         for entry in definition.deviceMap.entries {
             disks.append(
                 await planDisk(
-                    entry, content: content(entry.target), name: name, options: options, planMaker: planMaker))
+                    entry, content: contents[entry.target], name: name, options: options, parser: parser))
         }
         refusals += conflicts(disks)
         refusals += disks.compactMap { disk in disk.refusal.map { "\(disk.xen): \($0)" } }
@@ -67,7 +73,7 @@ public enum MigrationPlanner {
     }
 
     private static func planDisk(
-        _ entry: DeviceMap.Entry, content: DiskContent?, name: String, options: MigrationOptions, planMaker: PlanMaker
+        _ entry: DeviceMap.Entry, content: DiskContent?, name: String, options: MigrationOptions, parser: ImageParser
     ) async -> MigrationPlan.Disk {
         let target = target(of: entry, guest: name, options: options)
         let (role, method, why): (MigrationPlan.Disk.Role, CopyMethod, String)
@@ -93,7 +99,7 @@ public enum MigrationPlanner {
         var convert = ConvertOptions(source: source, target: target)
         convert.method = method
         convert.force = options.force
-        switch await planMaker.make(convert) {
+        switch await parser.plan(convert) {
         case .success(var plan):
             if role == .root {
                 var fix = options.fix

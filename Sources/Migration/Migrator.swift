@@ -85,7 +85,7 @@ public enum MigrationError: Error, Sendable, CustomStringConvertible {
 public enum Migrator {
     public static func run(
         _ plan: MigrationPlan, fix: FixOptions, bootCheck: BootOptions? = nil, define uri: String? = nil,
-        start: Bool = false, progress: any ProgressReporter = SilentProgress()
+        start: Bool = false, progress: any ProgressReporter = SilentProgress(), parser: ImageParser = .inProcess
     ) async throws(MigrationError) -> MigrationResult {
         guard plan.refusals.isEmpty else { throw .refused(plan.refusals) }
         // The XML is checked before a disk is copied: a domain libvirt would refuse is found in
@@ -100,7 +100,7 @@ public enum Migrator {
                 disks.append(
                     .init(
                         xen: disk.xen, target: disk.target,
-                        result: try await Converter.run(conversion, progress: progress)))
+                        result: try await Converter.run(conversion, progress: progress, parser: parser)))
             } catch {
                 throw .conversion(disk: disk.xen, error)
             }

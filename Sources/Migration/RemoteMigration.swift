@@ -18,6 +18,8 @@ public enum RemoteMigration {
         public var sshConfig: String?
         /// Where the staging files go; nil: beside each disk's target.
         public var temporaryDirectory: String?
+        /// Reads what was received (a swap area's header: libblkid, on bytes from the Xen host).
+        public var parser: ImageParser = .inProcess
 
         public init() {}
     }
@@ -116,7 +118,8 @@ public enum RemoteMigration {
             let source = RemoteSource(endpoint: guest.endpoint, path: entry.target)
             do {
                 if settings.transport == .auto,
-                    let header = try await swapHeader(source, on: connection, stagingDirectory: directory)
+                    let header = try await swapHeader(
+                        source, on: connection, stagingDirectory: directory, parser: settings.parser)
                 {
                     progress.note("received \(source) (\(entry.xen)) by dd, \(header.reason)")
                     received.disks[entry.target] = header
@@ -138,11 +141,11 @@ public enum RemoteMigration {
     /// A swap area's header in a staging file of its size (what the swap method reads of it);
     /// nil, and nothing left, when the disk holds anything else. Same verdict as the planner's
     /// (`DiskContent`), from libblkid.
-    public static func swapHeader(_ source: RemoteSource, on connection: SSHConnection, stagingDirectory: String)
-        async throws(ConversionError) -> RemoteFetch.Received?
-    {
+    public static func swapHeader(
+        _ source: RemoteSource, on connection: SSHConnection, stagingDirectory: String, parser: ImageParser
+    ) async throws(ConversionError) -> RemoteFetch.Received? {
         let head = try await RemoteFetch.receiveHead(source, on: connection, stagingDirectory: stagingDirectory)
-        if DiskContent.probe(head.staging) == .swap { return head }
+        if await parser.probe(head.staging).map(DiskContent.init) == .swap { return head }
         StagingFile.remove(head)
         return nil
     }
@@ -160,7 +163,7 @@ public enum RemoteMigration {
     /// follows the plan (`Migrator.run`) and removes the staging files (`Received.remove`).
     public static func plan(
         _ guest: String, from endpoint: SSHEndpoint, form: DefinitionForm?, options: MigrationOptions,
-        settings: Settings, planMaker: PlanMaker, progress: any ProgressReporter
+        settings: Settings, progress: any ProgressReporter
     ) async throws(MigrationError) -> (MigrationPlan, Received) {
         let connection: SSHConnection
         do {
@@ -183,7 +186,8 @@ public enum RemoteMigration {
         do {
             let plan = try await MigrationPlanner.plan(
                 definition: read.definition.text, form: form, source: read.definition.origin,
-                options: Self.options(options, for: read, received: received), xenToolPath: nil, planMaker: planMaker)
+                options: Self.options(options, for: read, received: received), xenToolPath: nil,
+                parser: settings.parser)
             return (plan, received)
         } catch {
             received.remove()

@@ -191,7 +191,7 @@ struct ConvertCommand: AsyncParsableCommand {
             TraceTiming.mark("remote transfer")
         }
         var plan: ConversionPlan
-        switch await PlanMaker.contained.make(options) {
+        switch await ImageParser.contained.plan(options) {
         case .success(let value): plan = value
         case .failure(let error):
             output.failure(error, plan: nil)
@@ -211,7 +211,7 @@ struct ConvertCommand: AsyncParsableCommand {
         Cancellation.install()
         let result: ConversionResult
         do {
-            result = try await Converter.run(plan, progress: output.progress)
+            result = try await Converter.run(plan, progress: output.progress, parser: .contained)
         } catch {
             output.failure(error, plan: plan)
             throw ExitCode(error.exitCode)
@@ -247,23 +247,6 @@ struct ConvertCommand: AsyncParsableCommand {
         }
         if fixes != nil { TraceTiming.mark("guest fixes") }
         output.success(plan: plan, result: result, fixes: fixes)
-    }
-}
-
-extension PlanMaker {
-    /// Plans made in a contained child (ParserChild): planning reads the source, which a
-    /// hostile image may crash or hang a parser on. Either is a failure that says the image
-    /// is damaged.
-    static let contained = PlanMaker { options in
-        do {
-            let input = String(decoding: try JSONEncoder().encode(options), as: UTF8.self)
-            switch try await ParserChild.run(["plan", input], answer: ParseImageCommand.PlanAnswer.self) {
-            case .value(let plan): return .success(plan)
-            case .problem(let error): return .failure(error)
-            }
-        } catch {
-            return .failure(.failed("\(error)"))
-        }
     }
 }
 

@@ -63,6 +63,7 @@ struct FixFlags: ParsableArguments {
         options.dryRun = dryRun
         options.programs.trusted = trustGuest
         options.programs.limits.seconds = guestTimeout
+        options.inspection = .contained
         for map in maps {
             let parts = map.split(separator: "=").map(String.init)
             options.deviceMap[parts[0].replacing("/dev/", with: "")] = parts[1].replacing("/dev/", with: "")

@@ -101,7 +101,8 @@ struct FleetCommand: AsyncParsableCommand {
             ErrorOutput.print(error.description)
             throw ExitCode(64)
         }
-        var settings = FleetSettings(planMaker: .contained)
+        var settings = FleetSettings(parser: .contained)
+        settings.inspection = .contained
         settings.bytesPerSecond = rate * 1_048_576
         settings.transport = transport
         settings.sshConfig = sshConfig

@@ -172,10 +172,10 @@ struct MigrateCommand: AsyncParsableCommand {
             settings.transport = transport
             settings.sshConfig = sshConfig
             settings.temporaryDirectory = tempDir
+            settings.parser = .contained
             do {
                 (plan, received) = try await RemoteMigration.plan(
-                    guest, from: endpoint, form: form, options: options, settings: settings, planMaker: .contained,
-                    progress: progress)
+                    guest, from: endpoint, form: form, options: options, settings: settings, progress: progress)
             } catch {
                 ErrorOutput.print(error.description)
                 throw ExitCode(error.exitCode)
@@ -190,7 +190,7 @@ struct MigrateCommand: AsyncParsableCommand {
             }
             do {
                 plan = try await MigrationPlanner.plan(
-                    definition: text, form: form, source: guest, options: options, planMaker: .contained)
+                    definition: text, form: form, source: guest, options: options, parser: .contained)
             } catch {
                 ErrorOutput.print("\(guest): \(error.description)")
                 throw ExitCode(1)
@@ -207,7 +207,7 @@ struct MigrateCommand: AsyncParsableCommand {
         do {
             result = try await Migrator.run(
                 plan, fix: options.fix, bootCheck: bootCheck ? bootOptions : nil, define: define, start: start,
-                progress: progress)
+                progress: progress, parser: .contained)
         } catch {
             if json { try printOut(plan: plan, received: received, result: nil, error: error.description) }
             ErrorOutput.print(error.description)

@@ -1,5 +1,7 @@
 import ArgumentParser
+import BlockProbe
 import Conversion
+import ExtFS
 import FoundationEssentials
 import GuestFixes
 import HostSystem
@@ -9,34 +11,52 @@ import Inspection
     import Glibc
 #endif
 
-/// The child `inspect` and `convert` read a guest image in (ParserChild): contained first, then
-/// the inspection or the plan, answered as one line. Not for operators: hidden from --help.
+/// The child the CLI reads a guest image in (ParserChild, ImageParser.contained): contained
+/// first, then the work, answered as one line (and the copy runs as data lines before it).
+/// Not for operators: hidden from --help.
 struct ParseImageCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: ParserChild.subcommand, abstract: "xen2kvm's contained image parser (internal).",
         shouldDisplay: false)
 
-    /// edits: inspect, then plan the guest edits from the filesystem inspection read.
-    enum Work: String, ExpressibleByArgument { case inspect, edits, plan }
+    enum Work: String, ExpressibleByArgument {
+        /// `inspect`'s report of a source.
+        case inspect
+        /// convert's plan.
+        case plan
+        /// The used-block runs a block copy reads.
+        case runs
+        /// The filesystem facts the rsync method makes a filesystem from.
+        case facts
+        /// migrate's libblkid probe of a Xen disk.
+        case probe
+        /// `fix`'s inspection of a mounted guest (the input is its root directory).
+        case guest
+        /// `inspect --edits`: inspect, then plan the guest edits from the filesystem inspection read.
+        case edits
+    }
 
     @Argument var work: Work
-    /// inspect, edits: the source; plan: ConvertOptions as JSON.
+    /// plan: ConvertOptions as JSON; guest: the mounted guest's root; otherwise an image's path.
     @Argument var input: String
 
     typealias InspectAnswer = ParserChild.Answer<InspectionReport, String>
     typealias EditsAnswer = ParserChild.Answer<InspectOutput, String>
     typealias PlanAnswer = ParserChild.Answer<ConversionPlan, ConversionError>
+    typealias RunsAnswer = ParserChild.Answer<CopyRuns.Header, String>
+    typealias FactsAnswer = ParserChild.Answer<FilesystemFacts, String>
+    typealias ProbeAnswer = ParserChild.Answer<ProbeResult, String>
+    typealias GuestAnswer = ParserChild.Answer<GuestReport, String>
 
     func run() async throws {
+        // The guest's own view first: after it, no path names a host file (and the filter
+        // refuses chroot, the way out).
+        let guest = work == .guest ? try ChrootedGuest.enter(input) : nil
         try ParserChild.containSelf()
-        Self.testHooks()
+        Self.testHooks(work)
         switch work {
         case .inspect:
-            do {
-                ParserChild.answer(InspectAnswer.value(try Inspector.inspect(input)))
-            } catch {
-                ParserChild.answer(InspectAnswer.problem(error.description))
-            }
+            Self.answer(InspectAnswer.self) { () throws(InspectionError) in try Inspector.inspect(input) }
         case .edits:
             // Planned here, in the contained child: the edits parse the guest's files too.
             do {
@@ -53,14 +73,39 @@ struct ParseImageCommand: AsyncParsableCommand {
             } catch {
                 ParserChild.answer(PlanAnswer.problem(error))
             }
+        case .runs:
+            Self.answer(RunsAnswer.self) { () throws(ExtFSError) in
+                let runs = try ExtFilesystem(path: input).copyRuns()
+                runs.encode { ParserChild.data($0) }
+                return runs.header
+            }
+        case .facts:
+            Self.answer(FactsAnswer.self) { () throws(ExtFSError) in try ExtFilesystem(path: input).facts() }
+        case .probe:
+            Self.answer(ProbeAnswer.self) { () throws(BlockProbeError) in try BlockProbe.probe(input) }
+        case .guest:
+            if let guest { ParserChild.answer(GuestAnswer.value(GuestInspector.inspect(guest))) }
         }
     }
 
-    /// XEN2KVM_TEST_PARSER=crash|hang|probe: what tests make the contained parser do first
-    /// (a crash and a hang stand for a C library's on a hostile image; probe tries what the
-    /// filter denies and says how each try ended).
-    static func testHooks() {
-        guard let hook = getenv("XEN2KVM_TEST_PARSER").map({ String(cString: $0) }) else { return }
+    /// The value `work` gives, or the problem it throws, in words.
+    static func answer<Value: Codable & Sendable, Failure: Error & CustomStringConvertible>(
+        _ type: ParserChild.Answer<Value, String>.Type, _ work: () throws(Failure) -> Value
+    ) {
+        do {
+            ParserChild.answer(type.value(try work()))
+        } catch {
+            ParserChild.answer(type.problem(error.description))
+        }
+    }
+
+    /// XEN2KVM_TEST_PARSER=crash|hang|probe[@WORK]: what tests make the contained parser do
+    /// first, in every work or only in WORK (a crash and a hang stand for a C library's on a
+    /// hostile image; probe tries what the filter denies and says how each try ended).
+    static func testHooks(_ work: Work) {
+        guard let value = getenv("XEN2KVM_TEST_PARSER").map({ String(cString: $0) }) else { return }
+        let parts = value.split(separator: "@", maxSplits: 1).map(String.init)
+        guard let hook = parts.first, parts.count == 1 || parts[1] == work.rawValue else { return }
         switch hook {
         case "crash": UnsafeMutablePointer<Int>(bitPattern: 8)!.pointee = 1
         case "hang": while true { sleep(60) }

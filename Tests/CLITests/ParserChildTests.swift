@@ -50,4 +50,73 @@ import Testing
         // And it still answers: the inspection itself needs none of it.
         #expect(run.stdout.contains("xen2kvm-parse-result: {\"value\""), "\(run.stdout.prefix(300))")
     }
+
+    /// The copy's used-block runs are read in the child too (`parse-image runs`): a crash there
+    /// fails the copy as a damaged image, after planning went well, and leaves no target.
+    @Test(arguments: ["blocks", "resize"])
+    func aCrashReadingTheCopyRunsIsADamagedImage(_ method: String) async throws {
+        let dir = try TemporaryDirectory()
+        let image = try await Self.image(dir)
+        let target = dir.file("kvm.img")
+        let sizing = method == "resize" ? ["--target-size", "48M"] : []
+        let run = try await Xen2KVMBinary.run(
+            ["convert", "--no-fix", "--method", method] + sizing + [image, target],
+            environment: ["XEN2KVM_TEST_PARSER": "crash@runs"])
+        #expect(run.status == 1, "\(run.stderr)")
+        #expect(run.stderr.contains("the image is damaged: reading it crashed"), "\(run.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: target))
+    }
+
+    /// The runs the child hands over make the same copy: e2fsck finds it clean, and its
+    /// files are the source's.
+    @Test(.requires(root: true, tools: ["debugfs"]))
+    func theCopyFromTheChildsRunsIsWhole() async throws {
+        let dir = try TemporaryDirectory()
+        let image = try await Self.image(dir)
+        let target = dir.file("kvm.img")
+        let run = try await Xen2KVMBinary.run(["convert", "--no-fix", "--quiet", image, target])
+        #expect(run.status == 0, "\(run.stderr)")
+        let source = try await Command.check("debugfs", ["-R", "cat /etc/fstab", image]).stdout
+        let copy = try await Command.check("debugfs", ["-R", "cat /etc/fstab", "\(target)?offset=1048576"]).stdout
+        #expect(!source.isEmpty && copy == source)
+    }
+
+    /// `fix` inspects the mounted guest in the child (`parse-image guest`): a crash there is a
+    /// damaged image, exit 1, and the guest is not edited.
+    @Test(.requires(root: true, tools: ["debugfs"]))
+    func aCrashInspectingTheMountedGuestIsADamagedImage() async throws {
+        let dir = try TemporaryDirectory()
+        let image = try await Self.image(dir)
+        let target = dir.file("kvm.img")
+        let copied = try await Xen2KVMBinary.run(["convert", "--no-fix", "--quiet", image, target])
+        #expect(copied.status == 0, "\(copied.stderr)")
+        let before = try await Command.check("debugfs", ["-R", "cat /etc/fstab", "\(target)?offset=1048576"]).stdout
+        let run = try await Xen2KVMBinary.run(
+            ["fix", "--edits-only", target], environment: ["XEN2KVM_TEST_PARSER": "crash@guest"])
+        #expect(run.status == 1, "\(run.stdout)\(run.stderr)")
+        #expect(run.stderr.contains("the image is damaged: reading it crashed"), "\(run.stderr)")
+        let after = try await Command.check("debugfs", ["-R", "cat /etc/fstab", "\(target)?offset=1048576"]).stdout
+        #expect(after == before)
+        // Without the crash the same child's inspection drives the fixes.
+        let fixed = try await Xen2KVMBinary.run(["fix", "--edits-only", target])
+        #expect(fixed.status == 0, "\(fixed.stderr)")
+        #expect(fixed.stdout.contains("centos"), "\(fixed.stdout)")
+    }
+
+    /// In the child the guest is the whole filesystem: a guest symlink that climbs out of its
+    /// root reads the guest's own (absent) file, never the host file beside the root.
+    @Test(.requires(root: true))
+    func theGuestChildSeesOnlyTheGuest() async throws {
+        let dir = try TemporaryDirectory()
+        let root = dir.file("root")
+        try FileManager.default.createDirectory(atPath: root + "/etc", withIntermediateDirectories: true)
+        try "ID=hostmarker\nVERSION_ID=7\nPRETTY_NAME=\"Host Marker\"\n".write(
+            toFile: dir.file("os-release"), atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(
+            atPath: root + "/etc/os-release", withDestinationPath: "../../os-release")
+        let run = try await Xen2KVMBinary.run(["parse-image", "guest", root])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("xen2kvm-parse-result: {\"value\""), "\(run.stdout.prefix(300))")
+        #expect(!run.stdout.contains("hostmarker"), "\(run.stdout.prefix(600))")
+    }
 }
