@@ -164,6 +164,7 @@ struct GuestWork {
             return refuse(["\(guest.definitionPath): \(error.description)"], dryRun: dryRun)
         }
         report.domain = plan.domain.name
+        report.domainXML = plan.xmlPath
         var foreign: [String] = []
         for path in plan.disks.map(\.target) + [plan.xmlPath] where !path.isEmpty {
             if DiskIdentity.of(path).kind == .file && !owned.contains(path) && !guest.options.force {
