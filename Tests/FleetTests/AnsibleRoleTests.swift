@@ -51,8 +51,9 @@ import Testing
         var description: String { counts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ") }
 
         /// The recap line of `host` in ansible-playbook's output.
-        static func of(_ host: String, in output: String) throws -> Recap {
-            let recap = try #require(output.range(of: "PLAY RECAP"), "no PLAY RECAP in:\n\(output)")
+        static func of(_ host: String, in run: CommandResult) throws -> Recap {
+            let output = run.stdout
+            let recap = try #require(output.range(of: "PLAY RECAP"), "no PLAY RECAP in:\n\(output)\(run.stderr)")
             let line = try #require(
                 output[recap.upperBound...].split(separator: "\n").first { $0.hasPrefix("\(host) ") },
                 "no recap line for \(host):\n\(output)")
@@ -80,8 +81,8 @@ import Testing
                 // --check: the dry run says the guest is ready; nothing is installed, rendered,
                 // copied or defined, and the staging directory is gone.
                 let check = try await Self.playbook(["--check"], layout: layout, hosts: hosts)
-                let checked = try Recap.of(Self.host, in: check.stdout)
-                #expect(check.status == 0 && checked.failed == 0 && checked.unreachable == 0, "\(check.stdout)")
+                let checked = try Recap.of(Self.host, in: check)
+                try #require(check.status == 0 && checked.failed == 0 && checked.unreachable == 0, "\(check.stdout)")
                 #expect(check.stdout.contains("alpha: ready"), "\(check.stdout)")
                 #expect(check.stdout.contains("web02: would be defined"), "\(check.stdout)")
                 for path in layout.kvmSide { #expect(!FileManager.default.fileExists(atPath: path), "\(path)") }
@@ -90,8 +91,8 @@ import Testing
 
                 // The run: installed, migrated, defined, started.
                 let run = try await Self.playbook([], layout: layout, hosts: hosts)
-                let ran = try Recap.of(Self.host, in: run.stdout)
-                #expect(run.status == 0 && ran.failed == 0, "\(run.stdout)\(run.stderr)")
+                let ran = try Recap.of(Self.host, in: run)
+                try #require(run.status == 0 && ran.failed == 0, "\(run.stdout)\(run.stderr)")
                 #expect(ran.changed > 0, "\(ran)")
                 #expect(run.stdout.contains("alpha: finished"), "\(run.stdout)")
                 #expect(FileManager.default.isExecutableFile(atPath: "\(layout.prefix)/bin/xen2kvm"))
@@ -106,7 +107,7 @@ import Testing
 
                 // The rerun: every guest done, defined and running already: nothing changed.
                 let rerun = try await Self.playbook([], layout: layout, hosts: hosts)
-                let again = try Recap.of(Self.host, in: rerun.stdout)
+                let again = try Recap.of(Self.host, in: rerun)
                 #expect(rerun.status == 0 && again.failed == 0, "\(rerun.stdout)\(rerun.stderr)")
                 #expect(again.changed == 0, "\(again)\n\(rerun.stdout)")
                 #expect(rerun.stdout.contains("alpha: done"), "\(rerun.stdout)")
@@ -150,7 +151,9 @@ import Testing
     static func writeInventory(_ layout: Layout, guest: WebGuest, hosts: TestHosts, libvirt: PrivateLibvirt) throws {
         let variables: [String: Any] = [
             "ansible_host": hosts.address(.kvm), "ansible_user": "root",
-            "ansible_ssh_common_args": "-F \(hosts.sshConfig)", "ansible_python_interpreter": "/usr/bin/python3",
+            "ansible_ssh_common_args": "-F \(hosts.sshConfig)",
+            // The test sshds have no sftp subsystem: files go through the ssh session itself.
+            "ansible_ssh_transfer_method": "piped", "ansible_python_interpreter": "/usr/bin/python3",
             "xen2kvm_install_from": layout.destdir, "xen2kvm_prefix": layout.prefix,
             "xen2kvm_fleet_dir": layout.fleet, "xen2kvm_storage": "dir:\(layout.storage)",
             "xen2kvm_bridge_map": ["xenbr0": "br0"], "xen2kvm_domain_type": "qemu",
