@@ -21,16 +21,18 @@ import Testing
         var prefix: String { directory.file("kvm/prefix") }
         var fleet: String { directory.file("kvm/fleet") }
         var storage: String { directory.file("kvm/storage") }
-        /// The controller's `make install DESTDIR=…` tree.
+        /// The controller's `make install DESTDIR=…` tree, and the archive of it the role takes.
         var destdir: String { directory.file("dist") }
+        var archive: String { directory.file("xen2kvm.tar.gz") }
         var inventory: String { directory.file("inventory.yml") }
         /// What the KVM side may hold after a check run: none of these exists.
         var kvmSide: [String] { [prefix, fleet, storage] }
 
         init() throws { directory = try TemporaryDirectory(prefix: "xen2kvm-ansible") }
 
-        /// The tree `make install DESTDIR PREFIX` makes, from the binaries this build made.
-        func makeInstallTree() throws {
+        /// `make archive` for this prefix, from the binaries this build made: the tree `make
+        /// install DESTDIR PREFIX` makes, packed by scripts/install-archive.
+        func makeArchive() async throws {
             let root = destdir + prefix
             let files = FileManager.default
             try files.createDirectory(atPath: "\(root)/bin", withIntermediateDirectories: true)
@@ -39,6 +41,7 @@ import Testing
             try files.copyItem(atPath: Xen2KVMBinary.path, toPath: "\(root)/bin/xen2kvm")
             try files.copyItem(atPath: "\(built)/xen2kvm-sandbox", toPath: "\(root)/lib/xen2kvm/xen2kvm-sandbox")
             try files.copyItem(atPath: "\(Fixtures.packageRoot)/helpers", toPath: "\(root)/lib/xen2kvm/helpers")
+            try await Command.check("\(Fixtures.packageRoot)/scripts/install-archive", [destdir, prefix, archive])
         }
     }
 
@@ -48,7 +51,9 @@ import Testing
         var changed: Int { counts["changed"] ?? -1 }
         var failed: Int { counts["failed"] ?? -1 }
         var unreachable: Int { counts["unreachable"] ?? -1 }
-        var description: String { counts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ") }
+        var description: String {
+            counts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        }
 
         /// The recap line of `host` in ansible-playbook's output.
         static func of(_ host: String, in run: CommandResult) throws -> Recap {
@@ -72,7 +77,7 @@ import Testing
     func checkChangesNothingTheRunMigratesAndStartsTheRerunChangesNothing() async throws {
         let guest = try await WebGuest()
         let layout = try Layout()
-        try layout.makeInstallTree()
+        try await layout.makeArchive()
         let stagingBefore = Self.stagingDirectories()
         let namespaces = try await PrivateLibvirt.with(bridges: ["br0"]) { libvirt in
             try await TestHosts.with { hosts in
@@ -154,11 +159,11 @@ import Testing
             "ansible_ssh_common_args": "-F \(hosts.sshConfig)",
             // The test sshds have no sftp subsystem: files go through the ssh session itself.
             "ansible_ssh_transfer_method": "piped", "ansible_python_interpreter": "/usr/bin/python3",
-            "xen2kvm_install_from": layout.destdir, "xen2kvm_prefix": layout.prefix,
+            "xen2kvm_archive": layout.archive, "xen2kvm_prefix": layout.prefix,
             "xen2kvm_fleet_dir": layout.fleet, "xen2kvm_storage": "dir:\(layout.storage)",
             "xen2kvm_bridge_map": ["xenbr0": "br0"], "xen2kvm_domain_type": "qemu",
             // The fixture guest has no programs to run (its initrd, grub): edits only.
-            "xen2kvm_fix": ["editsOnly": true], "xen2kvm_libvirt_uri": libvirt.uri,
+            "xen2kvm_fix": ["editsOnly": true], "xen2kvm_libvirt_uri": libvirt.uri, "xen2kvm_poll": 2,
             "xen2kvm_guests": [["name": "alpha", "definition": guest.config]],
         ]
         let inventory = ["all": ["children": ["kvm_hosts": ["hosts": [host: variables]]]]]
