@@ -1,5 +1,5 @@
 # The two commands a new user needs. Each installs what is missing first (apt-get, as root).
-.PHONY: demo test deps bench install fuzz
+.PHONY: demo test deps bench install archive fuzz
 
 deps:
 	./scripts/install-deps
@@ -34,3 +34,12 @@ install:
 	install -D -m 755 .build-install/release/xen2kvm-sandbox $(DESTDIR)$(PREFIX)/lib/xen2kvm/xen2kvm-sandbox
 	install -d $(DESTDIR)$(PREFIX)/lib/xen2kvm/helpers
 	install -m 755 helpers/* $(DESTDIR)$(PREFIX)/lib/xen2kvm/helpers/
+
+# What the Ansible role installs on the KVM hosts (its xen2kvm_archive): `make install`'s tree
+# for PREFIX, packed by scripts/install-archive.
+ARCHIVE ?= xen2kvm.tar.gz
+
+archive:
+	rm -rf .build-archive
+	$(MAKE) install DESTDIR=$(CURDIR)/.build-archive
+	./scripts/install-archive $(CURDIR)/.build-archive $(PREFIX) $(ARCHIVE)

@@ -23,6 +23,8 @@ public struct FleetReport: Sendable, Codable {
         public var name: String
         public var definition: String
         public var domain: String?
+        /// Where the domain XML goes (or went): what a caller defines (the Ansible role does).
+        public var domainXML: String?
         public var outcome: Outcome
         /// The last phase done (this run or before).
         public var phase: GuestState.Phase?

@@ -218,40 +218,46 @@ struct GuestWork {
             return refuse(["\(guest.definitionPath): \(error.description)"], dryRun: dryRun)
         }
         report.domain = plan.domain.name
+        report.domainXML = plan.xmlPath
         let refusals = foreign(plan.disks.map(\.target) + [plan.xmlPath], record: record) + plan.refusals
         report.findings += plan.definition.findings.filter { $0.severity == .warning }.map {
             "\($0.code): \($0.message)"
         }
-        guard refusals.isEmpty else { return refuse(refusals, dryRun: dryRun) }
 
         // The first phase whose inputs changed, or that is not done, and everything after it.
         let phases = Self.inputs(plan, definition: definition, guest: guest, remote: remoteIdentities)
         var from: GuestState.Phase?
+        var work: [String] = []
         for (phase, fingerprint, inputs) in Self.fingerprints(phases) {
             guard from == nil, phase != .planned else { continue }
             if let done = record.done(phase) {
                 if done.fingerprint == fingerprint {
                     if let gone = madeGone(phase, plan: plan, record: record) {
                         from = phase
-                        report.work.append("\(phase.rawValue) again: \(gone)")
+                        work.append("\(phase.rawValue) again: \(gone)")
                     }
                     continue
                 }
                 let changed = inputs.keys.sorted().filter { done.inputs[$0] != inputs[$0] }
                 let why = changed.isEmpty ? "an earlier phase changed" : changed.joined(separator: ", ") + " changed"
-                report.work.append("\(phase.rawValue) again: \(why) since \(done.at)")
+                work.append("\(phase.rawValue) again: \(why) since \(done.at)")
                 from = phase
             } else {
                 from = phase
-                report.work.append("\(phase.rawValue): not done yet")
+                work.append("\(phase.rawValue): not done yet")
             }
         }
+        // Nothing to do is done, whatever the plan would refuse now: nothing is written, and the
+        // refusal may be the migration's own doing (its domain runs on KVM, so QEMU locks the
+        // targets: the rerun after `virsh start`, as the Ansible role makes).
         guard let from else {
             report.outcome = .done
             report.phase = phases.last?.0
             report.work.append("nothing to do: every phase is done and its inputs are unchanged")
             return report
         }
+        guard refusals.isEmpty else { return refuse(refusals, dryRun: dryRun) }
+        report.work += work
         if from == .converted {
             report.bytes = plan.disks.reduce(0) { $0 + ($1.conversion?.bytesToCopy ?? 0) }
         }

@@ -122,6 +122,17 @@ import Testing
         let (_, planned) = try await fleet.run(["--dry-run"])
         #expect(try Self.guest(planned, "alpha").outcome == .done)
 
+        // Its domain started on KVM: QEMU locks the disks. Nothing to do is still done (the
+        // rerun after the Ansible role's start); a redo of the disks would be refused.
+        let running = try QEMUImageLock("\(fleet.storage)/alpha-xvda1.img")
+        let (_, locked) = try await fleet.run(["--dry-run", "--only", "alpha"])
+        let whileLocked = try Self.guest(locked, "alpha")
+        #expect(whileLocked.outcome == .done, "\(whileLocked)")
+        let (runWhileLocked, lockedRun) = try await fleet.run(["--only", "alpha"])
+        #expect(runWhileLocked.status == 0, "\(runWhileLocked.stderr)")
+        #expect(try Self.guest(lockedRun, "alpha").outcome == .done)
+        running.release()
+
         // alpha's definition changed (more memory): its domain is written again, its disks stay.
         let alpha = try String(contentsOfFile: fleet.definition("alpha"), encoding: .utf8)
         try alpha.replacing("memory = 512", with: "memory = 1024")
