@@ -41,5 +41,12 @@ let package = Package(
                 .product(name: "Inspection", package: "xen2kvm"),
                 .product(name: "ExtFS", package: "xen2kvm"),
             ]),
+        // Xen definitions (xl/xm grammars, `xl -N` JSON, libvirt XML): migrate --from reads them
+        // over ssh.
+        .executableTarget(
+            name: "FuzzXenDefinition", dependencies: [.product(name: "XenDefinition", package: "xen2kvm")]),
+        // The x2k stream the KVM side decodes.
+        .executableTarget(
+            name: "FuzzX2KStream", dependencies: [.product(name: "X2KStream", package: "xen2kvm")]),
     ]
 )
