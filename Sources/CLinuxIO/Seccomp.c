@@ -1,7 +1,9 @@
 /* The seccomp filters (include/Seccomp.h). Each denied call fails with EPERM, so a program
  * that tries one fails where it tried instead of dying unexplained; clone3, whose flags a
  * filter cannot read, reports ENOSYS so that the C library falls back to clone, which the
- * filter can judge; openat2 (flags in a struct too) the same, falling back to openat. */
+ * filter can judge; openat2 (flags in a struct too) the same, falling back to openat. On
+ * x86-64 the guest programs' filter judges i386 calls (int 0x80) by the i386 table; the
+ * parser's kills them; both refuse every x32 call. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -75,9 +77,12 @@ static void emit_architecture(struct filter *f, const struct syscall_table *tabl
     emit(f, (struct sock_filter)BPF_STMT(BPF_JMP | BPF_JA, 0));
     emit_load(f, offsetof(struct seccomp_data, nr));
     if (x86_64) {
-        /* x32 numbers share the x86-64 architecture value: nothing here uses them. */
+        /* x32 numbers share the x86-64 architecture value (nothing here uses them), so the
+         * deny list below, written in x86-64 numbers, would not see one: every x32 call is
+         * refused. EPERM, not ENOSYS, so the refusal is this filter's own and not a kernel
+         * built without x32 answering (ForeignABIGuestProgramTests tells them apart so). */
         emit(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x40000000u, 0, 1));
-        emit_return(f, SECCOMP_RET_ERRNO | ENOSYS);
+        emit_return(f, SECCOMP_RET_ERRNO | EPERM);
     }
     emit_deny_all(f, table->denied, table->denied_count);
     emit_deny(f, table->nr_clone3, SECCOMP_RET_ERRNO | ENOSYS);

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BlockProbe
+import CLinuxIO
 import Conversion
 import ExtFS
 import FoundationEssentials
@@ -99,9 +100,10 @@ struct ParseImageCommand: AsyncParsableCommand {
         }
     }
 
-    /// XEN2KVM_TEST_PARSER=crash|hang|probe[@WORK]: what tests make the contained parser do
-    /// first, in every work or only in WORK (a crash and a hang stand for a C library's on a
-    /// hostile image; probe tries what the filter denies and says how each try ended).
+    /// XEN2KVM_TEST_PARSER=crash|hang|probe|i386[@WORK]: what tests make the contained parser
+    /// do first, in every work or only in WORK (a crash and a hang stand for a C library's on a
+    /// hostile image; probe tries what the filter denies and says how each try ended; i386
+    /// calls getpid through int 0x80, which the filter answers by killing the child).
     static func testHooks(_ work: Work) {
         guard let value = getenv("XEN2KVM_TEST_PARSER").map({ String(cString: $0) }) else { return }
         let parts = value.split(separator: "@", maxSplits: 1).map(String.init)
@@ -116,14 +118,24 @@ struct ParseImageCommand: AsyncParsableCommand {
                 ("open-for-writing", { open("/tmp/xen2kvm-parser-probe", O_WRONLY | O_CREAT, 0o600) }),
                 ("unlink", { unlink("/tmp/xen2kvm-parser-probe-absent") }),
                 ("fork", { fork() }),
+                ("x32", { Int32(clamping: xen2kvm_test_x32_getpid()) }),
             ]
             for (name, attempt) in tries {
                 let result = attempt()
-                let line = "probe \(name): \(result < 0 ? String(cString: strerror(errno)) : "allowed")\n"
-                _ = line.withCString { write(2, $0, strlen($0)) }
+                say("probe \(name): \(result < 0 ? String(cString: strerror(errno)) : "allowed")")
                 if result == 0 && name == "fork" { _exit(0) }
             }
+        case "i386":
+            say("probe i386: getpid through int 0x80")
+            let result = xen2kvm_test_i386_getpid()
+            say("probe i386: \(result < 0 ? String(cString: strerror(errno)) : "allowed")")
         default: break
         }
+    }
+
+    /// A line on standard error, written at once (before whatever comes next can kill us).
+    static func say(_ text: String) {
+        let line = text + "\n"
+        _ = line.withCString { write(2, $0, strlen($0)) }
     }
 }

@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include "ReadAheadRing.h"
 #include "Seccomp.h"
+#include "ForeignABICalls.h"
 
 /* Linux calls that glibc declares only under _GNU_SOURCE, which Swift's Glibc module does
    not define; the .c file does, and these wrappers carry them over. */

@@ -6,7 +6,8 @@
 
 /* For a guest's own programs (xen2kvm-sandbox): module loading, kexec, bpf, perf, keyctl,
  * ptrace, reboot, swap, handles, userfaultfd, io_uring, every mount call, setns and a nested
- * user namespace fail with EPERM. Native and (x86-64) i386 numbers. */
+ * user namespace fail with EPERM. Native and (x86-64) i386 numbers; every x32 call fails
+ * with EPERM. */
 int xen2kvm_seccomp_for_guest_programs(void);
 
 /* For xen2kvm's own image parser in a child: the above, and no programs, no network, no
