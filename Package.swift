@@ -124,7 +124,7 @@ let package = Package(
             name: "Migration",
             dependencies: [
                 "XenDefinition", "Conversion", "GuestFixes", "BlockProbe", "BootCheck", "HostSystem", "Inspection",
-                "Remote",
+                "Remote", "X2K", "X2KStream",
                 .product(name: "SystemPackage", package: "swift-system"),
             ]),
         // Many guests from a manifest: planned together (readiness), run N at a time, each

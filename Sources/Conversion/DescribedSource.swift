@@ -27,6 +27,8 @@ public struct DescribedSource: Sendable, Codable {
     }
 
     public var filesystemBytes: UInt64? { facts.filesystemBytes }
+    /// "ext4", "xfs", … (libblkid's name), nil when none was found.
+    public var filesystemType: String? { facts.filesystemType }
     public var holds: String { facts.holds }
 }
 

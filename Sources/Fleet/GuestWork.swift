@@ -29,6 +29,8 @@ public struct FleetSettings: Sendable {
     /// their disks come over.
     public var sshConfig: String?
     public var transport: Transport = .auto
+    /// The xen2kvm on the Xen hosts, for x2k (a name on their PATH or an absolute path).
+    public var remoteXen2kvm = "xen2kvm"
 
     public init(parser: ImageParser = .inProcess) { self.parser = parser }
 }
@@ -189,6 +191,11 @@ struct GuestWork {
                 report.work.append(
                     "received \(disks.disks.count) disks from \(authority) (\(transports.joined(separator: ", "))): "
                         + "\(disks.bytesReceived) bytes")
+                if !disks.streamed.isEmpty {
+                    report.work.append(
+                        "\(disks.streamed.count) more by x2k, straight into their targets when converted (planned "
+                            + "from their stream headers)")
+                }
             case .surveyed(let read, let disks, let problems):
                 return readiness(read, disks, problems: problems, record: record)
             case .refused(let reasons): return refuse(reasons, dryRun: dryRun)
@@ -301,6 +308,7 @@ struct GuestWork {
         if case .ssh(let authority) = guest.source {
             options.sourceHost = "ssh://\(authority)"
             options.receivedCopies = received?.copies ?? [:]
+            options.streamedDisks = received?.streamed ?? [:]
         }
         return try await MigrationPlanner.plan(
             definition: definition, form: guest.form, source: guest.definitionPath, options: options,
@@ -360,8 +368,9 @@ struct GuestWork {
                     guard let conversion = disk.conversion else { throw .state("\(disk.xen): not planned") }
                     settings.note("\(name): converting \(disk.xen) into \(disk.target)")
                     do {
-                        let result = try await Converter.run(
-                            conversion, progress: SilentProgress(), parser: settings.parser)
+                        let result = try await disk.copy(
+                            conversion, progress: NoteProgress(guest: name, note: settings.note),
+                            parser: settings.parser)
                         report.bytes += result.bytesCopied
                     } catch {
                         throw .state("\(disk.xen): \(error.description)")

@@ -72,6 +72,7 @@ extension GuestWork {
         if dryRun { return await survey(read, over: connection, progress: progress) }
         var remoteSettings = RemoteMigration.Settings()
         remoteSettings.transport = settings.transport
+        remoteSettings.remoteXen2kvm = settings.remoteXen2kvm
         remoteSettings.sshConfig = settings.sshConfig
         remoteSettings.parser = settings.parser
         do {
@@ -84,8 +85,8 @@ extension GuestWork {
         }
     }
 
-    /// How a disk would come over, as the run will choose: a swap area's header only, else the
-    /// staging transports (no x2k probe); a disk that cannot be read is a problem.
+    /// How a disk would come over, as the run will choose: a swap area's header only, else x2k
+    /// or the staging transports; a disk that cannot be read is a problem.
     private func survey(
         _ read: RemoteMigration.Guest, over connection: SSHConnection, progress: any ProgressReporter
     ) async -> RemoteSide {
@@ -96,7 +97,7 @@ extension GuestWork {
             let source = RemoteSource(endpoint: connection.endpoint, path: entry.target)
             var options = RemoteFetch.Options(stagingDirectory: "")
             options.transport = settings.transport
-            options.remoteXen2kvm = ""
+            options.remoteXen2kvm = settings.remoteXen2kvm
             do {
                 if settings.transport == .auto,
                     let header = try await RemoteMigration.swapHeader(

@@ -20,6 +20,9 @@ public struct MigrationOptions: Sendable {
     /// A disk path of the definition → the file here its bytes were received into (a remote
     /// disk's staging file): what is probed and converted in its place.
     public var receivedCopies: [String: String] = [:]
+    /// A disk path of the definition → the x2k stream that writes it straight into its target
+    /// (no copy here): planned from the stream's header in place of a probe of the disk.
+    public var streamedDisks: [String: StreamedDisk] = [:]
 
     public init() {}
 

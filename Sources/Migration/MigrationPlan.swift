@@ -22,6 +22,9 @@ public struct MigrationPlan: Sendable, Codable {
         public var why: String
         /// Convert's plan of this disk; nil when it could not be made (the refusal says why).
         public var conversion: ConversionPlan?
+        /// Received by x2k straight into the target (the plan made from its header); nil: the
+        /// disk is converted from `source`.
+        public var streamed: StreamedDisk?
         public var refusal: String?
     }
 

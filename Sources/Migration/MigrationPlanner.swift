@@ -21,6 +21,10 @@ public enum MigrationPlanner {
             })
         var contents: [String: DiskContent] = [:]
         for path in Set(asked) {
+            if let streamed = options.streamedDisks[path] {
+                contents[path] = streamed.content
+                continue
+            }
             contents[path] = await parser.probe(options.receivedCopies[path] ?? path).map(DiskContent.init)
         }
         let definition = try XenDefinitionReader.read(
@@ -87,7 +91,8 @@ public enum MigrationPlanner {
                 ?? (.auto, "its source cannot be read: convert's planner says why")
             (role, method, why) = (content == .swap ? .swap : .data, dataMethod, reason)
         }
-        let source = options.receivedCopies[entry.target] ?? entry.target
+        let streamed = options.streamedDisks[entry.target]
+        let source = streamed?.source ?? options.receivedCopies[entry.target] ?? entry.target
         var disk = MigrationPlan.Disk(
             xen: entry.xen, source: source, origin: options.sourceHost.map { $0 + entry.target },
             target: target ?? "", kvmDisk: entry.kvmDisk, kvmName: entry.kvm, role: role, askedMethod: method,
@@ -99,12 +104,30 @@ public enum MigrationPlanner {
         var convert = ConvertOptions(source: source, target: target)
         convert.method = method
         convert.force = options.force
-        switch await parser.plan(convert) {
+        // A disk the x2k stream writes is planned from its header, where a local or received
+        // disk is planned from its bytes: the same planner, the same options, the same plan.
+        var planned: Result<ConversionPlan, ConversionError>
+        var fresh = true
+        if var streamed {
+            streamed.convert = convert
+            disk.streamed = streamed
+            (planned, fresh) = streamed.plan(convert)
+        } else {
+            planned = await parser.plan(convert)
+        }
+        switch planned {
         case .success(var plan):
+            if let streamed, plan.method != .blocks {
+                disk.refusal =
+                    "the x2k transport writes the used blocks into partition 1 as they are (method blocks); this "
+                    + "disk needs method \(plan.method.rawValue) (\(plan.methodReason)) from \(streamed.source): "
+                    + "use --transport e2image"
+            }
             if role == .root {
                 var fix = options.fix
                 fix.disk = target
-                GuestFixPlanning.addChecks(to: &plan, noFix: false, fix: fix)
+                // An interrupted x2k transfer's plan has its fix checks already.
+                if fresh { GuestFixPlanning.addChecks(to: &plan, noFix: false, fix: fix) }
                 if !plan.fixesGuest {
                     disk.refusal = "the root disk would hold no guest the fixes can reach (\(plan.methodReason))"
                 }

@@ -94,13 +94,16 @@ public enum Migrator {
         var disks: [MigrationResult.Disk] = []
         for disk in plan.disks {
             guard let conversion = disk.conversion else { throw .refused(["\(disk.xen): not planned"]) }
-            let from = disk.origin.map { "\($0), received in \(disk.source)" } ?? disk.source
-            progress.note("converting \(disk.xen) (\(from)) into \(disk.target) as \(disk.kvmDisk)")
-            do {
-                disks.append(
-                    .init(
-                        xen: disk.xen, target: disk.target,
-                        result: try await Converter.run(conversion, progress: progress, parser: parser)))
+            do throws(ConversionError) {
+                if let streamed = disk.streamed {
+                    progress.note(
+                        "receiving \(disk.xen) (\(streamed.source)) by x2k into \(disk.target) as \(disk.kvmDisk)")
+                } else {
+                    let from = disk.origin.map { "\($0), received in \(disk.source)" } ?? disk.source
+                    progress.note("converting \(disk.xen) (\(from)) into \(disk.target) as \(disk.kvmDisk)")
+                }
+                let result = try await disk.copy(conversion, progress: progress, parser: parser)
+                disks.append(.init(xen: disk.xen, target: disk.target, result: result))
             } catch {
                 throw .conversion(disk: disk.xen, error)
             }

@@ -1,19 +1,25 @@
 import Conversion
 import HostSystem
 import Remote
+import X2K
 import XenDefinition
 
 /// `migrate --from ssh://root@xen1 GUEST`: the guest's definition is read on the Xen host, a
 /// guest `xl list` shows running there is refused before anything moves, and each disk is
 /// received over the same ssh connection (convert's transports; of a swap area only its
-/// header) into a staging file beside its target. From there it is a local migrate of the
-/// received copies: the same planner, the same device map, the fixes once, the same domain XML.
+/// header) into a staging file beside its target — or, by x2k, only its stream's header, the
+/// disk then written straight into its target when the plan is followed (`StreamedDisk`).
+/// From there it is a local migrate: the same planner, the same device map, the fixes once on
+/// the root, the same domain XML.
 public enum RemoteMigration {
     public struct Settings: Sendable {
-        /// auto, e2image or dd: the transports that receive into a staging file. x2k writes
-        /// straight into a target convert plans from its stream, which this planner does not
-        /// drive (`refusal(of:)`).
+        /// auto picks x2k for a clean bare ext disk when the Xen host has xen2kvm, else as
+        /// convert does (e2image, dd); of a swap area only its header comes.
         public var transport: Transport = .auto
+        /// The xen2kvm on the Xen host, for x2k: a name on its PATH or an absolute path.
+        public var remoteXen2kvm = "xen2kvm"
+        /// x2k's data records compressed with zstd.
+        public var compress = false
         /// `ssh -F FILE`; nil: the user's ~/.ssh/config.
         public var sshConfig: String?
         /// Where the staging files go; nil: beside each disk's target.
@@ -22,13 +28,6 @@ public enum RemoteMigration {
         public var parser: ImageParser = .inProcess
 
         public init() {}
-    }
-
-    /// Why `transport` cannot move a guest's disks; nil when it can.
-    public static func refusal(of transport: Transport) -> String? {
-        guard transport == .x2k else { return nil }
-        return "--transport x2k streams one disk straight into the target convert plans from it; a whole guest's "
-            + "disks are received with auto, e2image or dd (or convert each disk with `convert ssh://… --transport x2k`)"
     }
 
     /// A guest as read on its Xen host, before any disk moves.
@@ -48,9 +47,11 @@ public enum RemoteMigration {
         public var runningRefusal: String? { RemoteXenHost.refusal(running, name: name, host: endpoint.host) }
     }
 
-    /// The disks received, by the definition's path; `remove()` deletes the staging files.
+    /// The disks received, by the definition's path, and those x2k will write straight into
+    /// their targets (only their headers came); `remove()` deletes the staging files.
     public struct Received: Sendable {
         public var disks: [String: RemoteFetch.Received]
+        public var streamed: [String: StreamedDisk] = [:]
 
         public var copies: [String: String] { disks.mapValues(\.staging) }
         public var bytesReceived: UInt64 { disks.values.reduce(0) { $0 + $1.bytesReceived } }
@@ -96,27 +97,30 @@ public enum RemoteMigration {
     }
 
     /// Receives every disk of `guest` (each with the transport `settings` asks for, the reason
-    /// noted), into staging files beside the targets `options` gives. On a failure the files
-    /// received so far are removed.
+    /// noted), into staging files beside the targets `options` gives; of a disk x2k will write
+    /// only its stream's header, for its plan. On a failure the files received so far are removed.
     public static func receive(
         _ guest: Guest, options: MigrationOptions, settings: Settings, over connection: SSHConnection,
         progress: any ProgressReporter
     ) async throws(MigrationError) -> Received {
-        if let refusal = refusal(of: settings.transport) { throw .refused([refusal]) }
         var received = Received(disks: [:])
-        for entry in guest.parsed.deviceMap.entries where received.disks[entry.target] == nil {
+        for entry in guest.parsed.deviceMap.entries
+        where received.disks[entry.target] == nil && received.streamed[entry.target] == nil {
+            let target = MigrationPlanner.target(of: entry, guest: guest.name, options: options)
             let beside = options.diskTargets[entry.xen].map {
                 RemoteFetch.stagingDirectory(target: $0, temporaryDirectory: nil)
             }
-            guard let directory = settings.temporaryDirectory ?? beside ?? options.storageDirectory else {
+            guard let directory = settings.temporaryDirectory ?? beside ?? options.storageDirectory, let target else {
                 received.remove()
                 throw .refused(["\(entry.xen): no target: pass --storage dir:PATH or --disk \(entry.xen)=TARGET"])
             }
             var fetch = RemoteFetch.Options(stagingDirectory: directory)
             fetch.transport = settings.transport
             fetch.sshConfig = settings.sshConfig
+            fetch.remoteXen2kvm =
+                settings.transport == .auto || settings.transport == .x2k ? settings.remoteXen2kvm : ""
             let source = RemoteSource(endpoint: guest.endpoint, path: entry.target)
-            do {
+            do throws(ConversionError) {
                 if settings.transport == .auto,
                     let header = try await swapHeader(
                         source, on: connection, stagingDirectory: directory, parser: settings.parser)
@@ -125,7 +129,24 @@ public enum RemoteMigration {
                     received.disks[entry.target] = header
                     continue
                 }
-                let disk = try await RemoteFetch.fetch(source, on: connection, options: fetch, progress: progress)
+                var choice = try await RemoteFetch.choose(source, over: connection, options: fetch, progress: progress)
+                if choice.transport == .x2k {
+                    let streamed = try await streamedDisk(
+                        source, choice: choice, target: target, options: options, settings: settings,
+                        over: connection)
+                    guard let why = streamed.notX2K else {
+                        progress.note(
+                            "planned \(source) (\(entry.xen)) from its x2k header: x2k writes it into \(target)")
+                        received.streamed[entry.target] = streamed.0
+                        continue
+                    }
+                    // auto: a target x2k cannot write as it is (another method) takes e2image.
+                    progress.note("\(entry.xen): not x2k, \(why)")
+                    fetch.transport = .e2image
+                    choice = try await RemoteFetch.choose(source, over: connection, options: fetch, progress: progress)
+                }
+                let disk = try await RemoteFetch.fetch(
+                    source, choice: choice, over: connection, options: fetch, progress: progress)
                 progress.note(
                     "received \(source) (\(entry.xen)) by \(disk.transport.rawValue): "
                         + "\(disk.bytesReceived) bytes in \(Int(disk.seconds.rounded())) s")
@@ -136,6 +157,27 @@ public enum RemoteMigration {
             }
         }
         return received
+    }
+
+    /// The x2k disk of `source`, from its stream's header; with auto, the reason it cannot be
+    /// one when its plan (made as the planner will make it) needs a method other than blocks.
+    private static func streamedDisk(
+        _ source: RemoteSource, choice: TransportChoice, target: String, options: MigrationOptions,
+        settings: Settings, over connection: SSHConnection
+    ) async throws(ConversionError) -> (StreamedDisk, notX2K: String?) {
+        let remoteXen2kvm = choice.remoteXen2kvm ?? settings.remoteXen2kvm
+        let header = try await X2KReceiver.header(of: source, remoteXen2kvm: remoteXen2kvm, over: connection)
+        var disk = try StreamedDisk(
+            source: source, remoteXen2kvm: remoteXen2kvm, sshConfig: settings.sshConfig, reason: choice.reason,
+            header: header)
+        disk.compress = settings.compress
+        guard settings.transport == .auto else { return (disk, nil) }
+        var convert = ConvertOptions(source: source.description, target: target)
+        convert.force = options.force
+        if case .success(let plan) = disk.plan(convert).0, plan.method != .blocks {
+            return (disk, "its plan needs method \(plan.method.rawValue) (\(plan.methodReason))")
+        }
+        return (disk, nil)
     }
 
     /// A swap area's header in a staging file of its size (what the swap method reads of it);
@@ -155,6 +197,7 @@ public enum RemoteMigration {
         var options = options
         options.sourceHost = "ssh://\(guest.endpoint.authority)"
         options.receivedCopies = received.copies
+        options.streamedDisks = received.streamed
         return options
     }
 

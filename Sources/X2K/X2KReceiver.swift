@@ -27,6 +27,10 @@ public enum X2KReceiver {
         public var dryRun = false
         /// Adds the caller's checks to the plan made from the header (the guest fixes' own).
         public var amendPlan: @Sendable (inout ConversionPlan) -> Void = { _ in }
+        /// The plan made beforehand from this source's header (`migrate --from` plans every
+        /// disk first, `header(of:)`): used in place of one made here, when the stream's
+        /// fingerprint is still `fingerprint`; otherwise the source changed and it fails.
+        public var planned: (plan: ConversionPlan, fingerprint: String)?
 
         public init(convert: ConvertOptions, remoteXen2kvm: String) {
             self.convert = convert
@@ -97,6 +101,55 @@ public enum X2KReceiver {
             session.giveUp()
             throw error
         }
+    }
+
+    /// The source as its header describes it, for a plan made here (`Planner.plan(_:described:)`).
+    public static func described(_ header: StreamHeader) throws(ConversionError) -> DescribedSource {
+        do {
+            return try JSONDecoder().decode(DescribedSource.self, from: Data(header.sourceFacts.utf8))
+        } catch {
+            throw .failed("the x2k header's source facts cannot be read: \(error)")
+        }
+    }
+
+    /// Only the header of `source`'s stream (the sender is stopped once it is in): what a
+    /// plan made before the transfer needs. The sender reads the block bitmaps for it.
+    public static func header(of source: RemoteSource, remoteXen2kvm: String, over connection: SSHConnection)
+        async throws(ConversionError) -> StreamHeader
+    {
+        struct HeaderIn: Error {}
+        let command =
+            RemoteFetch.pathPrefix + "exec "
+            + [remoteXen2kvm, "send", "--", source.path].map(Shell.quote).joined(separator: " ")
+        var decoder = StreamDecoder()
+        var failure: String?
+        let ended: SSHConnection.Ended
+        do {
+            ended = try await connection.stream(command) { bytes in
+                try decoder.feed(bytes) { record in
+                    if record.kind == .failure { failure = String(decoding: record.payload, as: UTF8.self) }
+                    if record.kind == .header { throw HeaderIn() }
+                }
+            }
+        } catch {
+            if let header = decoder.header { return header }
+            throw error
+        }
+        if let header = decoder.header { return header }
+        throw .failed(
+            "xen2kvm send on \(source.endpoint.host) sent no x2k header (exit \(ended.status)): "
+                + (failure ?? ended.said))
+    }
+
+    /// The plan of the interrupted transfer from `source` into `options.target` that the next
+    /// transfer resumes (same source, target and options); nil when there is none.
+    public static func interruptedPlan(of source: RemoteSource, options: ConvertOptions) -> ConversionPlan? {
+        let session = Session(
+            source: source, options: Options(convert: options, remoteXen2kvm: ""), progress: SilentProgress())
+        guard let old = X2KState.load(for: options.target), old.source == source.description,
+            old.names(options.target), old.options == session.optionsKey
+        else { return nil }
+        return old.plan
     }
 
     /// One transfer's moving parts, shared with the stream's closure.
@@ -227,14 +280,15 @@ public enum X2KReceiver {
                 guard plan.source.filesystemBytes == header.filesystemBytes else {
                     throw .failed("the resumed stream's filesystem size differs from the plan's")
                 }
-            } else {
-                let described: DescribedSource
-                do {
-                    described = try JSONDecoder().decode(DescribedSource.self, from: Data(header.sourceFacts.utf8))
-                } catch {
-                    throw .failed("the x2k header's source facts cannot be read: \(error)")
+            } else if let planned = options.planned {
+                guard planned.fingerprint == header.fingerprint else {
+                    throw .failed(
+                        "\(source) changed since it was planned (its fingerprint was \(planned.fingerprint), is now "
+                            + "\(header.fingerprint)): run the command again to plan it anew")
                 }
-                var made = try Planner.plan(options.convert, described: described)
+                plan = planned.plan
+            } else {
+                var made = try Planner.plan(options.convert, described: try X2KReceiver.described(header))
                 options.amendPlan(&made)
                 plan = made
             }

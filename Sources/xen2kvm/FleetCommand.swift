@@ -61,8 +61,11 @@ struct FleetCommand: AsyncParsableCommand {
     @Option(help: "The estimate's copy rate per guest, in MiB/s.")
     var rate = 150.0
 
-    @Option(help: "For guests on a Xen host: how their disks come over, auto, e2image or dd.")
+    @Option(help: "For guests on a Xen host: how their disks come over, auto, x2k, e2image or dd.")
     var transport: Transport = .auto
+
+    @Option(help: "For guests on a Xen host: the xen2kvm there, for x2k (a name on its PATH or an absolute path).")
+    var remoteXen2kvm = "xen2kvm"
 
     @Option(help: "For guests on a Xen host: the ssh configuration file to use (ssh -F).")
     var sshConfig: String?
@@ -78,7 +81,6 @@ struct FleetCommand: AsyncParsableCommand {
     func validate() throws {
         guard parallel >= 1 else { throw ValidationError("--parallel wants 1 or more") }
         guard rate > 0 else { throw ValidationError("--rate wants MiB/s above 0") }
-        if let refusal = RemoteMigration.refusal(of: transport) { throw ValidationError(refusal) }
     }
 
     func run() async throws { try await log.run { try await RunRecord.during(fleet) } }
@@ -105,6 +107,7 @@ struct FleetCommand: AsyncParsableCommand {
         settings.inspection = .contained
         settings.bytesPerSecond = rate * 1_048_576
         settings.transport = transport
+        settings.remoteXen2kvm = remoteXen2kvm
         settings.sshConfig = sshConfig
         if !json { settings.note = { RawOutput.stderr("\($0)\n") } }
         if !dryRun { Cancellation.install() }

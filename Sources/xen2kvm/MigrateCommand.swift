@@ -37,8 +37,12 @@ struct MigrateCommand: AsyncParsableCommand {
             /etc/xen/GUEST.cfg or /etc/xen/GUEST there, else `virsh dumpxml --inactive GUEST` \
             where virsh is) or the absolute path of a definition there. A guest `xl list` (or \
             `xm list`) shows running there is refused before anything moves. Each disk is \
-            received as `convert ssh://…` receives one (--transport, the reason printed) into a \
-            staging file beside its target (or in --temp-dir), migrated as above, and removed.
+            received as `convert ssh://…` receives one (--transport, the reason printed): by \
+            default a clean bare ext disk (the root, a data volume) by x2k when the Xen host has \
+            xen2kvm (--remote-xen2kvm), its plan made from the stream's header and the used \
+            blocks written straight into its target (resumable: run the same command again); \
+            any other disk into a staging file beside its target (or in --temp-dir), migrated \
+            as above, and removed; of a swap area only its header.
 
             Examples:
               xen2kvm migrate /etc/xen/web01.cfg --storage dir:/srv/kvm --dry-run
@@ -59,8 +63,14 @@ struct MigrateCommand: AsyncParsableCommand {
             "The Xen host the guest is on, read over ssh: ssh://[USER@]HOST[:PORT].", valueName: "ssh-url"))
     var from: String?
 
-    @Option(help: "With --from: how each disk comes over: auto, e2image or dd (as convert ssh://…).")
+    @Option(help: "With --from: how each disk comes over: auto, x2k, e2image or dd (as convert ssh://…).")
     var transport: Transport = .auto
+
+    @Option(help: "With --from: the xen2kvm on the Xen host, for x2k (a name on its PATH or an absolute path).")
+    var remoteXen2kvm = "xen2kvm"
+
+    @Option(help: "With --from: compress x2k's data on the link (zstd).")
+    var compress: Compression?
 
     @Option(help: "With --from: the ssh configuration file to use (ssh -F).")
     var sshConfig: String?
@@ -134,13 +144,19 @@ struct MigrateCommand: AsyncParsableCommand {
         if bootCheck && dryRun { throw ValidationError("--boot-check boots converted disks: a --dry-run writes none") }
         if let from {
             do { _ = try SSHEndpoint.parse(url: from) } catch { throw ValidationError(error.description) }
-            if let refusal = RemoteMigration.refusal(of: transport) { throw ValidationError(refusal) }
+            if compress != nil && (transport == .e2image || transport == .dd) {
+                throw ValidationError("--compress is for --transport x2k (or auto, when it picks x2k)")
+            }
             guard guest.hasPrefix("/") || RemoteXenHost.isGuestName(guest) else {
                 throw ValidationError(
                     "\(guest): with --from, name the guest (web01) or its definition's absolute path on the Xen host")
             }
-        } else if transport != .auto || sshConfig != nil || tempDir != nil {
-            throw ValidationError("--transport, --ssh-config and --temp-dir are for a guest on a Xen host (--from)")
+        } else if transport != .auto || sshConfig != nil || tempDir != nil || compress != nil
+            || remoteXen2kvm != "xen2kvm"
+        {
+            throw ValidationError(
+                "--transport, --ssh-config, --temp-dir, --remote-xen2kvm and --compress are for a guest on a Xen "
+                    + "host (--from)")
         }
     }
 
@@ -170,6 +186,8 @@ struct MigrateCommand: AsyncParsableCommand {
             Cancellation.install()
             var settings = RemoteMigration.Settings()
             settings.transport = transport
+            settings.remoteXen2kvm = remoteXen2kvm
+            settings.compress = compress == .zstd
             settings.sshConfig = sshConfig
             settings.temporaryDirectory = tempDir
             settings.parser = .contained

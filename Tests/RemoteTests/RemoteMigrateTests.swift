@@ -47,7 +47,8 @@ struct RemoteMigrateTests {
         let work = try TemporaryDirectory()
         let local = work.file("local")
         let remote = work.file("remote")
-        for dir in [local, remote] {
+        let streamed = work.file("x2k")
+        for dir in [local, remote, streamed] {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         }
         let localRun = try await Xen2KVMBinary.run(
@@ -82,29 +83,55 @@ struct RemoteMigrateTests {
             #expect(commands.contains("/etc/xen/web02.cfg") && commands.contains("list 'web02'"), "\(commands)")
             #expect(!commands.contains("of="), "a command wrote on the Xen host: \(commands)")
             #expect(!commands.contains("swap.img' bs=1M"), "the swap volume crossed whole: \(commands)")
+
+            // With xen2kvm on the Xen host, auto takes x2k for the ext root and data volume: each
+            // planned from its stream's header, written straight into its target; the swap as before.
+            let x2k = try await Self.migrateOnKVM(
+                hosts,
+                [WebGuest.name, "--storage", "dir:\(streamed)", "--remote-xen2kvm", Xen2KVMBinary.path] + Self.common)
+            print("migrate --from, x2k: exit \(x2k.status)\n\(x2k.stderr)\(x2k.stdout)")
+            #expect(x2k.status == 0, "\(x2k.stderr)")
+            #expect(x2k.stderr.contains("transport x2k: a clean ext filesystem and xen2kvm on 192.0.2.1"))
+            for (disk, vdev) in [("root.img", "xvda1"), ("data.img", "xvdb")] {
+                let source = "ssh://root@192.0.2.1\(xen.view)/\(disk)"
+                #expect(
+                    x2k.stderr.contains("planned \(source) (\(vdev)) from its x2k header: x2k writes it into "),
+                    "\(x2k.stderr)")
+                #expect(
+                    x2k.stderr.contains("received \(source) by x2k straight into \(streamed)/web02-\(vdev).img: "),
+                    "\(x2k.stderr)")
+            }
+            #expect(x2k.stderr.contains("/swap.img (xvda2) by dd, its first 65536 bytes only: a swap area's header"))
+            let sends = xen.commandsRun().split(separator: "\n").filter { $0.contains("'send' '--' ") }
+            // Each ext disk's stream twice: its header for the plan, then the transfer.
+            #expect(sends.count == 4 && sends.allSatisfy { !$0.contains("swap.img") }, "\(sends)")
         }
 
-        // The same domain XML, but for the directory the disks are in.
-        let localXML = try String(contentsOfFile: "\(local)/web02.xml", encoding: .utf8)
-        let remoteXML = try String(contentsOfFile: "\(remote)/web02.xml", encoding: .utf8)
-        #expect(remoteXML == localXML.replacing(local, with: remote))
-        // The same swap and data disks, byte for byte; the same fixed guest on the root.
-        for vdev in ["xvda2", "xvdb"] {
-            let name = "web02-\(vdev).img"
-            #expect(try Self.withoutDiskSignature("\(remote)/\(name)") == Self.withoutDiskSignature("\(local)/\(name)"))
-        }
         try await Self.guestTree(of: "\(local)/web02-xvda1.img", into: work.file("local-tree"))
-        try await Self.guestTree(of: "\(remote)/web02-xvda1.img", into: work.file("remote-tree"))
-        let trees = try await Command.run(
-            "diff", ["-r", "--no-dereference", work.file("local-tree"), work.file("remote-tree")])
-        #expect(trees.status == 0, "the fixed roots differ: \(trees.stdout)\(trees.stderr)")
-        let fstab = try String(contentsOfFile: work.file("remote-tree/etc/fstab"), encoding: .utf8)
-        let entries = fstab.split(separator: "\n").filter { !$0.hasPrefix("#") }
-        #expect(entries.contains { $0.hasPrefix("/dev/vda1 ") } && !entries.contains { $0.contains("/dev/xvd") })
-        // Nothing but the disks and the XML: no staging file left.
-        #expect(
-            try FileManager.default.contentsOfDirectory(atPath: remote).sorted()
-                == ["web02-xvda1.img", "web02-xvda2.img", "web02-xvdb.img", "web02.xml"])
+        for remote in [remote, streamed] {
+            // The same domain XML, but for the directory the disks are in.
+            let localXML = try String(contentsOfFile: "\(local)/web02.xml", encoding: .utf8)
+            let remoteXML = try String(contentsOfFile: "\(remote)/web02.xml", encoding: .utf8)
+            #expect(remoteXML == localXML.replacing(local, with: remote))
+            // The same swap and data disks, byte for byte; the same fixed guest on the root.
+            for vdev in ["xvda2", "xvdb"] {
+                let name = "web02-\(vdev).img"
+                #expect(
+                    try Self.withoutDiskSignature("\(remote)/\(name)") == Self.withoutDiskSignature("\(local)/\(name)"),
+                    "\(remote)/\(name)")
+            }
+            let tree = "\(remote)-tree"
+            try await Self.guestTree(of: "\(remote)/web02-xvda1.img", into: tree)
+            let trees = try await Command.run("diff", ["-r", "--no-dereference", work.file("local-tree"), tree])
+            #expect(trees.status == 0, "the fixed roots differ: \(trees.stdout)\(trees.stderr)")
+            let fstab = try String(contentsOfFile: "\(tree)/etc/fstab", encoding: .utf8)
+            let entries = fstab.split(separator: "\n").filter { !$0.hasPrefix("#") }
+            #expect(entries.contains { $0.hasPrefix("/dev/vda1 ") } && !entries.contains { $0.contains("/dev/xvd") })
+            // Nothing but the disks and the XML: no staging file, no x2k state left.
+            #expect(
+                try FileManager.default.contentsOfDirectory(atPath: remote).sorted()
+                    == ["web02-xvda1.img", "web02-xvda2.img", "web02-xvdb.img", "web02.xml"])
+        }
         var after: [String] = []
         for source in guest.sources { after.append(try await sha256(source)) }
         #expect(after == before, "the sources are never written")
