@@ -1,11 +1,16 @@
 /// The rules that turn guest facts into findings, one small function per concern.
 ///
 /// Inspection decides, conversion acts: each message names the file and says what the guest
-/// fixes will do, or what the operator must do first.
+/// fixes will do, or what the operator must do first. What a message promises the edits write
+/// comes from the rules the edits follow (`DeviceMapping`, `XenConsole`, `XenModuleAlias`), so
+/// wording and behaviour cannot drift apart.
 enum GuestChecks {
-    static func findings(for guest: GuestReport) -> [Finding] {
-        distro(guest) + kernels(guest) + bootloader(guest) + fstab(guest) + commandLines(guest)
-            + consoles(guest) + modules(guest) + selinux(guest) + network(guest) + caches(guest)
+    /// `placement`: where convert puts the guest (its device map is the edits' too).
+    static func findings(for guest: GuestReport, placement: GuestPlacement = .newPartitionOne) -> [Finding] {
+        let mapping = DeviceMapping(guest: guest, deviceMap: DeviceMapping.withDefaults(placement.deviceMap))
+        return distro(guest) + kernels(guest) + bootloader(guest) + fstab(guest, mapping)
+            + commandLines(guest, mapping) + consoles(guest) + modules(guest) + selinux(guest) + network(guest)
+            + caches(guest)
     }
 
     static func distro(_ guest: GuestReport) -> [Finding] {
@@ -41,11 +46,11 @@ enum GuestChecks {
                         + ") and cannot boot under KVM; it stays installed but is not the default",
                     file: kernel.image))
         }
-        if kvmKernels.isEmpty {
+        if let versions = guest.onlyXenKernels {
             result.append(
                 Finding(
                     .blocker, "only-xen-kernels",
-                    "every kernel in /boot is Xen-only (\(kernels.map(\.version).joined(separator: ", "))): "
+                    "every kernel in /boot is Xen-only (\(versions.joined(separator: ", "))): "
                         + "install the normal kernel package first (EL5: `yum install kernel`, it must be "
                         + "2.6.18-128.el5 or newer for virtio), then convert"))
             return result
@@ -115,8 +120,7 @@ enum GuestChecks {
                     "\(location): `root (hd0)` names the partitionless Xen disk; convert sets `root (hd0,0)`",
                     file: location.file))
         }
-        let hasKVMKernel = guest.kernels.contains { !$0.xenOnly }
-        if hasKVMKernel, let defaultKernel = guest.defaultKernel,
+        if guest.onlyXenKernels == nil, let defaultKernel = guest.defaultKernel,
             let kernel = guest.kernels.first(where: { defaultKernel.hasSuffix($0.version) }), kernel.xenOnly
         {
             result.append(
@@ -137,21 +141,29 @@ enum GuestChecks {
         return result
     }
 
-    static func fstab(_ guest: GuestReport) -> [Finding] {
+    static func fstab(_ guest: GuestReport, _ mapping: DeviceMapping) -> [Finding] {
         var result: [Finding] = []
         for entry in guest.fstab {
             guard let xen = XenDeviceName.occurrences(in: entry.device).first else { continue }
-            let (name, kvm) = (xen.name, xen.kvmDisk + xen.partition)
-            let isRootDisk = xen.letters == "a" && xen.partition.count <= 1
-            let text =
-                entry.mountPoint == "/"
-                ? "/etc/fstab:\(entry.line) mounts / from /dev/\(name): convert writes /dev/vda1"
-                : isRootDisk
-                    ? "/etc/fstab:\(entry.line) uses /dev/\(name) (\(entry.mountPoint), \(entry.type)): a separate "
-                        + "Xen volume, not part of this disk; convert maps it by --map (default: comment it out)"
-                    : "/etc/fstab:\(entry.line) uses /dev/\(name) (\(entry.mountPoint), \(entry.type)): another "
-                        + "Xen disk; convert writes /dev/\(kvm) (change with --map) — attach it as a second virtio disk"
-            result.append(Finding(.warning, "xvd-in-fstab", text, file: "/etc/fstab"))
+            let name = xen.name
+            let place =
+                "/etc/fstab:\(entry.line) "
+                + (entry.mountPoint == "/"
+                    ? "mounts / from /dev/\(name)" : "uses /dev/\(name) (\(entry.mountPoint), \(entry.type))")
+            let action: String
+            switch mapping.kvmName(for: xen) {
+            case nil:
+                action =
+                    "a separate Xen volume, not part of this disk; convert maps it by --map (default: comment it out)"
+            case let kvm? where xen == mapping.root:
+                action = "convert writes /dev/\(kvm)"
+            case let kvm? where xen.disk == mapping.root?.disk:
+                action = "a partition of this disk; convert writes /dev/\(kvm)"
+            case let kvm?:
+                action =
+                    "another Xen disk; convert writes /dev/\(kvm) (change with --map) — attach it as a second virtio disk"
+            }
+            result.append(Finding(.warning, "xvd-in-fstab", "\(place): \(action)", file: "/etc/fstab"))
         }
         for file in guest.config.xenDeviceFiles {
             result.append(
@@ -162,7 +174,7 @@ enum GuestChecks {
         return result
     }
 
-    static func commandLines(_ guest: GuestReport) -> [Finding] {
+    static func commandLines(_ guest: GuestReport, _ mapping: DeviceMapping) -> [Finding] {
         // One finding per file and kind, naming the lines and the exact words found.
         var hits: [String: (lines: [Int], words: [String])] = [:]
         var order: [String] = []
@@ -178,7 +190,7 @@ enum GuestChecks {
             let (file, number) = (line.location.file, line.location.line)
             for word in line.arguments.split(separator: " ").map(String.init) {
                 if !XenDeviceName.occurrences(in: word).isEmpty { note("xvd-in-kernel-cmdline", file, number, word) }
-                if word == "console=hvc0" || word == "console=xvc0" { note("xen-console", file, number, word) }
+                if XenConsole.isXenConsole(word) { note("xen-console", file, number, word) }
                 if word.hasPrefix("xencons=") { note("xencons-option", file, number, word) }
             }
         }
@@ -191,12 +203,40 @@ enum GuestChecks {
             let action: String
             switch code {
             case "xvd-in-kernel-cmdline":
-                action = "names a Xen disk; convert writes the vd* name (root becomes /dev/vda1)"
-            case "xen-console": action = "is Xen's console; convert writes console=tty0 console=ttyS0,115200"
+                action = "names a Xen disk; convert " + Self.renames(hit.words, mapping)
+            case "xen-console":
+                action = "is Xen's console; convert writes " + XenConsole.kvmArguments.joined(separator: " ")
             default: action = "is Xen-only; convert drops it"
             }
             return Finding(.warning, code, "\(place): \(words) \(action)", file: file)
         }
+    }
+
+    /// What the kernel-argument edit does with words naming Xen disks, as `mapping` renames:
+    /// "writes root=/dev/vda1 and drops resume=/dev/xvda2".
+    static func renames(_ words: [String], _ mapping: DeviceMapping) -> String {
+        var written: [String] = []
+        var dropped: [String] = []
+        var kept: [String] = []
+        for word in words {
+            guard let equals = word.firstIndex(of: "="),
+                let xen = XenDeviceName(path: word[word.index(after: equals)...])
+            else {
+                kept.append(word)
+                continue
+            }
+            let key = String(word[...equals])
+            if let path = mapping.argumentPath(key: key, for: xen) {
+                written.append(key + path)
+            } else {
+                dropped.append(word)
+            }
+        }
+        var parts: [String] = []
+        if !written.isEmpty { parts.append("writes " + written.joined(separator: " ")) }
+        if !dropped.isEmpty { parts.append("drops " + dropped.joined(separator: " ")) }
+        if !kept.isEmpty { parts.append("leaves \(kept.joined(separator: " ")) as it is (rename it by hand)") }
+        return parts.joined(separator: " and ")
     }
 
     static func consoles(_ guest: GuestReport) -> [Finding] {

@@ -113,7 +113,9 @@ public enum Inspector {
                         + "the source"))
         }
         let guest = GuestInspector.inspect(fs, readInitrds: readInitrds)
-        findings += GuestChecks.findings(for: guest)
+        var report = InspectionReport(
+            source: source, filesystem: filesystem, guest: guest, findings: [], readiness: .ready)
+        findings += GuestChecks.findings(for: guest, placement: GuestPlacement(convertDefaultsFor: report))
         // A separate /boot partition (kernels at its top, no /etc): the root lies elsewhere.
         if let partition = source.partitions.first(where: { $0.offsetBytes == offset }), offset > 0,
             guest.distro == "unknown", guest.kernels.isEmpty,
@@ -134,9 +136,8 @@ public enum Inspector {
                         + "Repartition with partition 1 at sector 2048, or boot with grub legacy"))
         }
         findings.sort { $0.severity < $1.severity }
-        let report = InspectionReport(
-            source: source, filesystem: filesystem, guest: guest, findings: findings,
-            readiness: Readiness.from(findings))
+        report.findings = findings
+        report.readiness = Readiness.from(findings)
         return (report, fs)
     }
 

@@ -1,3 +1,5 @@
+import Inspection
+
 /// The generated grub2 menu, /boot/grub2/grub.cfg (CentOS 7) and /boot/grub/grub.cfg (Debian,
 /// Ubuntu), edited directly so that a disk fixed without regenerating it (`--edits-only`, or
 /// before grub-mkconfig runs) boots under KVM too.
