@@ -17,7 +17,7 @@ enum GuestChecks {
         guard guest.distro == "unknown" else { return [] }
         return [
             Finding(
-                .warning, "distro-unknown",
+                .warning, .distroUnknown,
                 "no /etc/os-release, /etc/redhat-release or /etc/debian_version: the distribution is unknown; "
                     + "convert applies only the generic fixes (use --profile to pick one)")
         ]
@@ -28,7 +28,7 @@ enum GuestChecks {
         guard !kernels.isEmpty else {
             return [
                 Finding(
-                    .blocker, "no-kernel",
+                    .blocker, .noKernel,
                     "/boot holds no kernel: the guest booted a kernel kept on the Xen host. "
                         + "Install a kernel package in the guest (kernel, linux-image-amd64) before converting")
             ]
@@ -38,7 +38,7 @@ enum GuestChecks {
         for kernel in kernels where kernel.xenOnly {
             result.append(
                 Finding(
-                    .info, "xen-kernel-present",
+                    .info, .xenKernelPresent,
                     "\(kernel.image) is built for Xen PV only ("
                         + (kernel.evidence == "config"
                             ? "/boot/config-\(kernel.version) sets CONFIG_X86_XEN or CONFIG_X86_64_XEN"
@@ -49,7 +49,7 @@ enum GuestChecks {
         if let versions = guest.onlyXenKernels {
             result.append(
                 Finding(
-                    .blocker, "only-xen-kernels",
+                    .blocker, .onlyXenKernels,
                     "every kernel in /boot is Xen-only (\(versions.joined(separator: ", "))): "
                         + "install the normal kernel package first (EL5: `yum install kernel`, it must be "
                         + "2.6.18-128.el5 or newer for virtio), then convert"))
@@ -59,7 +59,7 @@ enum GuestChecks {
         if withVirtio.isEmpty {
             result.append(
                 Finding(
-                    .blocker, "no-virtio-driver",
+                    .blocker, .noVirtioDriver,
                     "no installed non-Xen kernel has a virtio_blk driver (module or built in): under KVM it "
                         + "cannot see its disk. Install a kernel with virtio (EL5: 2.6.18-128.el5 or newer)"))
         }
@@ -68,7 +68,7 @@ enum GuestChecks {
             let names = withVirtio.compactMap(\.initrd)
             result.append(
                 Finding(
-                    .warning, "no-virtio-in-initrd",
+                    .warning, .noVirtioInInitrd,
                     names.isEmpty
                         ? "no initrd found for the KVM-capable kernels: convert builds one with virtio_blk"
                         : "no initrd carries virtio_blk (\(names.joined(separator: ", "))): convert rebuilds "
@@ -78,7 +78,7 @@ enum GuestChecks {
             for kernel in initrdsWithout {
                 result.append(
                     Finding(
-                        .warning, "initrd-without-virtio",
+                        .warning, .initrdWithoutVirtio,
                         "\(kernel.initrd ?? "initrd") has no virtio_blk: convert rebuilds it with virtio",
                         file: kernel.initrd))
             }
@@ -86,7 +86,7 @@ enum GuestChecks {
         for kernel in kernels where kernel.initrdProblem != nil {
             result.append(
                 Finding(
-                    .info, "initrd-unreadable",
+                    .info, .initrdUnreadable,
                     "\(kernel.initrd ?? "initrd") could not be read (\(kernel.initrdProblem!)): "
                         + "whether it has virtio is unknown; convert rebuilds it",
                     file: kernel.initrd))
@@ -100,13 +100,13 @@ enum GuestChecks {
         case .none:
             result.append(
                 Finding(
-                    .blocker, "no-bootloader-config",
+                    .blocker, .noBootloaderConfig,
                     "no /boot/grub/menu.lst, grub.conf or grub.cfg: nothing tells a bootloader what to boot. "
                         + "Install grub (grub2 or grub legacy) in the guest before converting"))
         case .grub2:
             result.append(
                 Finding(
-                    .info, "grub2-needs-1mib-start",
+                    .info, .grub2Needs1mibStart,
                     "grub2 guest: its core.img (~27 KiB) does not fit in the 31 sectors before a partition "
                         + "at sector 32; convert keeps partition 1 at sector 2048 (do not use --dos-compat)",
                     file: guest.bootloaderConfigs.first))
@@ -116,7 +116,7 @@ enum GuestChecks {
         for location in guest.partitionlessRoot {
             result.append(
                 Finding(
-                    .warning, "grub-partitionless-root",
+                    .warning, .grubPartitionlessRoot,
                     "\(location): `root (hd0)` names the partitionless Xen disk; convert sets `root (hd0,0)`",
                     file: location.file))
         }
@@ -125,7 +125,7 @@ enum GuestChecks {
         {
             result.append(
                 Finding(
-                    .warning, "default-kernel-xen",
+                    .warning, .defaultKernelXen,
                     "\(guest.bootloaderConfigs.first ?? "the grub config"): the default entry boots the Xen-only "
                         + "kernel \(kernel.version); convert makes a non-Xen kernel the default",
                     file: guest.bootloaderConfigs.first))
@@ -133,7 +133,7 @@ enum GuestChecks {
         if let package = guest.config.defaultKernelPackage, package.hasSuffix("-xen") {
             result.append(
                 Finding(
-                    .warning, "defaultkernel-xen",
+                    .warning, .defaultkernelXen,
                     "/etc/sysconfig/kernel: DEFAULTKERNEL=\(package) would make the next kernel update boot Xen "
                         + "again; convert sets DEFAULTKERNEL=kernel",
                     file: "/etc/sysconfig/kernel"))
@@ -143,43 +143,52 @@ enum GuestChecks {
 
     static func fstab(_ guest: GuestReport, _ mapping: DeviceMapping) -> [Finding] {
         var result: [Finding] = []
-        for entry in guest.fstab {
-            guard let xen = XenDeviceName.occurrences(in: entry.device).first else { continue }
-            let name = xen.name
+        for entry in guest.fstab where !XenDeviceName.occurrences(in: entry.device).isEmpty {
             let place =
                 "/etc/fstab:\(entry.line) "
                 + (entry.mountPoint == "/"
-                    ? "mounts / from /dev/\(name)" : "uses /dev/\(name) (\(entry.mountPoint), \(entry.type))")
-            let action: String
-            switch mapping.kvmName(for: xen) {
-            case nil:
-                action =
-                    "a separate Xen volume, not part of this disk; convert maps it by --map (default: comment it out)"
-            case let kvm? where xen == mapping.root:
-                action = "convert writes /dev/\(kvm)"
-            case let kvm? where xen.disk == mapping.root?.disk:
-                action = "a partition of this disk; convert writes /dev/\(kvm)"
-            case let kvm?:
-                action =
-                    "another Xen disk; convert writes /dev/\(kvm) (change with --map) — attach it as a second virtio disk"
-            }
-            result.append(Finding(.warning, "xvd-in-fstab", "\(place): \(action)", file: "/etc/fstab"))
+                    ? "mounts / from \(entry.device)" : "uses \(entry.device) (\(entry.mountPoint), \(entry.type))")
+            result.append(
+                Finding(.warning, .xvdInFstab, "\(place): \(fstabAction(entry, mapping))", file: "/etc/fstab"))
         }
         for file in guest.config.xenDeviceFiles {
             result.append(
                 Finding(
-                    .warning, "xvd-in-device-config",
+                    .warning, .xvdInDeviceConfig,
                     "\(file) names Xen devices (xvd*): convert renames them to vd*", file: file))
         }
         return result
     }
 
+    /// What the fstab edit does with an entry naming a Xen device: it renames a device field
+    /// that is a /dev path, as `mapping` says, and comments out one with no KVM device.
+    static func fstabAction(_ entry: FstabEntry, _ mapping: DeviceMapping) -> String {
+        guard let xen = XenDeviceName(path: entry.device) else {
+            return "convert leaves it as it is (not a /dev path): rename it by hand"
+        }
+        switch mapping.kvmName(for: xen) {
+        case nil:
+            return "a separate Xen volume, not part of this disk; convert maps it by --map (default: comment it out)"
+        case let kvm? where xen == mapping.root:
+            return "convert writes /dev/\(kvm)"
+        case let kvm? where xen.disk == mapping.root?.disk:
+            return "a partition of this disk; convert writes /dev/\(kvm)"
+        case let kvm?:
+            return
+                "another Xen disk; convert writes /dev/\(kvm) (change with --map) — attach it as a second virtio disk"
+        }
+    }
+
     static func commandLines(_ guest: GuestReport, _ mapping: DeviceMapping) -> [Finding] {
         // One finding per file and kind, naming the lines and the exact words found.
-        var hits: [String: (lines: [Int], words: [String])] = [:]
-        var order: [String] = []
-        func note(_ code: String, _ file: String, _ line: Int, _ word: String) {
-            let key = code + "\u{0}" + file
+        struct Key: Hashable {
+            var code: FindingCode
+            var file: String
+        }
+        var hits: [Key: (lines: [Int], words: [String])] = [:]
+        var order: [Key] = []
+        func note(_ code: FindingCode, _ file: String, _ line: Int, _ word: String) {
+            let key = Key(code: code, file: file)
             if hits[key] == nil { order.append(key) }
             var hit = hits[key] ?? ([], [])
             if !hit.lines.contains(line) { hit.lines.append(line) }
@@ -189,26 +198,24 @@ enum GuestChecks {
         for line in guest.commandLines {
             let (file, number) = (line.location.file, line.location.line)
             for word in line.arguments.split(separator: " ").map(String.init) {
-                if !XenDeviceName.occurrences(in: word).isEmpty { note("xvd-in-kernel-cmdline", file, number, word) }
-                if XenConsole.isXenConsole(word) { note("xen-console", file, number, word) }
-                if word.hasPrefix("xencons=") { note("xencons-option", file, number, word) }
+                if !XenDeviceName.occurrences(in: word).isEmpty { note(.xvdInKernelCmdline, file, number, word) }
+                if XenConsole.isXenConsole(word) { note(.xenConsole, file, number, word) }
+                if word.hasPrefix("xencons=") { note(.xenconsOption, file, number, word) }
             }
         }
         return order.map { key in
-            let parts = key.split(separator: "\u{0}").map(String.init)
-            let (code, file) = (parts[0], parts[1])
             let hit = hits[key]!
-            let place = "\(file):\(hit.lines.map(String.init).joined(separator: ","))"
+            let place = "\(key.file):\(hit.lines.map(String.init).joined(separator: ","))"
             let words = hit.words.joined(separator: " ")
             let action: String
-            switch code {
-            case "xvd-in-kernel-cmdline":
+            switch key.code {
+            case .xvdInKernelCmdline:
                 action = "names a Xen disk; convert " + Self.renames(hit.words, mapping)
-            case "xen-console":
+            case .xenConsole:
                 action = "is Xen's console; convert writes " + XenConsole.kvmArguments.joined(separator: " ")
             default: action = "is Xen-only; convert drops it"
             }
-            return Finding(.warning, code, "\(place): \(words) \(action)", file: file)
+            return Finding(.warning, key.code, "\(place): \(words) \(action)", file: key.file)
         }
     }
 
@@ -243,7 +250,7 @@ enum GuestChecks {
         guest.config.xenConsoleGettys.map { place in
             let file = String(place.prefix { $0 != ":" })
             return Finding(
-                .warning, "xen-console-getty",
+                .warning, .xenConsoleGetty,
                 "\(place): a login or root console on the Xen console; convert moves it to ttyS0", file: file)
         }
     }
@@ -254,7 +261,7 @@ enum GuestChecks {
             let line = place.split(separator: ":", maxSplits: 2).last ?? ""
             let plan = XenModuleAlias.parse(line).map { XenModuleAlias.plan(device: $0.device, module: $0.module) }
             return Finding(
-                .warning, "xen-module-alias",
+                .warning, .xenModuleAlias,
                 "\(place): loads a Xen driver, which a KVM guest has no device for; \(plan ?? "convert changes it")",
                 file: file)
         }
@@ -264,7 +271,7 @@ enum GuestChecks {
         guard let mode = guest.config.selinux, mode == "enforcing" || mode == "permissive" else { return [] }
         return [
             Finding(
-                .warning, "selinux-relabel",
+                .warning, .selinuxRelabel,
                 "/etc/selinux/config: SELinux is \(mode); files rewritten by convert lose their labels, so it "
                     + "relabels (setfiles in the guest, or /.autorelabel for the first boot)",
                 file: "/etc/selinux/config")
@@ -274,14 +281,14 @@ enum GuestChecks {
     static func network(_ guest: GuestReport) -> [Finding] {
         var result = guest.config.hardwareAddressFiles.map { file in
             Finding(
-                .warning, "network-hwaddr",
+                .warning, .networkHwaddr,
                 "\(file): HWADDR= pins the Xen MAC address; the KVM NIC has another, so convert drops the line",
                 file: file)
         }
         if let rules = guest.config.persistentNetRules {
             result.append(
                 Finding(
-                    .warning, "persistent-net-rules",
+                    .warning, .persistentNetRules,
                     "\(rules): binds eth0 to the Xen MAC; under KVM the NIC would become eth1. convert empties it",
                     file: rules))
         }
@@ -294,7 +301,7 @@ enum GuestChecks {
         if let file = guest.config.ethConfigsUnderSlotNames.first, !keepsEthNames {
             result.append(
                 Finding(
-                    .warning, "interface-names",
+                    .warning, .interfaceNames,
                     "\(file) configures an eth interface, but udev names a KVM virtio NIC by its slot (ens3, say): "
                         + "the guest would come up without network. convert adds net.ifnames=0 biosdevname=0 to "
                         + "the kernel command line",
@@ -306,7 +313,7 @@ enum GuestChecks {
     static func caches(_ guest: GuestReport) -> [Finding] {
         guest.config.staleCaches.map { file in
             Finding(
-                .info, "stale-device-cache",
+                .info, .staleDeviceCache,
                 "\(file): a device cache from the Xen host; convert deletes it (it is rebuilt on boot)",
                 file: file)
         }
