@@ -94,6 +94,18 @@ extension GuestEdit {
         guard after != before else { return [] }
         return [FileChange(path: path, before: before, after: after, edit: name, summary: summary)]
     }
+
+    /// The changes `transform` makes to each of a config's places; one file reached by several
+    /// of them (`menu.lst -> grub.conf`) is edited once (`ConfigFiles.distinct`).
+    func rewriteEach(
+        _ paths: [String], in root: GuestView, _ transform: (String) -> (text: String, summary: [String])
+    ) throws(GuestFixError) -> [FileChange] {
+        var result: [FileChange] = []
+        for path in try ConfigFiles.distinct(paths, in: root) {
+            result += try rewrite(path, in: root, transform)
+        }
+        return result
+    }
 }
 
 extension DeviceMapping {
