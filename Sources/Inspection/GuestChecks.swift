@@ -297,13 +297,18 @@ enum GuestChecks {
         let entries = guest.commandLines.filter { $0.kernel != nil }
         let keepsEthNames =
             !entries.isEmpty
-            && entries.allSatisfy { $0.arguments.split(whereSeparator: \.isWhitespace).contains("net.ifnames=0") }
+            && entries.allSatisfy {
+                $0.arguments.split(whereSeparator: \.isWhitespace).contains {
+                    $0 == EthInterfaceNames.kernelArguments[0]
+                }
+            }
         if let file = guest.config.ethConfigsUnderSlotNames.first, !keepsEthNames {
             result.append(
                 Finding(
                     .warning, .interfaceNames,
                     "\(file) configures an eth interface, but udev names a KVM virtio NIC by its slot (ens3, say): "
-                        + "the guest would come up without network. convert adds net.ifnames=0 biosdevname=0 to "
+                        + "the guest would come up without network. convert adds "
+                        + EthInterfaceNames.kernelArguments.joined(separator: " ") + " to "
                         + "the kernel command line",
                     file: file))
         }

@@ -67,6 +67,24 @@ import Testing
         }
     }
 
+    @Test func interfaceNameFindingsSayWhatTheBootloaderEditsAdd() throws {
+        var checked = 0
+        for fixture in GoldenEditTests.guests.map(\.fixture) {
+            let (findings, changes) = try Self.findingsAndPlan(fixture, placement: .newPartitionOne)
+            guard let finding = findings.first(where: { $0.code == FindingCode.interfaceNames.rawValue }) else {
+                continue
+            }
+            let promised = try #require(finding.message.range(of: "convert adds ")).upperBound
+            let words = String(finding.message[promised...]).components(separatedBy: " to ")[0]
+            let written = changes.compactMap(\.after).joined(separator: "\n")
+            for word in words.split(separator: " ") {
+                #expect(written.contains(word), "\(fixture): \(finding.message) — no edit adds \(word)")
+            }
+            checked += 1
+        }
+        #expect(checked > 0, "no fixture has an interface-names finding to check")
+    }
+
     /// A cloned partitioned disk keeps the root disk's other partitions: the swap on xvda2 is
     /// vda2 there, and inspection says so instead of promising to comment it out.
     @Test func aClonedDiskKeepsItsOtherPartitions() throws {

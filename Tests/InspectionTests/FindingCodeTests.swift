@@ -7,11 +7,12 @@ import Testing
 /// Finding codes are for scripts: README lists every one inspection can report, and lists no
 /// code inspection does not have.
 @Suite struct FindingCodeTests {
-    /// README's list of finding codes: the inspect section's "Findings" item, up to the verdict.
+    /// README's list of finding codes: the inspect section's "Findings" item, its lines up to
+    /// the first blank one.
     static func readmeList() throws -> String {
         let readme = try String(contentsOfFile: "\(Fixtures.packageRoot)/README.md", encoding: .utf8)
         let start = try #require(readme.range(of: "- **Findings**"), "README has no Findings list")
-        let end = try #require(readme[start.upperBound...].range(of: "The verdict is"))
+        let end = try #require(readme[start.upperBound...].range(of: "\n\n"))
         return String(readme[start.upperBound..<end.lowerBound])
     }
 

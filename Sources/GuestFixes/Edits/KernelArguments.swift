@@ -79,7 +79,7 @@ enum KernelArguments {
             }
         }
         if keepEthNames && !existing.contains(where: { $0.hasPrefix("net.ifnames=") }) {
-            let added = ["net.ifnames=0", "biosdevname=0"].filter { wanted in
+            let added = EthInterfaceNames.kernelArguments.filter { wanted in
                 !existing.contains { $0.hasPrefix(wanted.prefix { $0 != "=" } + "=") }
             }
             keep(kept.isEmpty ? "" : " ", added)

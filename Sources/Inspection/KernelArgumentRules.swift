@@ -13,3 +13,10 @@ public enum XenConsole {
         arguments.contains { word == $0 || word.hasPrefix($0 + ",") }
     }
 }
+
+/// The kernel arguments that keep a KVM guest's NICs named ethN, as its network configs name
+/// them (udev would name a virtio NIC by its slot, ens3): one rule for the `interface-names`
+/// finding and the kernel-argument edits.
+public enum EthInterfaceNames {
+    public static let kernelArguments = ["net.ifnames=0", "biosdevname=0"]
+}
