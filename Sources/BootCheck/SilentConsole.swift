@@ -17,7 +17,8 @@ enum SilentConsole {
         }
         return "the bootloader started the kernel and the serial console then stayed silent: no kernel line on "
             + "the disk names a serial console (\(first.location): `\(first.arguments)`), so the kernel and the "
-            + "login prompt are on the screen only. `xen2kvm fix \(disk)` adds console=tty0 console=ttyS0,115200"
+            + "login prompt are on the screen only. `xen2kvm fix \(disk)` adds "
+            + XenConsole.kvmArguments.joined(separator: " ")
     }
 
     static func namesSerialConsole(_ arguments: String) -> Bool {

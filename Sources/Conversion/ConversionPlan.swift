@@ -1,4 +1,5 @@
 import HostSystem
+import Inspection
 import PartitionTable
 
 /// Everything `convert` will do, decided before a byte is written. `--dry-run` prints it,
@@ -74,17 +75,19 @@ public struct ConversionPlan: Sendable, Codable {
     public var checks: [Check]
     public var notes: [String]
 
-    /// Whether the new disk holds a guest for the fixes: partition 1 is the guest's root (a bare
-    /// filesystem put there, or a partitioned Xen disk whose partition 1 holds it).
-    public var fixesGuest: Bool {
-        method != .swap && (layout != nil || (method == .clone && source.guestPartition == 1))
+    /// Where the guest lands on the new disk: a new table's partition 1 (a bare filesystem),
+    /// the cloned disk's own partition (none for a clone of a bare disk), or nowhere (swap).
+    public var guestPlacement: GuestPlacement {
+        if method == .swap { return .noGuest }
+        if layout != nil { return .newPartitionOne }
+        return method == .clone ? .clonedDisk(guestPartition: source.guestPartition) : .noGuest
     }
 
-    /// Device names the fixes map beyond their defaults: a partitioned Xen disk's own
-    /// partitions (xvda2 swap beside root on xvda1) stay on the same disk, vda2.
-    public var guestDeviceMap: [String: String] {
-        method == .clone && source.guestPartition == 1 ? ["xvda": "vda"] : [:]
-    }
+    /// Whether the new disk holds a guest for the fixes: partition 1 is the guest's root.
+    public var fixesGuest: Bool { guestPlacement.fixesGuest }
+
+    /// Device names the fixes map beyond their defaults (`GuestPlacement.deviceMap`).
+    public var guestDeviceMap: [String: String] { guestPlacement.deviceMap }
 
     /// The first failed check, which refuses the run.
     public var refusal: Check? { checks.first { !$0.passed } }

@@ -114,9 +114,7 @@ struct SourceFacts: Codable, Sendable {
         distroID = report.guest?.distro
         distroVersion = report.guest?.version
         bootloader = report.guest?.bootloader.rawValue
-        if let kernels = report.guest?.kernels, !kernels.isEmpty, kernels.allSatisfy(\.xenOnly) {
-            onlyXenKernels = kernels.map(\.version)
-        }
+        onlyXenKernels = report.guest?.onlyXenKernels
     }
 
     /// A Xen disk with its own table (virt-install and many templates make them; pygrub read
@@ -130,17 +128,15 @@ struct SourceFacts: Codable, Sendable {
                 read == 512 && sector[510] == 0x55 && sector[511] == 0xAA && sector[0..<440].contains { $0 != 0 }
         }
         // The partition inspection read (the first Linux one), found once for both answers.
-        guard let report = try? Inspector.inspect(path, readInitrds: false),
-            let offset = report.filesystem?.offsetBytes,
-            let partition = report.source.partitions.first(where: { $0.offsetBytes == offset })
+        guard let report = try? Inspector.inspect(path, readInitrds: false), let partition = report.inspectedPartition
         else { return }
         hasBIOSBootPartition = report.source.partitions.contains(where: \.isBIOSBoot)
         firstPartitionStart = report.source.partitions.map(\.startSector).min()
         if report.findings.contains(where: { $0.code == "boot-partition-only" }) {
             bootOnlyPartition = partition.number
         }
-        guard let guest = report.guest, guest.distro != "unknown" || !guest.kernels.isEmpty else { return }
-        guestPartition = partition.number
+        guard let number = report.guestPartition else { return }
+        guestPartition = number
         readGuest(report)
     }
 }

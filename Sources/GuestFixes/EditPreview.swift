@@ -24,12 +24,12 @@ public struct EditPreview: Sendable, Codable {
         guard let facts = report.guest else { return noGuest(report) }
         let disk = ConvertDefaults(report)
         let context = FixContext.forFix(
-            guest: facts, profile: "auto", deviceMap: disk.deviceMap, partitionTable: disk.partitionTable,
+            guest: facts, profile: "auto", deviceMap: disk.placement.deviceMap, partitionTable: disk.partitionTable,
             editsOnly: false)
         var preview = EditPreview(
             profile: context.profile, partitionTable: context.partitionTable, deviceMap: context.deviceMap,
             runsGuestPrograms: context.runsGuestPrograms, edits: [])
-        if let reason = disk.notFixed ?? GuestFixer.onlyXenKernels(facts) {
+        if let reason = disk.placement.notFixed ?? GuestFixer.onlyXenKernels(facts) {
             preview.notPlanned = reason
             return preview
         }
@@ -53,29 +53,15 @@ extension EditPreview {
     }
 }
 
-/// What `convert SOURCE TARGET` with no options makes of the disk the edits run on: a bare
-/// filesystem goes into partition 1 of a new MBR disk; a partitioned Xen disk is cloned, its
-/// own table and partitions kept (xvda2 → vda2 beside the root), and fixed only when the guest
-/// is in partition 1 (as `ConversionPlan.fixesGuest` and `guestDeviceMap` decide for a plan).
+/// What `convert SOURCE TARGET` with no options makes of the disk the edits run on
+/// (`GuestPlacement(convertDefaultsFor:)`): a bare filesystem goes into partition 1 of a new
+/// MBR disk; a partitioned Xen disk is cloned, its own table kept.
 struct ConvertDefaults {
     var partitionTable = "mbr"
-    var deviceMap: [String: String] = [:]
-    /// Why convert fixes no guest on this disk; nil when it does.
-    var notFixed: String?
+    var placement: GuestPlacement
 
     init(_ report: InspectionReport) {
-        guard let table = report.source.partitionTable else { return }
-        partitionTable = table == "gpt" ? "gpt" : "mbr"
-        guard let partition = report.guestPartition else {
-            notFixed = "no Linux guest found in a partition: convert clones the disk as it is and fixes nothing"
-            return
-        }
-        guard partition == 1 else {
-            notFixed =
-                "the guest is in partition \(partition): convert fixes a guest whose root is partition 1 only, and "
-                + "copies this disk unchanged"
-            return
-        }
-        deviceMap = ["xvda": "vda"]
+        placement = GuestPlacement(convertDefaultsFor: report)
+        if let table = report.source.partitionTable { partitionTable = table == "gpt" ? "gpt" : "mbr" }
     }
 }

@@ -31,9 +31,8 @@ public struct FixContext: Sendable {
 }
 
 extension FixContext {
-    /// The device names mapped when nothing else is said: a second Xen disk is KVM's second
-    /// virtio disk.
-    public static let defaultDeviceMap = ["xvdb": "vdb"]
+    /// The device names mapped when nothing else is said (`DeviceMapping.defaultMap`).
+    public static let defaultDeviceMap = DeviceMapping.defaultMap
 
     /// The one rule `fix` (and `convert` after its copy) and `inspect --edits` build the edits'
     /// context by: the profile detected from inspection unless one is asked, the default device
@@ -45,7 +44,7 @@ extension FixContext {
     ) -> FixContext {
         let profile = askedProfile == "auto" ? Profile.detect(guest) : askedProfile
         var context = FixContext(
-            guest: guest, deviceMap: defaultDeviceMap.merging(askedMap) { _, asked in asked }, profile: profile,
+            guest: guest, deviceMap: DeviceMapping.withDefaults(askedMap), profile: profile,
             partitionTable: partitionTable)
         context.runsGuestPrograms = !editsOnly && profile != "none"
         return context
@@ -94,5 +93,24 @@ extension GuestEdit {
         let (after, summary) = transform(before)
         guard after != before else { return [] }
         return [FileChange(path: path, before: before, after: after, edit: name, summary: summary)]
+    }
+
+    /// The changes `transform` makes to each of a config's places; one file reached by several
+    /// of them (`menu.lst -> grub.conf`) is edited once (`ConfigFiles.distinct`).
+    func rewriteEach(
+        _ paths: [String], in root: GuestView, _ transform: (String) -> (text: String, summary: [String])
+    ) throws(GuestFixError) -> [FileChange] {
+        var result: [FileChange] = []
+        for path in try ConfigFiles.distinct(paths, in: root) {
+            result += try rewrite(path, in: root, transform)
+        }
+        return result
+    }
+}
+
+extension DeviceMapping {
+    /// The mapping the edits rename by: the context's guest and device map.
+    init(_ context: FixContext) {
+        self.init(guest: context.guest, deviceMap: context.deviceMap)
     }
 }

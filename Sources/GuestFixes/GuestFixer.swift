@@ -176,8 +176,8 @@ public enum GuestFixer {
 
     /// Why no edit may run when every kernel is Xen-only: the guest would boot none on KVM.
     public static func onlyXenKernels(_ guest: GuestReport) -> String? {
-        guard !guest.kernels.isEmpty && guest.kernels.allSatisfy(\.xenOnly) else { return nil }
-        return "every kernel in the guest is Xen-only (\(guest.kernels.map(\.version).joined(separator: ", "))): "
+        guard let versions = guest.onlyXenKernels else { return nil }
+        return "every kernel in the guest is Xen-only (\(versions.joined(separator: ", "))): "
             + "install the normal kernel package first (EL5: `yum install kernel`), then run fix again"
     }
 

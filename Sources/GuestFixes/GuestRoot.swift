@@ -50,19 +50,13 @@ public final class GuestRoot: @unchecked Sendable {
         defer { try? file.close() }
         var info = stat()
         guard fstat(file.rawValue, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count: Int
-            do {
-                count = try buffer.withUnsafeMutableBytes { try file.read(into: $0) }
-            } catch {
-                throw .io(path: guestPath, operation: "read", reason: "\(error)")
-            }
-            if count == 0 { break }
-            bytes += buffer.prefix(count)
-            guard bytes.count <= limit else { throw .tooLarge(path: guestPath) }
+        let bytes: [UInt8]?
+        do {
+            bytes = try MountedGuestReads.readAll(file, limit: limit)
+        } catch {
+            throw .io(path: guestPath, operation: "read", reason: "\(error)")
         }
+        guard let bytes else { throw .tooLarge(path: guestPath) }
         return bytes
     }
 
@@ -127,14 +121,7 @@ public final class GuestRoot: @unchecked Sendable {
             return []
         }
         defer { closedir(stream) }
-        var names: [String] = []
-        while let entry = readdir(stream) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names.sorted()
+        return MountedGuestReads.names(in: stream)
     }
 
     /// What `guestPath` is; with `followLast: false` a final symlink is reported as such.
@@ -144,12 +131,7 @@ public final class GuestRoot: @unchecked Sendable {
         defer { try? file.close() }
         var info = stat()
         guard fstat(file.rawValue, &info) == 0 else { return nil }
-        switch info.st_mode & S_IFMT {
-        case S_IFREG: return .file
-        case S_IFDIR: return .directory
-        case S_IFLNK: return .symlink
-        default: return .other
-        }
+        return GuestFileKind(mode: info.st_mode)
     }
 
     static func split(_ guestPath: String) -> (parent: String, name: String) {
@@ -179,10 +161,7 @@ extension GuestRoot: GuestFileSource {
     }
 
     public func listDirectory(_ path: String) throws -> [GuestDirectoryEntry] {
-        list(path).map { name in
-            let child = path.hasSuffix("/") ? path + name : path + "/" + name
-            return GuestDirectoryEntry(name: name, kind: kind(of: child, followLast: false) ?? .other)
-        }
+        entries(named: list(path), in: path)
     }
 
     public func kind(at path: String, followLast: Bool) -> GuestFileKind? {

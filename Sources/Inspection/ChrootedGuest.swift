@@ -30,40 +30,19 @@ public struct ChrootedGuest: GuestFileSource {
     public func readFile(_ path: String, limit: Int) throws -> [UInt8] {
         let file = try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec])
         defer { try? file.close() }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = try buffer.withUnsafeMutableBytes { try file.read(into: $0) }
-            if count == 0 { return bytes }
-            bytes += buffer.prefix(count)
-            guard bytes.count <= limit else { throw Errno.fileTooLarge }
-        }
+        guard let bytes = try MountedGuestReads.readAll(file, limit: limit) else { throw Errno.fileTooLarge }
+        return bytes
     }
 
     public func listDirectory(_ path: String) throws -> [GuestDirectoryEntry] {
         guard let stream = opendir(path) else { throw Errno(rawValue: errno) }
         defer { closedir(stream) }
-        var names: [String] = []
-        while let entry = readdir(stream) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names.sorted().map { name in
-            let child = path.hasSuffix("/") ? path + name : path + "/" + name
-            return GuestDirectoryEntry(name: name, kind: kind(at: child, followLast: false) ?? .other)
-        }
+        return entries(named: MountedGuestReads.names(in: stream), in: path)
     }
 
     public func kind(at path: String, followLast: Bool) -> GuestFileKind? {
         var info = stat()
         guard (followLast ? stat(path, &info) : lstat(path, &info)) == 0 else { return nil }
-        switch info.st_mode & S_IFMT {
-        case S_IFREG: return .file
-        case S_IFDIR: return .directory
-        case S_IFLNK: return .symlink
-        default: return .other
-        }
+        return GuestFileKind(mode: info.st_mode)
     }
 }

@@ -1,18 +1,23 @@
 /// The rules that turn guest facts into findings, one small function per concern.
 ///
 /// Inspection decides, conversion acts: each message names the file and says what the guest
-/// fixes will do, or what the operator must do first.
+/// fixes will do, or what the operator must do first. What a message promises the edits write
+/// comes from the rules the edits follow (`DeviceMapping`, `XenConsole`, `XenModuleAlias`), so
+/// wording and behaviour cannot drift apart.
 enum GuestChecks {
-    static func findings(for guest: GuestReport) -> [Finding] {
-        distro(guest) + kernels(guest) + bootloader(guest) + fstab(guest) + commandLines(guest)
-            + consoles(guest) + modules(guest) + selinux(guest) + network(guest) + caches(guest)
+    /// `placement`: where convert puts the guest (its device map is the edits' too).
+    static func findings(for guest: GuestReport, placement: GuestPlacement = .newPartitionOne) -> [Finding] {
+        let mapping = DeviceMapping(guest: guest, deviceMap: DeviceMapping.withDefaults(placement.deviceMap))
+        return distro(guest) + kernels(guest) + bootloader(guest) + fstab(guest, mapping)
+            + commandLines(guest, mapping) + consoles(guest) + modules(guest) + selinux(guest) + network(guest)
+            + caches(guest)
     }
 
     static func distro(_ guest: GuestReport) -> [Finding] {
         guard guest.distro == "unknown" else { return [] }
         return [
             Finding(
-                .warning, "distro-unknown",
+                .warning, .distroUnknown,
                 "no /etc/os-release, /etc/redhat-release or /etc/debian_version: the distribution is unknown; "
                     + "convert applies only the generic fixes (use --profile to pick one)")
         ]
@@ -23,7 +28,7 @@ enum GuestChecks {
         guard !kernels.isEmpty else {
             return [
                 Finding(
-                    .blocker, "no-kernel",
+                    .blocker, .noKernel,
                     "/boot holds no kernel: the guest booted a kernel kept on the Xen host. "
                         + "Install a kernel package in the guest (kernel, linux-image-amd64) before converting")
             ]
@@ -33,7 +38,7 @@ enum GuestChecks {
         for kernel in kernels where kernel.xenOnly {
             result.append(
                 Finding(
-                    .info, "xen-kernel-present",
+                    .info, .xenKernelPresent,
                     "\(kernel.image) is built for Xen PV only ("
                         + (kernel.evidence == "config"
                             ? "/boot/config-\(kernel.version) sets CONFIG_X86_XEN or CONFIG_X86_64_XEN"
@@ -41,11 +46,11 @@ enum GuestChecks {
                         + ") and cannot boot under KVM; it stays installed but is not the default",
                     file: kernel.image))
         }
-        if kvmKernels.isEmpty {
+        if let versions = guest.onlyXenKernels {
             result.append(
                 Finding(
-                    .blocker, "only-xen-kernels",
-                    "every kernel in /boot is Xen-only (\(kernels.map(\.version).joined(separator: ", "))): "
+                    .blocker, .onlyXenKernels,
+                    "every kernel in /boot is Xen-only (\(versions.joined(separator: ", "))): "
                         + "install the normal kernel package first (EL5: `yum install kernel`, it must be "
                         + "2.6.18-128.el5 or newer for virtio), then convert"))
             return result
@@ -54,7 +59,7 @@ enum GuestChecks {
         if withVirtio.isEmpty {
             result.append(
                 Finding(
-                    .blocker, "no-virtio-driver",
+                    .blocker, .noVirtioDriver,
                     "no installed non-Xen kernel has a virtio_blk driver (module or built in): under KVM it "
                         + "cannot see its disk. Install a kernel with virtio (EL5: 2.6.18-128.el5 or newer)"))
         }
@@ -63,7 +68,7 @@ enum GuestChecks {
             let names = withVirtio.compactMap(\.initrd)
             result.append(
                 Finding(
-                    .warning, "no-virtio-in-initrd",
+                    .warning, .noVirtioInInitrd,
                     names.isEmpty
                         ? "no initrd found for the KVM-capable kernels: convert builds one with virtio_blk"
                         : "no initrd carries virtio_blk (\(names.joined(separator: ", "))): convert rebuilds "
@@ -73,7 +78,7 @@ enum GuestChecks {
             for kernel in initrdsWithout {
                 result.append(
                     Finding(
-                        .warning, "initrd-without-virtio",
+                        .warning, .initrdWithoutVirtio,
                         "\(kernel.initrd ?? "initrd") has no virtio_blk: convert rebuilds it with virtio",
                         file: kernel.initrd))
             }
@@ -81,7 +86,7 @@ enum GuestChecks {
         for kernel in kernels where kernel.initrdProblem != nil {
             result.append(
                 Finding(
-                    .info, "initrd-unreadable",
+                    .info, .initrdUnreadable,
                     "\(kernel.initrd ?? "initrd") could not be read (\(kernel.initrdProblem!)): "
                         + "whether it has virtio is unknown; convert rebuilds it",
                     file: kernel.initrd))
@@ -95,13 +100,13 @@ enum GuestChecks {
         case .none:
             result.append(
                 Finding(
-                    .blocker, "no-bootloader-config",
+                    .blocker, .noBootloaderConfig,
                     "no /boot/grub/menu.lst, grub.conf or grub.cfg: nothing tells a bootloader what to boot. "
                         + "Install grub (grub2 or grub legacy) in the guest before converting"))
         case .grub2:
             result.append(
                 Finding(
-                    .info, "grub2-needs-1mib-start",
+                    .info, .grub2Needs1mibStart,
                     "grub2 guest: its core.img (~27 KiB) does not fit in the 31 sectors before a partition "
                         + "at sector 32; convert keeps partition 1 at sector 2048 (do not use --dos-compat)",
                     file: guest.bootloaderConfigs.first))
@@ -111,17 +116,16 @@ enum GuestChecks {
         for location in guest.partitionlessRoot {
             result.append(
                 Finding(
-                    .warning, "grub-partitionless-root",
+                    .warning, .grubPartitionlessRoot,
                     "\(location): `root (hd0)` names the partitionless Xen disk; convert sets `root (hd0,0)`",
                     file: location.file))
         }
-        let hasKVMKernel = guest.kernels.contains { !$0.xenOnly }
-        if hasKVMKernel, let defaultKernel = guest.defaultKernel,
+        if guest.onlyXenKernels == nil, let defaultKernel = guest.defaultKernel,
             let kernel = guest.kernels.first(where: { defaultKernel.hasSuffix($0.version) }), kernel.xenOnly
         {
             result.append(
                 Finding(
-                    .warning, "default-kernel-xen",
+                    .warning, .defaultKernelXen,
                     "\(guest.bootloaderConfigs.first ?? "the grub config"): the default entry boots the Xen-only "
                         + "kernel \(kernel.version); convert makes a non-Xen kernel the default",
                     file: guest.bootloaderConfigs.first))
@@ -129,7 +133,7 @@ enum GuestChecks {
         if let package = guest.config.defaultKernelPackage, package.hasSuffix("-xen") {
             result.append(
                 Finding(
-                    .warning, "defaultkernel-xen",
+                    .warning, .defaultkernelXen,
                     "/etc/sysconfig/kernel: DEFAULTKERNEL=\(package) would make the next kernel update boot Xen "
                         + "again; convert sets DEFAULTKERNEL=kernel",
                     file: "/etc/sysconfig/kernel"))
@@ -137,37 +141,54 @@ enum GuestChecks {
         return result
     }
 
-    static func fstab(_ guest: GuestReport) -> [Finding] {
+    static func fstab(_ guest: GuestReport, _ mapping: DeviceMapping) -> [Finding] {
         var result: [Finding] = []
-        for entry in guest.fstab {
-            guard let xen = XenDeviceName.occurrences(in: entry.device).first else { continue }
-            let (name, kvm) = (xen.name, xen.kvmDisk + xen.partition)
-            let isRootDisk = xen.letters == "a" && xen.partition.count <= 1
-            let text =
-                entry.mountPoint == "/"
-                ? "/etc/fstab:\(entry.line) mounts / from /dev/\(name): convert writes /dev/vda1"
-                : isRootDisk
-                    ? "/etc/fstab:\(entry.line) uses /dev/\(name) (\(entry.mountPoint), \(entry.type)): a separate "
-                        + "Xen volume, not part of this disk; convert maps it by --map (default: comment it out)"
-                    : "/etc/fstab:\(entry.line) uses /dev/\(name) (\(entry.mountPoint), \(entry.type)): another "
-                        + "Xen disk; convert writes /dev/\(kvm) (change with --map) — attach it as a second virtio disk"
-            result.append(Finding(.warning, "xvd-in-fstab", text, file: "/etc/fstab"))
+        for entry in guest.fstab where !XenDeviceName.occurrences(in: entry.device).isEmpty {
+            let place =
+                "/etc/fstab:\(entry.line) "
+                + (entry.mountPoint == "/"
+                    ? "mounts / from \(entry.device)" : "uses \(entry.device) (\(entry.mountPoint), \(entry.type))")
+            result.append(
+                Finding(.warning, .xvdInFstab, "\(place): \(fstabAction(entry, mapping))", file: "/etc/fstab"))
         }
         for file in guest.config.xenDeviceFiles {
             result.append(
                 Finding(
-                    .warning, "xvd-in-device-config",
+                    .warning, .xvdInDeviceConfig,
                     "\(file) names Xen devices (xvd*): convert renames them to vd*", file: file))
         }
         return result
     }
 
-    static func commandLines(_ guest: GuestReport) -> [Finding] {
+    /// What the fstab edit does with an entry naming a Xen device: it renames a device field
+    /// that is a /dev path, as `mapping` says, and comments out one with no KVM device.
+    static func fstabAction(_ entry: FstabEntry, _ mapping: DeviceMapping) -> String {
+        guard let xen = XenDeviceName(path: entry.device) else {
+            return "convert leaves it as it is (not a /dev path): rename it by hand"
+        }
+        switch mapping.kvmName(for: xen) {
+        case nil:
+            return "a separate Xen volume, not part of this disk; convert maps it by --map (default: comment it out)"
+        case let kvm? where xen == mapping.root:
+            return "convert writes /dev/\(kvm)"
+        case let kvm? where xen.disk == mapping.root?.disk:
+            return "a partition of this disk; convert writes /dev/\(kvm)"
+        case let kvm?:
+            return
+                "another Xen disk; convert writes /dev/\(kvm) (change with --map) — attach it as a second virtio disk"
+        }
+    }
+
+    static func commandLines(_ guest: GuestReport, _ mapping: DeviceMapping) -> [Finding] {
         // One finding per file and kind, naming the lines and the exact words found.
-        var hits: [String: (lines: [Int], words: [String])] = [:]
-        var order: [String] = []
-        func note(_ code: String, _ file: String, _ line: Int, _ word: String) {
-            let key = code + "\u{0}" + file
+        struct Key: Hashable {
+            var code: FindingCode
+            var file: String
+        }
+        var hits: [Key: (lines: [Int], words: [String])] = [:]
+        var order: [Key] = []
+        func note(_ code: FindingCode, _ file: String, _ line: Int, _ word: String) {
+            let key = Key(code: code, file: file)
             if hits[key] == nil { order.append(key) }
             var hit = hits[key] ?? ([], [])
             if !hit.lines.contains(line) { hit.lines.append(line) }
@@ -177,33 +198,59 @@ enum GuestChecks {
         for line in guest.commandLines {
             let (file, number) = (line.location.file, line.location.line)
             for word in line.arguments.split(separator: " ").map(String.init) {
-                if !XenDeviceName.occurrences(in: word).isEmpty { note("xvd-in-kernel-cmdline", file, number, word) }
-                if word == "console=hvc0" || word == "console=xvc0" { note("xen-console", file, number, word) }
-                if word.hasPrefix("xencons=") { note("xencons-option", file, number, word) }
+                if !XenDeviceName.occurrences(in: word).isEmpty { note(.xvdInKernelCmdline, file, number, word) }
+                if XenConsole.isXenConsole(word) { note(.xenConsole, file, number, word) }
+                if word.hasPrefix("xencons=") { note(.xenconsOption, file, number, word) }
             }
         }
         return order.map { key in
-            let parts = key.split(separator: "\u{0}").map(String.init)
-            let (code, file) = (parts[0], parts[1])
             let hit = hits[key]!
-            let place = "\(file):\(hit.lines.map(String.init).joined(separator: ","))"
+            let place = "\(key.file):\(hit.lines.map(String.init).joined(separator: ","))"
             let words = hit.words.joined(separator: " ")
             let action: String
-            switch code {
-            case "xvd-in-kernel-cmdline":
-                action = "names a Xen disk; convert writes the vd* name (root becomes /dev/vda1)"
-            case "xen-console": action = "is Xen's console; convert writes console=tty0 console=ttyS0,115200"
+            switch key.code {
+            case .xvdInKernelCmdline:
+                action = "names a Xen disk; convert " + Self.renames(hit.words, mapping)
+            case .xenConsole:
+                action = "is Xen's console; convert writes " + XenConsole.kvmArguments.joined(separator: " ")
             default: action = "is Xen-only; convert drops it"
             }
-            return Finding(.warning, code, "\(place): \(words) \(action)", file: file)
+            return Finding(.warning, key.code, "\(place): \(words) \(action)", file: key.file)
         }
+    }
+
+    /// What the kernel-argument edit does with words naming Xen disks, as `mapping` renames:
+    /// "writes root=/dev/vda1 and drops resume=/dev/xvda2".
+    static func renames(_ words: [String], _ mapping: DeviceMapping) -> String {
+        var written: [String] = []
+        var dropped: [String] = []
+        var kept: [String] = []
+        for word in words {
+            guard let equals = word.firstIndex(of: "="),
+                let xen = XenDeviceName(path: word[word.index(after: equals)...])
+            else {
+                kept.append(word)
+                continue
+            }
+            let key = String(word[...equals])
+            if let path = mapping.argumentPath(key: key, for: xen) {
+                written.append(key + path)
+            } else {
+                dropped.append(word)
+            }
+        }
+        var parts: [String] = []
+        if !written.isEmpty { parts.append("writes " + written.joined(separator: " ")) }
+        if !dropped.isEmpty { parts.append("drops " + dropped.joined(separator: " ")) }
+        if !kept.isEmpty { parts.append("leaves \(kept.joined(separator: " ")) as it is (rename it by hand)") }
+        return parts.joined(separator: " and ")
     }
 
     static func consoles(_ guest: GuestReport) -> [Finding] {
         guest.config.xenConsoleGettys.map { place in
             let file = String(place.prefix { $0 != ":" })
             return Finding(
-                .warning, "xen-console-getty",
+                .warning, .xenConsoleGetty,
                 "\(place): a login or root console on the Xen console; convert moves it to ttyS0", file: file)
         }
     }
@@ -214,7 +261,7 @@ enum GuestChecks {
             let line = place.split(separator: ":", maxSplits: 2).last ?? ""
             let plan = XenModuleAlias.parse(line).map { XenModuleAlias.plan(device: $0.device, module: $0.module) }
             return Finding(
-                .warning, "xen-module-alias",
+                .warning, .xenModuleAlias,
                 "\(place): loads a Xen driver, which a KVM guest has no device for; \(plan ?? "convert changes it")",
                 file: file)
         }
@@ -224,7 +271,7 @@ enum GuestChecks {
         guard let mode = guest.config.selinux, mode == "enforcing" || mode == "permissive" else { return [] }
         return [
             Finding(
-                .warning, "selinux-relabel",
+                .warning, .selinuxRelabel,
                 "/etc/selinux/config: SELinux is \(mode); files rewritten by convert lose their labels, so it "
                     + "relabels (setfiles in the guest, or /.autorelabel for the first boot)",
                 file: "/etc/selinux/config")
@@ -234,14 +281,14 @@ enum GuestChecks {
     static func network(_ guest: GuestReport) -> [Finding] {
         var result = guest.config.hardwareAddressFiles.map { file in
             Finding(
-                .warning, "network-hwaddr",
+                .warning, .networkHwaddr,
                 "\(file): HWADDR= pins the Xen MAC address; the KVM NIC has another, so convert drops the line",
                 file: file)
         }
         if let rules = guest.config.persistentNetRules {
             result.append(
                 Finding(
-                    .warning, "persistent-net-rules",
+                    .warning, .persistentNetRules,
                     "\(rules): binds eth0 to the Xen MAC; under KVM the NIC would become eth1. convert empties it",
                     file: rules))
         }
@@ -250,13 +297,18 @@ enum GuestChecks {
         let entries = guest.commandLines.filter { $0.kernel != nil }
         let keepsEthNames =
             !entries.isEmpty
-            && entries.allSatisfy { $0.arguments.split(whereSeparator: \.isWhitespace).contains("net.ifnames=0") }
+            && entries.allSatisfy {
+                $0.arguments.split(whereSeparator: \.isWhitespace).contains {
+                    $0 == EthInterfaceNames.kernelArguments[0]
+                }
+            }
         if let file = guest.config.ethConfigsUnderSlotNames.first, !keepsEthNames {
             result.append(
                 Finding(
-                    .warning, "interface-names",
+                    .warning, .interfaceNames,
                     "\(file) configures an eth interface, but udev names a KVM virtio NIC by its slot (ens3, say): "
-                        + "the guest would come up without network. convert adds net.ifnames=0 biosdevname=0 to "
+                        + "the guest would come up without network. convert adds "
+                        + EthInterfaceNames.kernelArguments.joined(separator: " ") + " to "
                         + "the kernel command line",
                     file: file))
         }
@@ -266,7 +318,7 @@ enum GuestChecks {
     static func caches(_ guest: GuestReport) -> [Finding] {
         guest.config.staleCaches.map { file in
             Finding(
-                .info, "stale-device-cache",
+                .info, .staleDeviceCache,
                 "\(file): a device cache from the Xen host; convert deletes it (it is rebuilt on boot)",
                 file: file)
         }

@@ -13,12 +13,18 @@ public struct InspectionReport: Sendable, Codable, Equatable {
 }
 
 extension InspectionReport {
+    /// The partition of an already partitioned source whose filesystem inspection read (the
+    /// first Linux one); nil for a bare filesystem or when none was read.
+    public var inspectedPartition: SourcePartition? {
+        guard let offset = filesystem?.offsetBytes else { return nil }
+        return source.partitions.first { $0.offsetBytes == offset }
+    }
+
     /// The partition of an already partitioned source that holds the Linux guest inspection
     /// read (a distribution or kernels found there); nil for a bare filesystem or no guest.
     public var guestPartition: Int? {
-        guard let offset = filesystem?.offsetBytes, let guest, guest.distro != "unknown" || !guest.kernels.isEmpty
-        else { return nil }
-        return source.partitions.first { $0.offsetBytes == offset }?.number
+        guard let guest, guest.distro != "unknown" || !guest.kernels.isEmpty else { return nil }
+        return inspectedPartition?.number
     }
 }
 

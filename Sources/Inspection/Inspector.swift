@@ -74,7 +74,7 @@ public enum Inspector {
         if checkInUse, let use = DiskInUse.reason(path, readOnlyMountsCount: false) {
             findings.append(
                 Finding(
-                    .blocker, "source-in-use",
+                    .blocker, .sourceInUse,
                     "\(path) is \(use): shut the guest down first (convert refuses a disk in use; a copy of a "
                         + "live filesystem is not consistent)"))
         }
@@ -83,7 +83,7 @@ public enum Inspector {
             source.partitions = SourcePartitions.read(path)
             findings.append(
                 Finding(
-                    .info, "already-partitioned",
+                    .info, .alreadyPartitioned,
                     "\(path) already has a \(probe.partitionTable!) partition table: convert clones the disk as it is"))
             guard let linux = SourcePartitions.firstLinux(source.partitions, path: path) else {
                 let report = InspectionReport(
@@ -107,13 +107,15 @@ public enum Inspector {
         if filesystem.state == .needsFsck {
             findings.append(
                 Finding(
-                    .warning, "filesystem-not-clean",
+                    .warning, .filesystemNotClean,
                     "the filesystem is not clean (\(filesystem.stateReasons.joined(separator: ", "))): convert "
                         + "refuses it unless --repair-copy, which copies every block and repairs the copy, never "
                         + "the source"))
         }
         let guest = GuestInspector.inspect(fs, readInitrds: readInitrds)
-        findings += GuestChecks.findings(for: guest)
+        var report = InspectionReport(
+            source: source, filesystem: filesystem, guest: guest, findings: [], readiness: .ready)
+        findings += GuestChecks.findings(for: guest, placement: GuestPlacement(convertDefaultsFor: report))
         // A separate /boot partition (kernels at its top, no /etc): the root lies elsewhere.
         if let partition = source.partitions.first(where: { $0.offsetBytes == offset }), offset > 0,
             guest.distro == "unknown", guest.kernels.isEmpty,
@@ -121,7 +123,7 @@ public enum Inspector {
         {
             findings.append(
                 Finding(
-                    .blocker, "boot-partition-only",
+                    .blocker, .bootPartitionOnly,
                     "partition \(partition.number) holds /boot (kernels at its top, no /etc): the root filesystem "
                         + "is in another partition or volume, and convert fixes a guest whose root is partition 1 so "
                         + "far"))
@@ -129,14 +131,13 @@ public enum Inspector {
         if let start = source.partitions.first?.startSector, start < 2048, guest.bootloader == .grub2 {
             findings.append(
                 Finding(
-                    .blocker, "grub2-dos-compat-layout",
+                    .blocker, .grub2DosCompatLayout,
                     "partition 1 starts at sector \(start): grub2's core.img does not fit before it. "
                         + "Repartition with partition 1 at sector 2048, or boot with grub legacy"))
         }
         findings.sort { $0.severity < $1.severity }
-        let report = InspectionReport(
-            source: source, filesystem: filesystem, guest: guest, findings: findings,
-            readiness: Readiness.from(findings))
+        report.findings = findings
+        report.readiness = Readiness.from(findings)
         return (report, fs)
     }
 

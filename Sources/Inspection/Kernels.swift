@@ -17,6 +17,17 @@ public struct KernelFacts: Sendable, Codable, Equatable {
     public var evidence: String
 }
 
+extension GuestReport {
+    /// The kernel versions when every kernel in /boot is Xen-only (EL5's kernel-xen): the guest
+    /// would boot none of them on KVM. nil when one boots on KVM, or when there is none (that is
+    /// `no-kernel`). The one rule behind inspection's `only-xen-kernels` blocker, convert's plan
+    /// check "a kernel that boots on KVM" and fix's refusal; each says it in its own context.
+    public var onlyXenKernels: [String]? {
+        guard !kernels.isEmpty, kernels.allSatisfy(\.xenOnly) else { return nil }
+        return kernels.map(\.version)
+    }
+}
+
 /// Finds kernels in /boot and what each can do.
 enum KernelScanner {
     static let imagePrefixes = ["vmlinuz-", "vmlinux-", "kernel-"]

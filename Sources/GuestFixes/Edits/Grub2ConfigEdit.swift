@@ -1,3 +1,5 @@
+import Inspection
+
 /// The generated grub2 menu, /boot/grub2/grub.cfg (CentOS 7) and /boot/grub/grub.cfg (Debian,
 /// Ubuntu), edited directly so that a disk fixed without regenerating it (`--edits-only`, or
 /// before grub-mkconfig runs) boots under KVM too.
@@ -20,15 +22,11 @@ public struct Grub2ConfigEdit: GuestEdit {
 
     public func changes(in root: GuestView, context: FixContext) throws(GuestFixError) -> [FileChange] {
         let mapping = DeviceMapping(context)
-        var result: [FileChange] = []
-        for path in try ConfigFiles.distinct(Self.configs, in: root) {
-            result += try rewrite(path, in: root) { text in
-                Self.edit(
-                    text, mapping: mapping, partition: Self.partitionName(context.partitionTable),
-                    keepEthNames: context.keepsEthNames)
-            }
+        return try rewriteEach(Self.configs, in: root) { text in
+            Self.edit(
+                text, mapping: mapping, partition: Self.partitionName(context.partitionTable),
+                keepEthNames: context.keepsEthNames)
         }
-        return result
     }
 
     static func edit(

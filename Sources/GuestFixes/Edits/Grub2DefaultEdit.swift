@@ -38,11 +38,8 @@ public struct Grub2DefaultEdit: GuestEdit {
     public func changes(in root: GuestView, context: FixContext) throws(GuestFixError) -> [FileChange] {
         let mapping = DeviceMapping(context)
         let saved = Self.savedDefault(context.guest.kernels)
-        var result: [FileChange] = []
-        for path in try ConfigFiles.distinct(GrubDefaults.files, in: root) {
-            result += try rewrite(path, in: root) { text in
-                Self.edit(text, mapping: mapping, keepEthNames: context.keepsEthNames, savedDefault: saved)
-            }
+        var result = try rewriteEach(GrubDefaults.files, in: root) { text in
+            Self.edit(text, mapping: mapping, keepEthNames: context.keepsEthNames, savedDefault: saved)
         }
         for name in root.list(Self.dropInDirectory) where name.hasSuffix(".cfg") {
             result += try rewrite("\(Self.dropInDirectory)/\(name)", in: root) { text in

@@ -25,12 +25,8 @@ public struct GrubLegacyEdit: GuestEdit {
 
     public func changes(in root: GuestView, context: FixContext) throws(GuestFixError) -> [FileChange] {
         let mapping = DeviceMapping(context)
-        var result: [FileChange] = []
-        for path in try ConfigFiles.distinct(Self.configs, in: root) {
-            result += try rewrite(path, in: root) { text in
-                Self.edit(
-                    text, kernels: context.guest.kernels, mapping: mapping, keepEthNames: context.keepsEthNames)
-            }
+        var result = try rewriteEach(Self.configs, in: root) { text in
+            Self.edit(text, kernels: context.guest.kernels, mapping: mapping, keepEthNames: context.keepsEthNames)
         }
         result += try rewrite(Self.deviceMap, in: root) { text in Self.editDeviceMap(text, mapping: mapping) }
         return result

@@ -22,7 +22,7 @@ import Inspection
 ///
 /// Whitespace between the remaining words is kept as it was.
 enum KernelArguments {
-    static let serialConsoles = ["console=tty0", "console=ttyS0,115200"]
+    static let serialConsoles = XenConsole.kvmArguments
 
     /// The edited arguments and one phrase per change ("root=/dev/xvda1 → root=/dev/vda1").
     static func edit(
@@ -66,7 +66,7 @@ enum KernelArguments {
                 let xen = XenDeviceName(path: word[word.index(after: equals)...])
             {
                 let key = String(word[...equals])
-                let target = key == "root=" ? "/dev/vda1" : mapping.kvmPath(for: xen)
+                let target = mapping.argumentPath(key: key, for: xen)
                 if let target {
                     keep(gap, [key + target])
                     changes.append("\(word) → \(key)\(target)")
@@ -79,7 +79,7 @@ enum KernelArguments {
             }
         }
         if keepEthNames && !existing.contains(where: { $0.hasPrefix("net.ifnames=") }) {
-            let added = ["net.ifnames=0", "biosdevname=0"].filter { wanted in
+            let added = EthInterfaceNames.kernelArguments.filter { wanted in
                 !existing.contains { $0.hasPrefix(wanted.prefix { $0 != "=" } + "=") }
             }
             keep(kept.isEmpty ? "" : " ", added)
@@ -106,13 +106,7 @@ enum KernelArguments {
     }
 
     /// `console=hvc0`, `console=xvc0`, with or without options after a comma.
-    static func isXenConsole(_ word: String) -> Bool {
-        for console in ["console=hvc0", "console=xvc0"]
-        where word == console || word.hasPrefix(console + ",") {
-            return true
-        }
-        return false
-    }
+    static func isXenConsole(_ word: String) -> Bool { XenConsole.isXenConsole(word) }
 
     /// Whether the command line already names this console (`console=ttyS0` with any options).
     private static func hasConsole(_ wanted: String, in words: [String]) -> Bool {
