@@ -165,7 +165,7 @@ public enum X2KReceiver {
             if let resume { words += ["--resume", resume.fingerprint, "--resume-from", String(resume.checkpoint)] }
             if options.compress { words += ["--compress", "zstd"] }
             words += ["--", source.path]
-            return RemoteFetch.pathPrefix + "exec " + words.map(Shell.quote).joined(separator: " ")
+            return RemoteCommand.send.line(words)
         }
 
         func receive(_ bytes: UnsafeRawBufferPointer) throws(ConversionError) {
