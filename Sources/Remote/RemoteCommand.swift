@@ -1,9 +1,10 @@
 /// Every command xen2kvm runs on a remote host, in the one form the forced-command wrapper
 /// (`ssh/xen2kvm-ssh-command`, installed as PREFIX/lib/xen2kvm/xen2kvm-ssh-command) can match
-/// exactly: `sh -c 'BODY' xen2kvm-VERB 'ARG'...` — a fixed script per verb, the values (paths,
-/// numbers, names) only as its arguments, never inside the script. Without the wrapper the
-/// remote login shell runs the same line; with it, the wrapper checks the script is one of
-/// these, checks each argument, and runs its own copy of the script.
+/// exactly: `exec sh -c 'BODY' xen2kvm-VERB 'ARG'...` — a fixed script per verb, the values
+/// (paths, numbers, names) only as its arguments, never inside the script. Without the wrapper
+/// the remote login shell runs the same line (`exec`: no shell of its own is left between sshd
+/// and the command, whatever the login shell); with it, the wrapper checks the script is one
+/// of these, checks each argument, and runs its own copy of the script.
 ///
 /// Each body reads only, and holds no `'` (the wrapper's parser takes single-quoted words).
 /// The wrapper holds a copy of each body (`VERB_body='…'`); RemoteCommandTests keeps the two
@@ -75,6 +76,6 @@ public enum RemoteCommand: String, CaseIterable, Sendable {
 
     /// The command line sent over ssh.
     public func line(_ arguments: [String]) -> String {
-        (["sh -c '\(body)' xen2kvm-\(rawValue)"] + arguments.map(Shell.quote)).joined(separator: " ")
+        (["exec sh -c '\(body)' xen2kvm-\(rawValue)"] + arguments.map(Shell.quote)).joined(separator: " ")
     }
 }
