@@ -15,6 +15,7 @@ test: deps
 bench: deps
 	./scripts/bench
 	./scripts/bench-migrate
+	./scripts/bench-remote
 
 # The libFuzzer harnesses in Fuzz/, FUZZ_SECONDS each (default 60); see README, Fuzzing.
 FUZZ_SECONDS ?= 60
@@ -24,7 +25,8 @@ fuzz: deps
 
 # A self-contained binary (the Swift runtime linked in: a migration host needs no Swift), the
 # launcher its guest programs run in (C, libc only) and the guest helpers, where the binary
-# looks for them.
+# looks for them; and the forced command for the KVM host's key on a Xen host (README,
+# "Restricting the KVM host's key").
 PREFIX ?= /usr/local
 
 install:
@@ -34,6 +36,7 @@ install:
 	install -D -m 755 .build-install/release/xen2kvm-sandbox $(DESTDIR)$(PREFIX)/lib/xen2kvm/xen2kvm-sandbox
 	install -d $(DESTDIR)$(PREFIX)/lib/xen2kvm/helpers
 	install -m 755 helpers/* $(DESTDIR)$(PREFIX)/lib/xen2kvm/helpers/
+	install -m 755 ssh/xen2kvm-ssh-command $(DESTDIR)$(PREFIX)/lib/xen2kvm/xen2kvm-ssh-command
 
 # What the Ansible role installs on the KVM hosts (its xen2kvm_archive): `make install`'s tree
 # for PREFIX, packed by scripts/install-archive.

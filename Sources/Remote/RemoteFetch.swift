@@ -99,10 +99,8 @@ public enum RemoteFetch {
     ) async throws(ConversionError) -> UInt64 {
         let runs = ext.backupRuns()
         guard !runs.isEmpty else { return 0 }
-        let reads = runs.map {
-            "dd if=\"$p\" bs=\(ext.blockSize) skip=\($0.lowerBound) count=\($0.count) status=none"
-        }
-        let command = "p=\(Shell.quote(source.path)); set -e; " + reads.joined(separator: "; ")
+        let command = RemoteCommand.backups.line(
+            [source.path, String(ext.blockSize)] + runs.flatMap { [String($0.lowerBound), String($0.count)] })
         let expected = runs.reduce(0) { $0 + UInt64($1.count) } * ext.blockSize
         var placed: UInt64 = 0
         let ended = try await connection.stream(command) { bytes throws(ConversionError) in
@@ -145,28 +143,12 @@ public enum RemoteFetch {
         return nil
     }
 
-    /// The remote PATH may lack the sbin directories (a non-root user's session).
-    public static let pathPrefix = "PATH=\"$PATH:/usr/sbin:/sbin\"; export PATH; "
-
     /// Size, e2image, superblock: one read-only command.
     static func probe(_ source: RemoteSource, over connection: SSHConnection, xen2kvm: String = "")
         async throws(ConversionError) -> RemoteFacts
     {
         // The remote xen2kvm answers `send --format` with its stream format and path.
-        let x2k =
-            xen2kvm.isEmpty
-            ? "echo none; "
-            : "x=$(PATH=\"$PATH:/usr/local/sbin:/usr/local/bin\" command -v \(Shell.quote(xen2kvm))) && "
-                + "\"$x\" send --format 2>/dev/null | grep -qx 'x2k \(TransportChoice.x2kFormat)' && echo \"$x\" "
-                + "|| echo none; "
-
-        let script =
-            pathPrefix + "p=\(Shell.quote(source.path)); "
-            + "if [ -b \"$p\" ]; then blockdev --getsize64 \"$p\" || exit 3; "
-            + "elif [ -f \"$p\" ]; then stat -L -c %s \"$p\" || exit 3; "
-            + "else echo \"$p: no such block device or file\" >&2; exit 3; fi; "
-            + "if command -v e2image >/dev/null 2>&1; then echo e2image; else echo none; fi; " + x2k
-            + "dd if=\"$p\" bs=1024 skip=1 count=1 status=none | od -An -v -tx1"
+        let script = RemoteCommand.probe.line([source.path, xen2kvm, String(TransportChoice.x2kFormat)])
         let (ended, output) = try await connection.run(script)
         guard ended.status == 0 else {
             if ended.status == 3 { throw .refused("cannot read \(source): \(ended.said)") }
@@ -185,8 +167,8 @@ public enum RemoteFetch {
 
     static func command(for choice: TransportChoice, path: String) -> String {
         switch choice.transport {
-        case .e2image, .auto: return pathPrefix + "exec e2image -ra \(Shell.quote(path)) -"
-        case .dd, .x2k: return pathPrefix + "exec dd if=\(Shell.quote(path)) bs=1M status=none"
+        case .e2image, .auto: return RemoteCommand.e2image.line([path])
+        case .dd, .x2k: return RemoteCommand.dd.line([path])
         }
     }
 

@@ -17,7 +17,7 @@ public enum RemoteXenHost {
 
     /// The places a guest NAME's definition is looked for, in order: xl's and xm's own
     /// directory, with and without `.cfg`. On a libvirt-managed Xen host, `virsh dumpxml
-    /// --inactive NAME` when neither file exists.
+    /// --inactive NAME` when neither file exists (RemoteCommand.definitionName reads these).
     public static func configPaths(of name: String) -> [String] { ["/etc/xen/\(name).cfg", "/etc/xen/\(name)"] }
 
     /// A guest name as xl and libvirt take it, and nothing a shell or a path would read as more.
@@ -33,22 +33,14 @@ public enum RemoteXenHost {
     {
         let script: String
         if guest.hasPrefix("/") {
-            script =
-                "p=\(Shell.quote(guest)); [ -f \"$p\" ] || { echo \"$p: no such file\" >&2; exit 3; }; "
-                + "echo \"$p\"; exec cat -- \"$p\""
+            script = RemoteCommand.definitionFile.line([guest])
         } else {
             guard isGuestName(guest) else {
                 throw .refused(
                     "\(guest): name the guest (web01) or the absolute path of its definition on the Xen host "
                         + "(/etc/xen/web01.cfg)")
             }
-            let files = configPaths(of: guest).map(Shell.quote).joined(separator: " ")
-            script =
-                RemoteFetch.pathPrefix
-                + "for p in \(files); do if [ -f \"$p\" ]; then echo \"$p\"; exec cat -- \"$p\"; fi; done; "
-                + "if command -v virsh >/dev/null 2>&1; then echo 'virsh dumpxml --inactive \(guest)'; "
-                + "exec virsh dumpxml --inactive \(Shell.quote(guest)); fi; "
-                + "echo \"no \(configPaths(of: guest).joined(separator: " or ")), and no virsh to ask\" >&2; exit 3"
+            script = RemoteCommand.definitionName.line([guest])
         }
         let (ended, output) = try await connection.run(script)
         let text = String(decoding: output, as: UTF8.self)
@@ -73,11 +65,7 @@ public enum RemoteXenHost {
         -> Running
     {
         guard isGuestName(name) else { throw .refused("\(name) is not a guest name xl would take") }
-        let script =
-            RemoteFetch.pathPrefix
-            + "for t in xl xm; do if command -v $t >/dev/null 2>&1; then "
-            + "if $t list \(Shell.quote(name)) >/dev/null 2>&1; then echo \"running $t\"; "
-            + "else echo \"stopped $t\"; fi; exit 0; fi; done; echo unknown"
+        let script = RemoteCommand.running.line([name])
         let (ended, output) = try await connection.run(script)
         let words = String(decoding: output, as: UTF8.self).split(whereSeparator: \.isWhitespace)
         guard ended.status == 0, let state = words.first else {
@@ -104,9 +92,7 @@ public enum RemoteXenHost {
         -> [String: String]
     {
         guard !paths.isEmpty else { return [:] }
-        let script =
-            "for p in \(paths.map(Shell.quote).joined(separator: " ")); do "
-            + "stat -L -c '%d:%i %s %Y %Z' -- \"$p\" 2>/dev/null || echo missing; done"
+        let script = RemoteCommand.identities.line(paths)
         let (ended, output) = try await connection.run(script)
         let lines = String(decoding: output, as: UTF8.self).split(separator: "\n").map(String.init)
         guard ended.status == 0, lines.count == paths.count else {
@@ -145,12 +131,7 @@ extension RemoteFetch {
         _ source: RemoteSource, bytes: Int = swapHeaderBytes, on connection: SSHConnection, stagingDirectory: String
     ) async throws(ConversionError) -> Received {
         let started = ContinuousClock.now
-        let script =
-            pathPrefix + "p=\(Shell.quote(source.path)); "
-            + "if [ -b \"$p\" ]; then blockdev --getsize64 \"$p\" || exit 3; "
-            + "elif [ -f \"$p\" ]; then stat -L -c %s \"$p\" || exit 3; "
-            + "else echo \"$p: no such block device or file\" >&2; exit 3; fi; "
-            + "exec dd if=\"$p\" bs=\(bytes) count=1 status=none"
+        let script = RemoteCommand.head.line([source.path, String(bytes)])
         let (ended, output) = try await connection.run(script, limit: bytes + 64)
         guard ended.status == 0, let newline = output.firstIndex(of: 10),
             let size = UInt64(String(decoding: output[..<newline], as: UTF8.self))

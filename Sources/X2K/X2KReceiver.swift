@@ -118,9 +118,7 @@ public enum X2KReceiver {
         async throws(ConversionError) -> StreamHeader
     {
         struct HeaderIn: Error {}
-        let command =
-            RemoteFetch.pathPrefix + "exec "
-            + [remoteXen2kvm, "send", "--", source.path].map(Shell.quote).joined(separator: " ")
+        let command = RemoteCommand.send.line([remoteXen2kvm, "send", "--", source.path])
         var decoder = StreamDecoder()
         var failure: String?
         let ended: SSHConnection.Ended
@@ -218,7 +216,7 @@ public enum X2KReceiver {
             if let resume { words += ["--resume", resume.fingerprint, "--resume-from", String(resume.checkpoint)] }
             if options.compress { words += ["--compress", "zstd"] }
             words += ["--", source.path]
-            return RemoteFetch.pathPrefix + "exec " + words.map(Shell.quote).joined(separator: " ")
+            return RemoteCommand.send.line(words)
         }
 
         func receive(_ bytes: UnsafeRawBufferPointer) throws(ConversionError) {

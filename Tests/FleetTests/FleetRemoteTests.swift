@@ -77,7 +77,7 @@ struct FleetRemoteTests {
             #expect(
                 again.work.contains { $0.hasPrefix("nothing to do: every phase is done, and the guest on 192.0.2.1") })
             let commands = xen.commandsRun()
-            #expect(commands.contains("list 'web02'"), "\(commands)")
+            #expect(commands.contains("xen2kvm-running 'web02'"), "\(commands)")
             #expect(!commands.contains("e2image") && !commands.contains("dd if="), "a disk was read again: \(commands)")
             #expect(
                 try targets.map { try FileManager.default.attributesOfItem(atPath: $0)[.systemFileNumber] as? Int }

@@ -76,10 +76,11 @@ public final class TestHosts: @unchecked Sendable {
 
     /// Starts both hosts, runs `body`, stops them whatever happens.
     public static func with<T>(
-        xenBinds: [Bind] = [], xenLayers: [Layer] = [], xenSSHD extra: [String] = [],
+        xenBinds: [Bind] = [], xenLayers: [Layer] = [], xenSSHD extra: [String] = [], xenKeyOptions: String = "",
         _ body: (TestHosts) async throws -> T
     ) async throws -> T {
-        let hosts = try await start(xenBinds: xenBinds, xenLayers: xenLayers, xenSSHD: extra)
+        let hosts = try await start(
+            xenBinds: xenBinds, xenLayers: xenLayers, xenSSHD: extra, xenKeyOptions: xenKeyOptions)
         do {
             let value = try await body(hosts)
             hosts.stop()
@@ -91,13 +92,14 @@ public final class TestHosts: @unchecked Sendable {
     }
 
     /// Starts both hosts; `stop()` ends them. `xenSSHD` lines are added to the Xen host's
-    /// sshd_config (a ForceCommand, a SetEnv).
-    public static func start(xenBinds: [Bind] = [], xenLayers: [Layer] = [], xenSSHD extra: [String] = [])
-        async throws -> TestHosts
-    {
+    /// sshd_config (a ForceCommand, a SetEnv); `xenKeyOptions` go before the test's key in the
+    /// Xen host's authorized_keys (`restrict,command="…"`).
+    public static func start(
+        xenBinds: [Bind] = [], xenLayers: [Layer] = [], xenSSHD extra: [String] = [], xenKeyOptions: String = ""
+    ) async throws -> TestHosts {
         let hosts = TestHosts(directory: try TemporaryDirectory(prefix: "xen2kvm-hosts"))
         do {
-            try await hosts.setUp(xenBinds: xenBinds, xenLayers: xenLayers, xenSSHD: extra)
+            try await hosts.setUp(xenBinds: xenBinds, xenLayers: xenLayers, xenSSHD: extra, keyOptions: xenKeyOptions)
         } catch {
             hosts.stop()
             throw error
@@ -105,7 +107,7 @@ public final class TestHosts: @unchecked Sendable {
         return hosts
     }
 
-    private func setUp(xenBinds: [Bind], xenLayers: [Layer], xenSSHD extra: [String]) async throws {
+    private func setUp(xenBinds: [Bind], xenLayers: [Layer], xenSSHD extra: [String], keyOptions: String) async throws {
         let dir = directory.path
         try FileManager.default.createDirectory(atPath: "/run/sshd", withIntermediateDirectories: true)
         try await Command.check(
@@ -133,7 +135,8 @@ public final class TestHosts: @unchecked Sendable {
             try FileManager.default.createDirectory(atPath: hostDir, withIntermediateDirectories: true)
             try await Command.check(
                 "ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", host.rawValue, "-f", "\(hostDir)/host_key"])
-            try clientKey.write(toFile: "\(hostDir)/authorized_keys", atomically: true, encoding: .utf8)
+            let key = host == .xen && !keyOptions.isEmpty ? "\(keyOptions) \(clientKey)" : clientKey
+            try key.write(toFile: "\(hostDir)/authorized_keys", atomically: true, encoding: .utf8)
             let hostKey = try String(contentsOfFile: "\(hostDir)/host_key.pub", encoding: .utf8)
             knownHosts += "\(address(host)) \(hostKey.split(separator: " ").prefix(2).joined(separator: " "))\n"
             let config =
@@ -160,13 +163,14 @@ public final class TestHosts: @unchecked Sendable {
 
             """
         try client.write(toFile: sshConfig, atomically: true, encoding: .utf8)
-        // Ready when the KVM host logs in to both.
+        // Ready when the KVM host logs in to both (a forced command may refuse `true`: any
+        // exit status but ssh's own 255 is an answer).
         for host in Host.allCases {
             var last: CommandResult?
             for _ in 0..<100 {
                 let result = try await run(
                     on: .kvm, ["ssh", "-F", sshConfig, "-o", "BatchMode=yes", "root@\(address(host))", "true"])
-                if result.succeeded {
+                if result.status != 255 {
                     last = nil
                     break
                 }

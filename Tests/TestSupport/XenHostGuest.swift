@@ -53,11 +53,14 @@ public struct XenHostGuest: Sendable {
     /// The commands run on the Xen host so far, one a line.
     public func commandsRun() -> String { (try? String(contentsOfFile: commands, encoding: .utf8)) ?? "" }
 
-    /// Starts the two hosts with this guest on the Xen one, runs `body`, stops them.
-    public func with<T>(_ body: (TestHosts) async throws -> T) async throws -> T {
+    /// Starts the two hosts with this guest on the Xen one, runs `body`, stops them. With
+    /// `keyOptions` (`restrict,command="…"`) the key's own forced command runs instead of the
+    /// logging one (no `commands` then).
+    public func with<T>(keyOptions: String = "", _ body: (TestHosts) async throws -> T) async throws -> T {
         try await TestHosts.with(
             xenBinds: [.init(source: guest.directory.path, target: view)],
             xenLayers: [.init(directory.file("etc"), over: "/etc"), .init(directory.file("sbin"), over: "/usr/sbin")],
-            xenSSHD: ["ForceCommand /bin/sh \(directory.file("log-command.sh"))"], body)
+            xenSSHD: keyOptions.isEmpty ? ["ForceCommand /bin/sh \(directory.file("log-command.sh"))"] : [],
+            xenKeyOptions: keyOptions, body)
     }
 }
