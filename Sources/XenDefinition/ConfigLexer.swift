@@ -75,8 +75,11 @@ struct ConfigLexer {
                 emit(.plusEquals)
             case "'", "\"":
                 emit(.string(try quoted(raw: false)))
-            case _ where char.isLetter || char == "_":
-                let word = take { $0.isLetter || $0.isNumber || $0 == "_" }
+            // ASCII only, as libxlu's lexer: a letter or digit of another script (Swift's
+            // isNumber is true for N'Ko digits, which are no hex digit) must not start a word
+            // that takes nothing and never moves on.
+            case _ where char.isASCII && (char.isLetter || char == "_"):
+                let word = take { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
                 if dialect == .xm, ["r", "R", "u", "U"].contains(word), index < chars.count,
                     chars[index] == "'" || chars[index] == "\""
                 {
@@ -84,8 +87,8 @@ struct ConfigLexer {
                 } else {
                     emit(.identifier(word))
                 }
-            case _ where char.isNumber:
-                emit(.number(take { $0.isHexDigit || $0 == "x" || $0 == "X" }))
+            case _ where char.isASCII && char.isNumber:
+                emit(.number(take { $0.isASCII && ($0.isHexDigit || $0 == "x" || $0 == "X") }))
             default:
                 index += 1
                 emit(.code(String(char)))

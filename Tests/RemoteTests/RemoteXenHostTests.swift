@@ -44,7 +44,6 @@ import Testing
         (["web;01", "--from", "ssh://root@xen1"], "with --from, name the guest (web01)"),
         (["web01", "--from", "root@xen1"], "name the Xen host as ssh://[USER@]HOST[:PORT]"),
         (["web01.cfg", "--transport", "dd"], "are for a guest on a Xen host (--from)"),
-        (["web01", "--from", "ssh://root@xen1", "--transport", "x2k"], "a whole guest's disks are received with auto"),
     ])
     func refusesBadRemoteUsage(_ arguments: [String], _ message: String) async throws {
         let run = try await Xen2KVMBinary.run(["migrate"] + arguments + ["--storage", "dir:/nonexistent"])
