@@ -133,6 +133,7 @@ let package = Package(
             name: "Fleet",
             dependencies: [
                 "Migration", "XenDefinition", "Conversion", "GuestFixes", "HostSystem", "Inspection", "Remote",
+                "BootCheck",
             ]),
         // A remote source (ssh://root@xen1/dev/vg0/web01): one ssh connection, a read-only
         // probe, the e2image or dd stream received into a sparse staging file.

@@ -31,36 +31,23 @@ public enum Fleet {
         return base + ".state"
     }
 
-    /// Plans (`dryRun`) or runs `guests`, `parallel` at a time, in the manifest's order.
+    /// Plans (`dryRun`) or runs `guests`, `parallel` at a time and at most `perSource` from one
+    /// source host (nil: no bound), in the manifest's order.
     public static func run(
-        _ guests: [FleetGuest], state: StateDirectory, parallel: Int, dryRun: Bool, settings: FleetSettings
+        _ guests: [FleetGuest], state: StateDirectory, parallel: Int, perSource: Int? = nil, dryRun: Bool,
+        settings: FleetSettings
     ) async -> FleetReport {
         let started = ContinuousClock.now
         let width = max(1, parallel)
-        var reports = [FleetReport.Guest?](repeating: nil, count: guests.count)
-        await withTaskGroup(of: (Int, FleetReport.Guest).self) { group in
-            var next = 0
-            func add() {
-                let index = next
-                let guest = guests[index]
-                next += 1
-                group.addTask {
-                    if !dryRun, let signal = Cancellation.signal {
-                        var work = GuestWork(guest, state: state, settings: settings)
-                        return (index, work.failed("not started: the fleet run was interrupted (signal \(signal))"))
-                    }
-                    var work = GuestWork(guest, state: state, settings: settings)
-                    return (index, await work.run(dryRun: dryRun))
-                }
+        let schedule = FleetSchedule(hosts: guests.map(\.sourceHost), parallel: width, perSource: perSource)
+        let done = await schedule.run { index in
+            var work = GuestWork(guests[index], state: state, settings: settings)
+            if !dryRun, let signal = Cancellation.signal {
+                return work.failed("not started: the fleet run was interrupted (signal \(signal))")
             }
-            while next < min(width, guests.count) { add() }
-            while let (index, report) = await group.next() {
-                reports[index] = report
-                if next < guests.count { add() }
-            }
+            return await work.run(dryRun: dryRun)
         }
-        let done = reports.compactMap { $0 }
-        let seconds = dryRun ? estimate(done.map(\.seconds), parallel: width) : GuestWork.seconds(since: started)
+        let seconds = dryRun ? schedule.estimate(done.map(\.seconds)) : GuestWork.seconds(since: started)
         let assumptions =
             dryRun
             ? [
@@ -68,20 +55,16 @@ public enum Fleet {
                     + "read from the source and written to the target on this host",
                 "each guest needs \(Int(settings.editsOnlySeconds)) s besides the copy with edits only, "
                     + "\(Int(settings.programsSeconds)) s when its own programs run (initrd rebuild, grub)",
-                "\(width) guests at a time, started in the manifest's order as others finish; blocked and fixable "
-                    + "guests take no time",
-            ] : []
+                "\(width) guests at a time"
+                    + (perSource.map { ", at most \($0) from one source host" } ?? "")
+                    + ", started in the manifest's order as others finish; blocked and fixable guests take no time",
+            ]
+                + (guests.contains { $0.bootCheck }
+                    ? [
+                        "each guest with bootCheck boots for \(Int(settings.bootCheckSeconds)) s under QEMU before "
+                            + "it is defined"
+                    ] : [])
+            : []
         return FleetReport(dryRun: dryRun, parallel: width, guests: done, seconds: seconds, assumptions: assumptions)
-    }
-
-    /// The wall time of guests taking `durations`, `parallel` at a time, each started in order
-    /// when a slot frees (as `run` does).
-    static func estimate(_ durations: [Double], parallel: Int) -> Double {
-        var slots = [Double](repeating: 0, count: parallel)
-        for duration in durations {
-            let free = slots.indices.min { slots[$0] < slots[$1] }!
-            slots[free] += duration
-        }
-        return slots.max() ?? 0
     }
 }

@@ -13,6 +13,8 @@ public struct FleetGuest: Sendable {
     public var options: MigrationOptions
     public var define: String?
     public var start: Bool
+    /// Boot-check the converted guest before it is defined.
+    public var bootCheck: Bool
     /// The settings as resolved, for the fingerprints and the report.
     public var settings: FleetManifest.Settings
     public var disks: [String: String]
@@ -41,6 +43,7 @@ extension FleetManifest {
         merged.define = own.define ?? defaults.define
         merged.start = own.start ?? defaults.start
         merged.force = own.force ?? defaults.force
+        merged.bootCheck = own.bootCheck ?? defaults.bootCheck
         var fix = FixSettings()
         let base = defaults.fix ?? FixSettings()
         let mine = own.fix ?? FixSettings()
@@ -74,6 +77,6 @@ extension FleetManifest {
         return FleetGuest(
             name: guest.name, definitionPath: definition, form: guest.form, source: source, options: options,
             define: merged.define,
-            start: merged.start ?? false, settings: merged, disks: disks)
+            start: merged.start ?? false, bootCheck: merged.bootCheck ?? false, settings: merged, disks: disks)
     }
 }

@@ -1,3 +1,5 @@
+import Migration
+
 /// What a fleet run (or its dry run) found and did, guest by guest, and the totals.
 public struct FleetReport: Sendable, Codable {
     public enum Outcome: String, Sendable, Codable, CaseIterable {
@@ -37,6 +39,10 @@ public struct FleetReport: Sendable, Codable {
         /// Refusals, failures, and what the plan and the fixes say the operator should know.
         public var findings: [String]
         public var error: String?
+        /// A failure: the phase it stopped in (the one after `phase`).
+        public var failedAt: GuestState.Phase?
+        /// This run's boot check (`bootCheck`): booted or not, the stage reached, the console log.
+        public var bootCheck: MigrationBootCheck.Proof?
     }
 
     public struct Totals: Sendable, Codable {

@@ -8,8 +8,13 @@ import HostSystem
 
 /// What a fleet run did to a guest, kept in the state directory as `<name>.json`.
 public struct GuestState: Sendable, Codable {
+    /// In order. A guest has the phases its settings ask for: `transferred` only when it is on a
+    /// Xen host (a local guest's disks are read in place by `converted`), `boot-checked` only with
+    /// `bootCheck`, `defined` only with `define`, `started` only with `start`.
     public enum Phase: String, Sendable, Codable, CaseIterable, Comparable {
-        case planned, converted, fixed, domainWritten = "domain written", defined, started
+        case planned, transferred, converted, fixed, domainWritten = "domain written"
+        case bootChecked = "boot-checked"
+        case defined, started
 
         public static func < (lhs: Self, rhs: Self) -> Bool {
             allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
@@ -60,9 +65,15 @@ public struct GuestState: Sendable, Codable {
 
     public func done(_ phase: Phase) -> Done? { phases.first { $0.phase == phase } }
 
+    /// Records a phase done. Done again with other inputs, it forgets the phases after it (they
+    /// were done on what it made before); done again with the same, or the plan (made every run,
+    /// no later phase's input), it keeps them.
     public mutating func record(_ done: Done) {
-        phases.removeAll { $0.phase >= done.phase }
+        let same = self.done(done.phase)?.fingerprint == done.fingerprint
+        let keepLater = same || done.phase == .planned
+        phases.removeAll { keepLater ? $0.phase == done.phase : $0.phase >= done.phase }
         phases.append(done)
+        phases.sort { $0.phase < $1.phase }
     }
 
     /// Forgets `phase` and every later one.

@@ -1,3 +1,4 @@
+import BootCheck
 import Conversion
 import FoundationEssentials
 import GuestFixes
@@ -23,6 +24,11 @@ public struct FleetSettings: Sendable {
     /// programs).
     public var editsOnlySeconds: Double = 10
     public var programsSeconds: Double = 90
+    /// The estimate: a guest's boot check (`bootCheck`), under TCG when there is no KVM.
+    public var bootCheckSeconds: Double = 60
+    /// A guest's boot check (`bootCheck`): the timeout, accelerator and memory; its disks come from
+    /// its plan.
+    public var bootOptions = BootOptions(disk: "")
     /// Called as each guest's phases are done ("web01: converted (…)").
     public var note: @Sendable (String) -> Void = { _ in }
     /// For guests on a Xen host (`source: ssh://…`): `ssh -F FILE` (nil: ~/.ssh/config) and how
@@ -92,6 +98,11 @@ struct GuestWork {
             )
         }
         converted["disks"] = SHA256.hex(plan.disks.map(\.xen).joined(separator: ","))
+        // A remote guest's disks, by their identity on its Xen host: received, or to receive.
+        var transferred: [String: String] = [:]
+        for disk in plan.disks {
+            if let origin = disk.origin { transferred["disk \(disk.xen)"] = SHA256.hex(remote[origin] ?? "missing") }
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let fix = (try? encoder.encode(guest.settings.fix ?? .init())).map { String(decoding: $0, as: UTF8.self) } ?? ""
@@ -100,10 +111,16 @@ struct GuestWork {
             "device map": SHA256.hex(
                 plan.deviceMap.sorted { $0.key < $1.key }.map { "\($0)=\($1)" }.joined(separator: ",")),
         ]
-        var phases: [(GuestState.Phase, [String: String])] = [
-            (.planned, ["definition": SHA256.hex(definition)]), (.converted, converted), (.fixed, fixed),
+        var phases: [(GuestState.Phase, [String: String])] = [(.planned, ["definition": SHA256.hex(definition)])]
+        if guest.source != .local { phases.append((.transferred, transferred)) }
+        phases += [
+            (.converted, converted), (.fixed, fixed),
             (.domainWritten, ["domain XML": SHA256.hex(plan.xml), "XML path": SHA256.hex(plan.xmlPath)]),
         ]
+        if guest.bootCheck {
+            let disks = converted.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "\n")
+            phases.append((.bootChecked, ["converted disks": SHA256.hex(disks)]))
+        }
         if let uri = guest.define {
             phases.append((.defined, ["define": uri]))
             if guest.start { phases.append((.started, ["start": "yes"])) }
@@ -271,6 +288,7 @@ struct GuestWork {
         if dryRun {
             let overhead = guest.options.fix.editsOnly ? settings.editsOnlySeconds : settings.programsSeconds
             report.seconds = Double(report.bytes) / settings.bytesPerSecond + (from <= .fixed ? overhead : 1)
+            if guest.bootCheck && from <= .bootChecked { report.seconds += settings.bootCheckSeconds }
             report.outcome = .ready
             return report
         }
@@ -328,7 +346,7 @@ struct GuestWork {
     ) async -> FleetReport.Guest {
         var plan = plan
         let name = guest.name
-        if from == .converted {
+        if from <= .converted {
             // Start the disks over: what this fleet made goes, then a plan as for a new guest.
             for made in record.made where made.isStillThere { unlink(made.path) }
             record.made.removeAll()
@@ -354,10 +372,13 @@ struct GuestWork {
             record.record(
                 .init(phase: phase, fingerprint: fingerprint, inputs: inputs, at: Date.now.ISO8601Format()))
             try state.write(record)
-            report.phase = phase
+            report.phase = record.phases.last?.phase
         }
         do throws(FleetError) {
             try done(.planned)
+            // A remote guest's disks were received before it was planned (x2k's: their headers;
+            // their data comes during converted).
+            try done(.transferred)
             do {
                 try await Migrator.validate(plan)
             } catch {
@@ -408,6 +429,10 @@ struct GuestWork {
                 if let made = GuestState.Made(plan.xmlPath) { record.made.append(made) }
                 try done(.domainWritten)
             }
+            if guest.bootCheck, from <= .bootChecked {
+                try await bootCheck(plan)
+                try done(.bootChecked)
+            }
             if let uri = guest.define, from <= .defined {
                 do {
                     try await LibvirtChecks.define(plan.xmlPath, uri: uri)
@@ -426,11 +451,35 @@ struct GuestWork {
             }
         } catch {
             try? state.write(record)
+            // The first of the guest's phases after the last one done: where it stopped.
+            report.failedAt = fingerprints.keys.filter { $0 > (report.phase ?? .planned) }.min()
             return failed(error.description)
         }
         report.outcome = .finished
         settings.note("\(name): finished (\(report.phase?.rawValue ?? ""))")
         return report
+    }
+
+    /// `migrate --boot-check`'s check: the guest's disks in the domain's order under QEMU, on
+    /// snapshots; a guest that does not reach its login prompt is not defined.
+    private mutating func bootCheck(_ plan: MigrationPlan) async throws(FleetError) {
+        settings.note("\(guest.name): boot-checking the converted guest with its \(plan.disks.count) disks")
+        let proof: MigrationBootCheck.Proof
+        do {
+            proof = try await MigrationBootCheck.run(
+                plan, template: settings.bootOptions, progress: NoteProgress(guest: guest.name, note: settings.note))
+        } catch {
+            throw .state(error.description)
+        }
+        report.bootCheck = proof
+        guard proof.booted else {
+            throw .state(
+                "the converted guest did not reach its login prompt under QEMU (stopped at \"\(proof.stage)\""
+                    + (proof.failure.map { ", \($0)" } ?? "") + ", console log \(proof.consoleLog)): nothing was "
+                    + "defined; look at the console log, fix the guest (`xen2kvm fix`), then run the fleet again "
+                    + "(it boot-checks again)")
+        }
+        report.findings.append("boot check: \(proof.stage) in \(Int(proof.seconds)) s (\(proof.accelerator))")
     }
 
     static func writeAtomically(_ text: String, to path: String) throws(FleetError) {

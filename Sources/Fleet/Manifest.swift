@@ -9,7 +9,8 @@ import XenDefinition
 /// ```json
 /// {
 ///   "version": 1,
-///   "defaults": {"storage": "dir:/srv/kvm", "bridgeMap": {"xenbr0": "br0"}, "fix": {"editsOnly": true}},
+///   "defaults": {"storage": "dir:/srv/kvm", "bridgeMap": {"xenbr0": "br0"}, "fix": {"editsOnly": true},
+///                "bootCheck": true},
 ///   "guests": [
 ///     {"name": "web01", "definition": "/etc/xen/web01.cfg"},
 ///     {"name": "db01", "definition": "db01.cfg", "domainType": "qemu", "storage": "dir:/srv/kvm-db"}
@@ -40,6 +41,9 @@ public struct FleetManifest: Sendable, Codable, Equatable {
         /// Overwrite targets (and the domain XML) that hold data and this fleet did not make.
         public var force: Bool?
         public var fix: FixSettings?
+        /// Boot the converted guest under QEMU after its domain is written and before it is
+        /// defined (`migrate --boot-check`); a guest that does not reach its login prompt stops there.
+        public var bootCheck: Bool?
 
         public init() {}
     }
@@ -314,7 +318,7 @@ extension FleetManifest {
 }
 
 extension FleetManifest.Settings {
-    static let keys = ["source", "storage", "bridgeMap", "domainType", "define", "start", "force", "fix"]
+    static let keys = ["source", "storage", "bridgeMap", "domainType", "define", "start", "force", "fix", "bootCheck"]
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: AnyKey.self)
@@ -340,6 +344,7 @@ extension FleetManifest.Settings {
         start = try container.decodeIfPresent(Bool.self, forKey: key("start"))
         force = try container.decodeIfPresent(Bool.self, forKey: key("force"))
         fix = try container.decodeIfPresent(FleetManifest.FixSettings.self, forKey: key("fix"))
+        bootCheck = try container.decodeIfPresent(Bool.self, forKey: key("bootCheck"))
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -357,6 +362,7 @@ extension FleetManifest.Settings {
         try container.encodeIfPresent(start, forKey: key("start"))
         try container.encodeIfPresent(force, forKey: key("force"))
         try container.encodeIfPresent(fix, forKey: key("fix"))
+        try container.encodeIfPresent(bootCheck, forKey: key("bootCheck"))
     }
 }
 

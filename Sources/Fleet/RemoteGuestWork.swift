@@ -19,7 +19,7 @@ extension GuestWork {
 
     /// The last phase a finished guest has done.
     var lastPhase: GuestState.Phase {
-        guard guest.define != nil else { return .domainWritten }
+        guard guest.define != nil else { return guest.bootCheck ? .bootChecked : .domainWritten }
         return guest.start ? .started : .defined
     }
 
@@ -166,7 +166,9 @@ extension GuestWork {
                 + "convert's checks of each disk run once it is received")
         report.bytes = disks.reduce(0) { $0 + $1.bytes }
         let overhead = guest.options.fix.editsOnly ? settings.editsOnlySeconds : settings.programsSeconds
-        report.seconds = Double(report.bytes) / settings.bytesPerSecond + overhead
+        report.seconds =
+            Double(report.bytes) / settings.bytesPerSecond + overhead
+            + (guest.bootCheck ? settings.bootCheckSeconds : 0)
         report.outcome = .ready
         return report
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BootCheck
 import Fleet
 import HostSystem
 import Migration
@@ -11,7 +12,8 @@ struct FleetCommand: AsyncParsableCommand {
         commandName: "fleet",
         abstract: "Migrate the guests of a manifest: plan them all, then run them N at a time, resumably.",
         discussion: """
-            MANIFEST is JSON: "defaults" (storage, bridgeMap, domainType, define, start, force, fix) \
+            MANIFEST is JSON: "defaults" (storage, bridgeMap, domainType, define, start, force, fix, \
+            bootCheck) \
             and "guests", each with its name, its definition file and any of the defaults' \
             settings for itself (and "disks", "form"). Relative paths are the manifest's \
             directory's. A guest's "source" may name its Xen host (ssh://root@xen1): its \
@@ -31,14 +33,22 @@ struct FleetCommand: AsyncParsableCommand {
             estimate, with what it assumes. Nothing is written.
 
             The run takes each guest's lock (STATE/NAME.lock, so two runs never take one guest), \
-            compares what each phase (planned, converted, fixed, domain written, defined, \
-            started) was done with (the fingerprint of its inputs, in STATE/NAME.json) with \
+            compares what each phase (planned, transferred, converted, fixed, domain written, \
+            boot-checked, defined, started) was done with (the fingerprint of its inputs, in STATE/NAME.json) with \
             now, and redoes only the first phase that is missing or changed and those after \
-            it, saying why. A guest failing never stops the others.
+            it, saying why. A guest failing never stops the others. A guest has the phases its \
+            settings ask for: transferred when it is on a Xen host (its disks received; a local \
+            guest's are read in place by converted), boot-checked with "bootCheck": true (the \
+            converted guest booted under QEMU as `migrate --boot-check` does, --boot-timeout, \
+            --accel; one that does not reach its login prompt stops there, not defined), defined \
+            with define, started with start. --per-source N runs at most N guests of one source \
+            host at a time (this host counts as one), so one Xen host's disks and link are not \
+            all taken at once.
 
             Examples:
               xen2kvm fleet fleet.json --dry-run
               xen2kvm fleet fleet.json --parallel 4
+              xen2kvm fleet fleet.json --parallel 8 --per-source 2
               xen2kvm fleet fleet.json --only web01 --only db01 --json
 
             Exit status: 0 every guest finished or done (--dry-run: every guest ready or done); \
@@ -51,6 +61,18 @@ struct FleetCommand: AsyncParsableCommand {
 
     @Option(help: "Guests at a time.")
     var parallel = 1
+
+    @Option(
+        help: ArgumentHelp(
+            "At most this many guests at a time from one source host (this host counts as one), within --parallel.",
+            valueName: "n"))
+    var perSource: Int?
+
+    @Option(help: "For guests with bootCheck: seconds to wait for the login prompt.")
+    var bootTimeout: Double = 300
+
+    @Option(help: "For guests with bootCheck: the accelerator, auto, kvm or tcg.")
+    var accel: BootOptions.Accelerator = .auto
 
     @Option(name: .customLong("only"), help: ArgumentHelp("Only this guest (repeatable).", valueName: "name"))
     var only: [String] = []
@@ -80,6 +102,8 @@ struct FleetCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard parallel >= 1 else { throw ValidationError("--parallel wants 1 or more") }
+        if let perSource, perSource < 1 { throw ValidationError("--per-source wants 1 or more") }
+        guard bootTimeout > 0 else { throw ValidationError("--boot-timeout wants seconds above 0") }
         guard rate > 0 else { throw ValidationError("--rate wants MiB/s above 0") }
     }
 
@@ -109,10 +133,12 @@ struct FleetCommand: AsyncParsableCommand {
         settings.transport = transport
         settings.remoteXen2kvm = remoteXen2kvm
         settings.sshConfig = sshConfig
+        settings.bootOptions.timeoutSeconds = bootTimeout
+        settings.bootOptions.accelerator = accel
         if !json { settings.note = { RawOutput.stderr("\($0)\n") } }
         if !dryRun { Cancellation.install() }
         let report = await Fleet.run(
-            guests, state: directory, parallel: parallel, dryRun: dryRun, settings: settings)
+            guests, state: directory, parallel: parallel, perSource: perSource, dryRun: dryRun, settings: settings)
         if json { try JSONOutput.print(report) } else { print(FleetText.render(report), terminator: "") }
         if report.exitCode != 0 { throw ExitCode(report.exitCode) }
     }

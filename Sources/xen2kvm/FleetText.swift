@@ -3,17 +3,17 @@ import Fleet
 /// The fleet report as a table, then each guest's work and findings.
 enum FleetText {
     static func render(_ report: FleetReport) -> String {
+        // The boot check's column only when a guest was boot-checked in this run.
+        let booted = report.guests.contains { $0.bootCheck != nil }
         var rows = [
-            [
-                "GUEST", "OUTCOME", "PHASE", report.dryRun ? "TO MOVE" : "MOVED",
-                report.dryRun ? "ESTIMATE" : "TIME",
+            ["GUEST", "OUTCOME", "PHASE"] + (booted ? ["BOOT CHECK"] : []) + [
+                report.dryRun ? "TO MOVE" : "MOVED", report.dryRun ? "ESTIMATE" : "TIME",
             ]
         ]
         for guest in report.guests {
-            rows.append([
-                guest.name, guest.outcome.rawValue, guest.phase?.rawValue ?? "-", ByteCount.text(guest.bytes),
-                ByteCount.seconds(guest.seconds),
-            ])
+            rows.append(
+                [guest.name, guest.outcome.rawValue, phase(guest)] + (booted ? [guest.bootCheck?.stage ?? "-"] : [])
+                    + [ByteCount.text(guest.bytes), ByteCount.seconds(guest.seconds)])
         }
         let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
         var text = ""
@@ -43,5 +43,11 @@ enum FleetText {
             for line in report.assumptions { text += "  \(line)\n" }
         }
         return text
+    }
+
+    /// The last phase done; for a failure, the phase it stopped in too.
+    static func phase(_ guest: FleetReport.Guest) -> String {
+        let done = guest.phase?.rawValue ?? "-"
+        return guest.failedAt.map { "\(done), failed at \($0.rawValue)" } ?? done
     }
 }

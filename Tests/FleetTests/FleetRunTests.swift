@@ -15,10 +15,10 @@ import Testing
         var state: String { directory.file("fleet.state") }
         func definition(_ name: String) -> String { directory.file("\(name).cfg") }
 
-        init() async throws {
+        init(names: [String] = ["alpha", "beta"]) async throws {
             directory = try TemporaryDirectory()
             var guests: [WebGuest] = []
-            for (index, name) in ["alpha", "beta"].enumerated() {
+            for (index, name) in names.enumerated() {
                 let guest = try await WebGuest()
                 let text = try String(contentsOfFile: guest.config, encoding: .utf8)
                     .replacing("name = \"web02\"", with: "name = \"\(name)\"")
@@ -147,6 +147,9 @@ import Testing
         #expect(redone.bytes == 0)
         #expect(try String(contentsOfFile: "\(fleet.storage)/alpha.xml", encoding: .utf8).contains("1024"))
         #expect(try Self.identities(targets) == made)
+        // The phases before the one redone are kept: the rerun has nothing to do.
+        let (_, redoneOnce) = try await fleet.run(["--only", "alpha"])
+        #expect(try Self.guest(redoneOnce, "alpha").outcome == .done, "\(redoneOnce)")
 
         // beta's data volume changed: its disks are converted again (and fixed, and the XML).
         try await Command.check("touch", [fleet.guests[1].data])
@@ -179,5 +182,49 @@ import Testing
         #expect(busy.status == 75, "\(busy.stderr)")
         #expect(try Self.guest(report, "alpha").outcome == .busy)
         _ = held
+    }
+
+    /// `bootCheck`: after the domain is written, the converted guest boots under QEMU before it is
+    /// defined. This one cannot (edits only: no bootloader on the new disk), so it stops at
+    /// boot-checked, not defined, and the rerun goes on from there. ~30 s of TCG, no login boot.
+    @Test(.requires(root: true, tools: tools + ["qemu-system-x86_64"]))
+    func aGuestThatDoesNotBootStopsAtBootCheckedAndIsNotDefined() async throws {
+        let fleet = try await LocalFleet(names: ["alpha"])
+        try """
+        {
+          "defaults": {"storage": "dir:kvm", "bridgeMap": {"xenbr0": "br0"}, "domainType": "qemu",
+                       "fix": {"editsOnly": true}, "define": "test:///default", "bootCheck": true},
+          "guests": [{"name": "alpha", "definition": "alpha.cfg"}]
+        }
+        """.write(toFile: fleet.manifest, atomically: true, encoding: .utf8)
+        let (_, planned) = try await fleet.run(["--dry-run"])
+        #expect(planned.assumptions.contains { $0.contains("with bootCheck boots for") }, "\(planned.assumptions)")
+
+        let (run, report) = try await BootSlots.boot {
+            try await fleet.run(["--accel", "tcg", "--boot-timeout", "120"])
+        }
+        print("aGuestThatDoesNotBootStopsAtBootCheckedAndIsNotDefined:\n\(run.stderr)")
+        #expect(run.status == 1, "\(run.stderr)")
+        let alpha = try Self.guest(report, "alpha")
+        #expect(alpha.outcome == .failed, "\(alpha)")
+        #expect(alpha.phase == .domainWritten)
+        #expect(alpha.failedAt == .bootChecked)
+        let proof = try #require(alpha.bootCheck)
+        #expect(!proof.booted)
+        #expect(proof.disks.first == "\(fleet.storage)/alpha-xvda1.img", "the root first: \(proof.disks)")
+        #expect(proof.disks.count == 3, "every disk of the domain: \(proof.disks)")
+        let error = try #require(alpha.error)
+        #expect(error.contains("did not reach its login prompt") && error.contains("nothing was defined"), "\(error)")
+        #expect(FileManager.default.fileExists(atPath: "\(fleet.storage)/alpha-boot-check.log"))
+        let state = try String(contentsOfFile: "\(fleet.state)/alpha.json", encoding: .utf8)
+        #expect(state.contains("\"domain written\""), "\(state)")
+        #expect(!state.contains("\"boot-checked\"") && !state.contains("\"defined\""), "\(state)")
+
+        // The rerun goes on from the boot check: the disks and the XML stay as they are.
+        let (_, again) = try await fleet.run(["--dry-run"])
+        let next = try Self.guest(again, "alpha")
+        #expect(next.outcome == .ready, "\(next)")
+        #expect(next.work == ["boot-checked: not done yet"], "\(next.work)")
+        #expect(next.bytes == 0)
     }
 }

@@ -23,13 +23,15 @@ import Testing
             var start: Bool
             var force: Bool
             var fix: FleetManifest.FixSettings?
+            var bootCheck: Bool
         }
         let rows = manifest.resolved(relativeTo: directory).map { guest in
             Resolved(
                 name: guest.name, definition: guest.definitionPath, form: guest.form?.rawValue,
                 source: "\(guest.source)", storage: guest.options.storageDirectory, disks: guest.disks,
                 bridgeMap: guest.options.bridgeMap, domainType: guest.options.domainType.rawValue,
-                define: guest.define, start: guest.start, force: guest.options.force, fix: guest.settings.fix)
+                define: guest.define, start: guest.start, force: guest.options.force, fix: guest.settings.fix,
+                bootCheck: guest.bootCheck)
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -82,7 +84,7 @@ import Testing
         (
             #"{"guests": [{"name": "a", "definition": "a.cfg"}, {"name": "b", "definition": "b.cfg", "brigeMap": {}}]}"#,
             "guest b (guests[1]): brigeMap: unknown field (known: name, definition, form, disks, source, storage, "
-                + "bridgeMap, domainType, define, start, force, fix)"
+                + "bridgeMap, domainType, define, start, force, fix, bootCheck)"
         ),
         (
             #"{"guests": [{"name": "a", "definition": "a.cfg"}, {"definition": "b.cfg"}]}"#,
