@@ -201,7 +201,7 @@ import Testing
         #expect(planned.assumptions.contains { $0.contains("with bootCheck boots for") }, "\(planned.assumptions)")
 
         let (run, report) = try await BootSlots.boot {
-            try await fleet.run(["--accel", "tcg", "--boot-timeout", "120"])
+            try await fleet.run(["--accel", "tcg", "--boot-timeout", "600"])
         }
         print("aGuestThatDoesNotBootStopsAtBootCheckedAndIsNotDefined:\n\(run.stderr)")
         #expect(run.status == 1, "\(run.stderr)")

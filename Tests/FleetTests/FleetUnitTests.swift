@@ -53,7 +53,8 @@ import Testing
         let seen = Concurrency()
         let results = await Self.schedule(hosts, parallel: parallel, perSource: perSource).run { index in
             await seen.enter(hosts[index])
-            try? await Task.sleep(for: .milliseconds(20 + 10 * (index % 3)))
+            // Long enough that what the scheduler starts together overlaps on a loaded machine.
+            try? await Task.sleep(for: .milliseconds(250 + 50 * (index % 3)))
             await seen.leave(hosts[index])
             return index
         }
@@ -64,15 +65,18 @@ import Testing
         let hosts = ["xen1", "xen1", "xen1", "xen2", "xen2", "local", "xen1", "xen2", "local"]
         let (bounded, results) = await Self.concurrency(hosts, parallel: 4, perSource: 2)
         #expect(results == Array(hosts.indices), "every guest ran once, reported in the manifest's order")
-        #expect(await bounded.most == ["xen1": 2, "xen2": 2, "local": 2])
-        #expect(await bounded.mostInAll == 4)
+        // The bound holds for every host and in all; xen1 reaches it at the start (three of the
+        // first four guests are its). Whether xen2 and local reach it depends on timing.
+        let most = await bounded.most
+        #expect(most["xen1"] == 2 && most.values.allSatisfy { $0 <= 2 }, "\(most)")
+        #expect(await bounded.mostInAll <= 4)
         // Without the bound the first four (three of xen1) run together: the bound is what held it.
         let (unbounded, _) = await Self.concurrency(hosts, parallel: 4, perSource: nil)
         #expect(await unbounded.most["xen1"] == 3)
         // One at a time from each host: three hosts, never more than three at once.
         let (single, _) = await Self.concurrency(hosts, parallel: 8, perSource: 1)
         #expect(await single.most == ["xen1": 1, "xen2": 1, "local": 1])
-        #expect(await single.mostInAll == 3)
+        #expect(await single.mostInAll <= 3)
     }
 
     @Test func theSourceHostIsTheXenHostWhoeverLogsIn() throws {

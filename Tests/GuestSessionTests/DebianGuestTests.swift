@@ -49,7 +49,10 @@ import Testing
         // The proof: the converted guest boots to a login prompt; the Xen original does not.
         let booted = try await BootSlots.boot {
             try await Xen2KVMBinary.run(
-                ["boot-check", "--accel", "tcg", "--timeout", "240", "--json", "--log", log, target])
+                [
+                    "boot-check", "--accel", "tcg", "--timeout", "\(BootSlots.loginSeconds)", "--json", "--log", log,
+                    target,
+                ])
         }
         #expect(booted.status == 0, "\(booted.stdout)\(booted.stderr)")
         // One log for the guest: the conversion, the programs run in its chroot, the boot.

@@ -23,7 +23,7 @@ import Testing
         let start = try await Command.check("dd", ["if=\(target)", "bs=512", "count=32", "status=none"])
         #expect(start.stdout.contains("Loading stage1.5"), "grub legacy's stage1 is not in the MBR")
 
-        let booted = try await BootCheckRun.run(target, accel: "auto", timeout: 300)
+        let booted = try await BootCheckRun.run(target, accel: "auto", timeout: BootSlots.loginSeconds)
         #expect(booted.stage == 6, "\(booted.output)")
         #expect(booted.console.contains("GRUB Loading stage1.5"), "not booted by grub legacy's stage1_5")
         // No network config names eth0 here, so nothing keeps the old name: udev renames the
@@ -74,7 +74,7 @@ import Testing
         let grub = try await Command.check("debugfs", ["-R", "cat /boot/grub/grub.cfg", "\(target)?offset=1048576"])
         #expect(grub.stdout.contains("net.ifnames=0"), "grub-mkconfig did not get the interface names")
 
-        let booted = try await BootCheckRun.run(target, accel: "tcg", timeout: 300, disks: [swap])
+        let booted = try await BootCheckRun.run(target, accel: "tcg", timeout: BootSlots.loginSeconds, disks: [swap])
         #expect(booted.stage == 6, "\(booted.output)")
         #expect(booted.swaps == ["/dev/vdb1"], "the swap on the second disk is not active: \(booted.output)")
         #expect(booted.renamedInterfaces.isEmpty, "the NIC lost the name its config uses: \(booted.output)")
@@ -103,7 +103,7 @@ import Testing
         #expect(
             !kernelLines.isEmpty && kernelLines.allSatisfy { $0.contains("console=ttyS0,115200") }, "\(grub.stdout)")
 
-        let booted = try await BootCheckRun.run(target, accel: "tcg", timeout: 300)
+        let booted = try await BootCheckRun.run(target, accel: "tcg", timeout: BootSlots.loginSeconds)
         #expect(booted.stage == 6, "\(booted.output)")
         #expect(booted.console.contains("login:"), "\(booted.output)")
 
@@ -143,7 +143,7 @@ import Testing
         let grub = try await Command.check("debugfs", ["-R", "cat /boot/grub/grub.cfg", partition]).stdout
         #expect(!grub.contains("root=/dev/xvda") && !grub.contains("root=/dev/sda"), "\(grub)")
 
-        let booted = try await BootCheckRun.run(target, accel: "tcg", timeout: 300)
+        let booted = try await BootCheckRun.run(target, accel: "tcg", timeout: BootSlots.loginSeconds)
         #expect(booted.stage == 6, "\(booted.output)")
     }
 
@@ -164,7 +164,7 @@ import Testing
         let probe = try await Command.check("blkid", ["-p", "-O", "1048576", "-o", "value", "-s", "TYPE", target])
         #expect(probe.stdout.contains("xfs"), "partition 1 holds \(probe.stdout)")
 
-        let booted = try await BootCheckRun.run(target, accel: "tcg", timeout: 300)
+        let booted = try await BootCheckRun.run(target, accel: "tcg", timeout: BootSlots.loginSeconds)
         #expect(booted.stage == 6, "\(booted.output)")
         #expect(try await sha256(source) == before)
     }
@@ -187,7 +187,7 @@ import Testing
         let fstab = try await Command.check("debugfs", ["-R", "cat /etc/fstab", "\(target)?offset=1048576"]).stdout
         #expect(fstab.contains("/dev/vda1 ") && !fstab.contains("/dev/xvda"), "\(fstab)")
 
-        let booted = try await BootCheckRun.run(target, accel: "tcg", timeout: 300)
+        let booted = try await BootCheckRun.run(target, accel: "tcg", timeout: BootSlots.loginSeconds)
         #expect(booted.stage == 6, "\(booted.output)")
         let original = try await BootCheckRun.run(source, accel: "tcg", timeout: 60)
         #expect(original.stage == 1 && original.failure?.contains("no boot code") == true, "\(original.output)")

@@ -77,12 +77,14 @@ import Testing
             let (run, log) = try await BootSlots.boot {
                 let run = try await Xen2KVMBinary.run([
                     "migrate", config, "--storage", "dir:\(storage)", "--bridge-map", "xenbr0=br0",
-                    "--domain-type", "qemu", "--boot-check", "--accel", "tcg", "--define", libvirt.uri, "--start",
+                    "--domain-type", "qemu", "--boot-check", "--accel", "tcg", "--boot-timeout",
+                    "\(BootSlots.loginSeconds)",
+                    "--define", libvirt.uri, "--start",
                 ])
                 guard run.status == 0 else { return (run, "") }
                 let started = clock.now
                 print("LibvirtMigrationTests: migrate, define and start after \(started - began)")
-                let log = try await Self.waitForLogin(console, libvirt: libvirt, seconds: 300)
+                let log = try await Self.waitForLogin(console, libvirt: libvirt, seconds: BootSlots.loginSeconds)
                 print("LibvirtMigrationTests: \(clock.now - started) from the start to the login prompt")
                 _ = try await libvirt.virsh(["destroy", Self.name])
                 return (run, log)

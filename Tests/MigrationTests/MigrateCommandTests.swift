@@ -63,7 +63,7 @@ import Testing
         let run = try await BootSlots.boot {
             try await Xen2KVMBinary.run([
                 "migrate", guest.config, "--storage", "dir:\(guest.storage)", "--domain-type", "qemu", "--edits-only",
-                "--boot-check", "--accel", "tcg", "--boot-timeout", "120", "--define", "test:///default",
+                "--boot-check", "--accel", "tcg", "--boot-timeout", "600", "--define", "test:///default",
             ])
         }
         print("aGuestThatDoesNotBootIsNotDefined:\n\(run.stderr)")

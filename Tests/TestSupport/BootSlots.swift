@@ -6,6 +6,12 @@ import Foundation
 public actor BootSlots {
     public static let shared = BootSlots(count: max(1, ProcessInfo.processInfo.activeProcessorCount))
 
+    /// How long a boot that must reach its login prompt may take. Generous: a TCG boot takes
+    /// 30-90 s alone and several minutes beside the rest of a CI run on two cores; what is
+    /// proven is that it gets there (speed lives in `make bench`), and only a failing boot
+    /// waits this long.
+    public static let loginSeconds = 900
+
     private var free: Int
     private var waiting: [CheckedContinuation<Void, Never>] = []
 
