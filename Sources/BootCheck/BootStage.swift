@@ -82,8 +82,11 @@ public enum ConsoleReader {
 
     /// The furthest stage the text shows, and the first failure it shows (if any).
     public static func read(_ console: String) -> (stage: BootStage, failure: BootFailure?) {
-        // grub 2.12 greets with "Welcome to GRUB!", which is not systemd's "Welcome to <distro>".
-        let text = console.replacing("Welcome to GRUB", with: "GRUB")
+        // Marks are matched on the text as a terminal shows it: grub draws its greeting with
+        // cursor moves inside the words ("Welcome to G\e[04;12H\e[04;13HRUB!"), depending on how
+        // its writes were split. grub 2.12 greets with "Welcome to GRUB!", which is not systemd's
+        // "Welcome to <distro>".
+        let text = ConsoleText.stripEscapes(console).replacing("Welcome to GRUB", with: "GRUB")
         var stage = BootStage.none
         for (candidate, marks) in stageMarks where marks.contains(where: { text.contains($0) }) {
             stage = max(stage, candidate)

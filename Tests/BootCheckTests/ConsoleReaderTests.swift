@@ -10,6 +10,9 @@ import Testing
         #expect(ConsoleReader.read("GNU GRUB  version 2.06").stage == .bootloader)
         // grub 2.12's greeting is no sign of init.
         #expect(ConsoleReader.read("GRUB loading.\nWelcome to GRUB!\nLoading Linux 6.12 ...").stage == .kernel)
+        // As a loaded CI host's console log held it: cursor moves inside the greeting.
+        let drawn = "GRUB loading.\n\u{1B}[0;30;47mWelcome to G\u{1B}[04;12H\u{1B}[04;13HRUB!\nLoading Linux 6.12 ..."
+        #expect(ConsoleReader.read(drawn).stage == .kernel)
         #expect(ConsoleReader.read("GNU GRUB\nLoading Linux 6.1.0-26-amd64 ...").stage == .kernel)
         #expect(ConsoleReader.read("Loading Linux\nLoading, please wait...").stage == .initramfs)
         #expect(ConsoleReader.read("/dev/vda1: clean, 14183/131072 files").stage == .rootMounted)

@@ -23,7 +23,15 @@ import Testing
         let start = try await Command.check("dd", ["if=\(target)", "bs=512", "count=32", "status=none"])
         #expect(start.stdout.contains("Loading stage1.5"), "grub legacy's stage1 is not in the MBR")
 
-        let booted = try await BootCheckRun.run(target, accel: "auto", timeout: BootSlots.loginSeconds)
+        // Once in a CI run beside the rest on two cores, grub legacy's stage2 (which draws on the
+        // screen only, never the serial port) showed nothing for 900 s after "GRUB loading, please
+        // wait..."; alone it hands over to the kernel within 5 s. Such a stall is retried once; a
+        // second stall, or any other failure, fails the test.
+        var booted = try await BootCheckRun.run(target, accel: "auto", timeout: 600)
+        if booted.failure == "timeout" && booted.stage == 2 {
+            print("grub legacy stalled in stage2 under load; one more boot:\n\(booted.output)")
+            booted = try await BootCheckRun.run(target, accel: "auto", timeout: BootSlots.loginSeconds)
+        }
         #expect(booted.stage == 6, "\(booted.output)")
         #expect(booted.console.contains("GRUB Loading stage1.5"), "not booted by grub legacy's stage1_5")
         // No network config names eth0 here, so nothing keeps the old name: udev renames the
