@@ -2,11 +2,14 @@ import Foundation
 import TestSupport
 import Testing
 
-/// `xen2kvm migrate --define URI --start` against a real libvirtd (a private one: PrivateLibvirt):
-/// the two-disk Debian 12 Xen guest (case C of the boot proof: root by UUID, swap on the second
-/// Xen disk /dev/xvdb1, scripts/make-debian-guest gpt-swap) from an xl.cfg with a MAC and a
-/// bridge becomes a TCG domain that libvirt starts and that reaches its login prompt, with the
-/// swap active and the NIC carrying the Xen MAC, as its own serial console says.
+/// `xen2kvm migrate --from ssh://XEN GUEST --define URI --start` against a real libvirtd (a
+/// private one: PrivateLibvirt): the two-disk Debian 12 Xen guest (case C of the boot proof: root
+/// by UUID, swap on the second Xen disk /dev/xvdb1, scripts/make-debian-guest gpt-swap), its
+/// xl.cfg with a MAC and a bridge in /etc/xen of a Xen host (TestHosts: a network namespace with
+/// its own sshd) and its disks visible only there, is pulled over ssh (x2k for the root, the swap
+/// header), boot-checked, and becomes a TCG domain that libvirt starts and that reaches its login
+/// prompt, with the swap active and the NIC carrying the Xen MAC, as its own serial console says.
+/// RemoteMigrateTests proves the remote migrate gives the local migrate's disks.
 @Suite struct LibvirtMigrationTests {
     static let mac = "00:16:3e:4c:0c:01"
     static let name = "debian-c"
@@ -44,43 +47,57 @@ import Testing
     @Test(
         .requires(
             root: true,
-            tools: PrivateLibvirt.tools + [
+            tools: PrivateLibvirt.tools + TestHosts.tools + [
                 "debootstrap", "mke2fs", "mkswap", "debugfs", "losetup", "sha256sum", "virt-xml-validate",
             ]))
     func migratedGuestStartsOnLibvirtAndLogsIn() async throws {
         let clock = ContinuousClock()
         let began = clock.now
         let dir = try TemporaryDirectory(prefix: "xen2kvm-libvirt-guest")
-        let root = try await Self.rootImage(in: dir)
-        let swap = dir.file("swap.img")
+        // The Xen host's disks (bound onto `view` in its mount namespace only) and its /etc/xen.
+        let xenDisks = dir.file("xen-disks")
+        let view = dir.file("xen-view")
+        let xenEtc = dir.file("xen-etc")
+        for directory in [xenDisks, view, "\(xenEtc)/xen"] {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        let root = try await Self.rootImage(in: dir, at: "\(xenDisks)/root.img")
+        let swap = "\(xenDisks)/swap.img"
         try await Command.check("truncate", ["-s", "256M", swap])
         try await Command.check("mkswap", ["-q", "-L", "xenswap", swap])
         let storage = dir.file("kvm")
         try FileManager.default.createDirectory(atPath: storage, withIntermediateDirectories: true)
-        let config = dir.file("\(Self.name).cfg")
         try """
         name = "\(Self.name)"
         uuid = "4c0c0c01-5e2a-4b1d-9c3e-7a6b5c4d3e2f"
         memory = 512
         vcpus = 1
         bootloader = "pygrub"
-        disk = [ 'file:\(root),xvda1,w', 'file:\(swap),xvdb1,w' ]
+        disk = [ 'file:\(view)/root.img,xvda1,w', 'file:\(view)/swap.img,xvdb1,w' ]
         vif = [ 'mac=\(Self.mac),bridge=xenbr0' ]
 
-        """.write(toFile: config, atomically: false, encoding: .utf8)
+        """.write(toFile: "\(xenEtc)/xen/\(Self.name).cfg", atomically: false, encoding: .utf8)
         let before = [try await sha256(root), try await sha256(swap)]
         let cgroupsBefore = Self.machineCgroups()
 
         try await PrivateLibvirt.with(bridges: ["br0"]) { libvirt in
             let console = libvirt.serialLog(of: Self.name)
-            // The slot covers the TCG boot: from the start to the login prompt and the destroy.
+            // The slot covers the TCG boots: the boot check, then from the start to the login
+            // prompt and the destroy.
             let (run, log) = try await BootSlots.boot {
-                let run = try await Xen2KVMBinary.run([
-                    "migrate", config, "--storage", "dir:\(storage)", "--bridge-map", "xenbr0=br0",
-                    "--domain-type", "qemu", "--boot-check", "--accel", "tcg", "--boot-timeout",
-                    "\(BootSlots.loginSeconds)",
-                    "--define", libvirt.uri, "--start",
-                ])
+                let run = try await TestHosts.with(
+                    xenBinds: [.init(source: xenDisks, target: view)], xenLayers: [.init(xenEtc, over: "/etc")]
+                ) { hosts in
+                    try await hosts.run(
+                        on: .kvm,
+                        [
+                            Xen2KVMBinary.path, "migrate", "--from", "ssh://root@\(hosts.address(.xen))", Self.name,
+                            "--ssh-config", hosts.sshConfig, "--remote-xen2kvm", Xen2KVMBinary.path,
+                            "--storage", "dir:\(storage)", "--bridge-map", "xenbr0=br0", "--domain-type", "qemu",
+                            "--boot-check", "--accel", "tcg", "--boot-timeout", "\(BootSlots.loginSeconds)",
+                            "--define", libvirt.uri, "--start",
+                        ])
+                }
                 guard run.status == 0 else { return (run, "") }
                 let started = clock.now
                 print("LibvirtMigrationTests: migrate, define and start after \(started - began)")
@@ -90,7 +107,13 @@ import Testing
                 return (run, log)
             }
             #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
-            print(run.stdout)
+            print(run.stderr + run.stdout)
+            // The root crossed by x2k, written straight into its target; of the swap, its header.
+            let xenRoot = "ssh://root@192.0.2.1\(view)/root.img"
+            #expect(
+                run.stderr.contains("received \(xenRoot) by x2k straight into \(storage)/\(Self.name)-xvda1.img"),
+                "\(run.stderr)")
+            #expect(run.stderr.contains("/swap.img (xvdb1) by dd, its first 65536 bytes only"), "\(run.stderr)")
             #expect(run.stdout.contains("defined on \(libvirt.uri) and started"), "\(run.stdout)")
             // --boot-check booted both disks before the domain was defined.
             #expect(run.stdout.contains("  boot check: login prompt after"), "\(run.stdout)")
@@ -177,12 +200,11 @@ import Testing
     }
 
     /// The case C root as a bare ext4 image with its fstab's UUID, plus the console report unit.
-    static func rootImage(in dir: TemporaryDirectory) async throws -> String {
+    static func rootImage(in dir: TemporaryDirectory, at image: String) async throws -> String {
         let made = try await Command.check("\(Fixtures.packageRoot)/scripts/make-debian-guest", ["gpt-swap"])
         let tree = made.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let uuid = try String(contentsOfFile: "\(tree).uuid", encoding: .utf8)
             .trimmingCharacters(in: .whitespacesAndNewlines)
-        let image = dir.file("root.img")
         try await Command.check("mke2fs", ["-q", "-F", "-t", "ext4", "-U", uuid, "-d", tree, image, "2G"])
         try Self.report.write(toFile: dir.file("check.sh"), atomically: false, encoding: .utf8)
         try Self.unit.write(toFile: dir.file("check.service"), atomically: false, encoding: .utf8)
