@@ -153,8 +153,25 @@ public enum BootChecker {
         return arguments
     }
 
-    /// One boot: QEMU runs until login, failure, `limit` (a probe) or the timeout; always killed.
+    /// A boot to its end (`limit` nil), or a probe; a boot the emulated timer failed is run again
+    /// (EmulatedTimerCheck).
     static func boot(
+        _ options: BootOptions, accel: BootOptions.Accelerator, reason: String, log: String, limit: Double?
+    ) async throws(HostError) -> BootResult {
+        guard limit == nil else {
+            return try await bootOnce(options, accel: accel, reason: reason, log: log, limit: limit)
+        }
+        return try await EmulatedTimerCheck.retrying(options) { (seconds, again) async throws(HostError) in
+            var remaining = options
+            remaining.timeoutSeconds = seconds
+            let said = again.map { "\(reason); \($0)" } ?? reason
+            let result = try await bootOnce(remaining, accel: accel, reason: said, log: log, limit: nil)
+            return (result, ConsoleText.read(log))
+        }
+    }
+
+    /// One boot: QEMU runs until login, failure, `limit` (a probe) or the timeout; always killed.
+    static func bootOnce(
         _ options: BootOptions, accel: BootOptions.Accelerator, reason: String, log: String, limit: Double?
     ) async throws(HostError) -> BootResult {
         _ = unlink(log)
@@ -180,6 +197,7 @@ public enum BootChecker {
                 alongside: { qemu in
                     defer { qemu.send(.kill) }
                     var handedToDisk: ContinuousClock.Instant?
+                    var panicSeen: ContinuousClock.Instant?
                     while true {
                         try? await Task.sleep(for: .milliseconds(250))
                         let text = ConsoleText.read(log)
@@ -189,7 +207,15 @@ public enum BootChecker {
                             return outcome.0
                         }
                         if stage > earlier { options.onProgress?("  reached \(stage)") }
-                        if stage == .login || failure != nil { return }
+                        if stage == .login { return }
+                        // A panic's message and trace come in a burst after its first line: a
+                        // moment more, so the log (and EmulatedTimerCheck) has the whole reason.
+                        if failure == .kernelPanic {
+                            panicSeen = panicSeen ?? .now
+                            if ContinuousClock.now - panicSeen! > .seconds(2) { return }
+                        } else if failure != nil {
+                            return
+                        }
                         // SeaBIOS jumped to the disk's boot sector and nothing ever printed again: a
                         // table without boot code (a bootloader prints within a second or two).
                         if canRunBootCode && stage == .firmware && text.contains("Booting from Hard Disk") {
