@@ -1,6 +1,12 @@
 // swift-tools-version: 6.2
 import PackageDescription
 
+// The products of the dependencies below, named once for the targets that use them.
+let systemPackage = Target.Dependency.product(name: "SystemPackage", package: "swift-system")
+let subprocess = Target.Dependency.product(name: "Subprocess", package: "swift-subprocess")
+let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
+let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
+
 let package = Package(
     name: "xen2kvm",
     platforms: [.macOS(.v15)],
@@ -48,72 +54,40 @@ let package = Package(
         .target(name: "CLinuxIO"),
 
         // Pure Swift: MBR and GPT writer/reader and the disk geometry.
-        .target(
-            name: "PartitionTable",
-            dependencies: [.product(name: "SystemPackage", package: "swift-system")]),
+        .target(name: "PartitionTable", dependencies: [systemPackage]),
         // libext2fs: superblock facts, used-block runs, guest file reads.
-        .target(
-            name: "ExtFS",
-            dependencies: [
-                "CExt2fs",
-                .product(name: "SystemPackage", package: "swift-system"),
-            ]),
+        .target(name: "ExtFS", dependencies: ["CExt2fs", systemPackage]),
         // libblkid: what an image or block device holds.
-        .target(
-            name: "BlockProbe",
-            dependencies: [
-                "CBlkid",
-                .product(name: "SystemPackage", package: "swift-system"),
-            ]),
+        .target(name: "BlockProbe", dependencies: ["CBlkid", systemPackage]),
         // Guest facts (distro, kernels, bootloader, fstab) and findings.
         .target(
             name: "Inspection",
             dependencies: ["ExtFS", "BlockProbe", "PartitionTable", "CDecompress", "HostSystem"]),
         // The host side: tools, loop devices, mounts, device identity, signals.
-        .target(
-            name: "HostSystem",
-            dependencies: [
-                "CLinuxIO",
-                .product(name: "SystemPackage", package: "swift-system"),
-                .product(name: "Subprocess", package: "swift-subprocess"),
-                .product(name: "Logging", package: "swift-log"),
-            ]),
+        .target(name: "HostSystem", dependencies: ["CLinuxIO", systemPackage, subprocess, logging]),
         // Plan → copy → verify → partition table last.
         .target(
             name: "Conversion",
             dependencies: [
-                "Inspection", "ExtFS", "BlockProbe", "PartitionTable", "CLinuxIO", "HostSystem",
-                .product(name: "SystemPackage", package: "swift-system"),
-                .product(name: "Subprocess", package: "swift-subprocess"),
+                "Inspection", "ExtFS", "BlockProbe", "PartitionTable", "CLinuxIO", "HostSystem", systemPackage,
+                subprocess,
             ]),
         // Guest edits (fstab, grub, console, …), each a small named unit, on a guest root
         // opened with openat2(RESOLVE_IN_ROOT).
         .target(
             name: "GuestFixes",
-            dependencies: [
-                "Inspection", "ExtFS", "CLinuxIO", "GuestSession", "HostSystem",
-                .product(name: "SystemPackage", package: "swift-system"),
-            ]),
+            dependencies: ["Inspection", "ExtFS", "CLinuxIO", "GuestSession", "HostSystem", systemPackage]),
         // A converted disk opened for guest work: loop device, BLKPG partitions, mounts,
         // private /dev, guest programs in namespaces, teardown on every path.
         .target(
             name: "GuestSession",
-            dependencies: [
-                "HostSystem", "PartitionTable", "ExtFS", "CLinuxIO",
-                .product(name: "SystemPackage", package: "swift-system"),
-                .product(name: "Subprocess", package: "swift-subprocess"),
-            ]),
+            dependencies: ["HostSystem", "PartitionTable", "ExtFS", "CLinuxIO", systemPackage, subprocess]),
         // The launcher every guest program runs in (C: it forks and unshares before anything
         // else, which a threaded Swift process cannot): user namespace, idmapped guest root,
         // pivot_root, seccomp, limits. GuestSession finds it beside the running binary.
         .executableTarget(name: "xen2kvm-sandbox", dependencies: ["CLinuxIO"], path: "Sources/GuestSandbox"),
         // Boot a disk under QEMU on a snapshot and follow the serial console.
-        .target(
-            name: "BootCheck",
-            dependencies: [
-                "HostSystem", "Inspection",
-                .product(name: "Subprocess", package: "swift-subprocess"),
-            ]),
+        .target(name: "BootCheck", dependencies: ["HostSystem", "Inspection", subprocess]),
         // A Xen guest's definition (xl.cfg, xm config, `xl -N` JSON, libvirt Xen XML) read into
         // one model, its blockers, and the KVM device map derived from it.
         .target(name: "XenDefinition", dependencies: ["Inspection", "CLibXML2"]),
@@ -124,8 +98,7 @@ let package = Package(
             name: "Migration",
             dependencies: [
                 "XenDefinition", "Conversion", "GuestFixes", "BlockProbe", "BootCheck", "HostSystem", "Inspection",
-                "Remote", "X2K", "X2KStream",
-                .product(name: "SystemPackage", package: "swift-system"),
+                "Remote", "X2K", "X2KStream", systemPackage,
             ]),
         // Many guests from a manifest: planned together (readiness), run N at a time, each
         // guest's phases and their inputs' fingerprints in a state directory, one lock per guest.
@@ -137,30 +110,18 @@ let package = Package(
             ]),
         // A remote source (ssh://root@xen1/dev/vg0/web01): one ssh connection, a read-only
         // probe, the e2image or dd stream received into a sparse staging file.
-        .target(
-            name: "Remote",
-            dependencies: [
-                "Conversion", "HostSystem",
-                .product(name: "SystemPackage", package: "swift-system"),
-                .product(name: "Subprocess", package: "swift-subprocess"),
-            ]),
+        .target(name: "Remote", dependencies: ["Conversion", "HostSystem", systemPackage, subprocess]),
         // The CLI: parsing and printing only.
         .executableTarget(
             name: "xen2kvm",
             dependencies: [
                 "Inspection", "Conversion", "ExtFS", "BlockProbe", "HostSystem", "GuestFixes", "GuestSession",
-                "BootCheck", "XenDefinition", "Migration", "Fleet", "Remote", "X2K",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
+                "BootCheck", "XenDefinition", "Migration", "Fleet", "Remote", "X2K", argumentParser, logging,
             ]),
 
         .target(
             name: "TestSupport",
-            dependencies: [
-                "ExtFS",
-                .product(name: "Subprocess", package: "swift-subprocess"),
-                .product(name: "SystemPackage", package: "swift-system"),
-            ],
+            dependencies: ["ExtFS", subprocess, systemPackage],
             path: "Tests/TestSupport"),
         .testTarget(name: "PartitionTableTests", dependencies: ["PartitionTable", "TestSupport"]),
         .testTarget(name: "ExtFSTests", dependencies: ["ExtFS", "TestSupport"]),
@@ -186,9 +147,7 @@ let package = Package(
         .testTarget(name: "RemoteTests", dependencies: ["Remote", "Conversion", "TestSupport", "xen2kvm"]),
         // The test environment's own rules (the .requires trait: skipped here, failed in CI).
         .testTarget(name: "TestSupportTests", dependencies: ["TestSupport"]),
-        .testTarget(
-            name: "HostSystemTests",
-            dependencies: ["HostSystem", "TestSupport", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "HostSystemTests", dependencies: ["HostSystem", "TestSupport", logging]),
         // The x2k transport's stream: framed, checksummed records (header, data, zero range,
         // checkpoint, end), an encoder and a decoder that enforces the rules. Pure Swift but
         // zlib's CRC-32.
@@ -197,10 +156,7 @@ let package = Package(
         // and the KVM side that writes the stream into the target, checkpoints and resumes.
         .target(
             name: "X2K",
-            dependencies: [
-                "X2KStream", "Remote", "Conversion", "HostSystem", "CDecompress",
-                .product(name: "SystemPackage", package: "swift-system"),
-            ]),
+            dependencies: ["X2KStream", "Remote", "Conversion", "HostSystem", "CDecompress", systemPackage]),
         .testTarget(name: "X2KStreamTests", dependencies: ["X2KStream"]),
     ]
 )

@@ -96,20 +96,9 @@ struct ConvertCommand: AsyncParsableCommand {
     @Option(help: "Directory for the resize method's shrunken copy (default: next to a file target, else /var/tmp).")
     var tempDir: String?
 
-    @Option(
-        help: ArgumentHelp(
-            "For an ssh:// SOURCE: auto, x2k (xen2kvm there sends the used blocks, resumable), e2image (used blocks "
-                + "of a clean ext filesystem) or dd (whole volume)."))
-    var transport: Transport = .auto
+    @OptionGroup var remote: RemoteOptions
 
-    @Option(help: "For --transport x2k: xen2kvm on the remote host, a name on its PATH or a path.")
-    var remoteXen2kvm = "xen2kvm"
-
-    @Option(help: "For --transport x2k: compress the data on the link (zstd).")
-    var compress: Compression?
-
-    @Option(help: "For an ssh:// SOURCE: the ssh configuration file to use (ssh -F).")
-    var sshConfig: String?
+    @OptionGroup var compression: CompressOption
 
     @Flag(help: "Copy the guest unchanged: no guest fixes.")
     var noFix = false
@@ -136,12 +125,10 @@ struct ConvertCommand: AsyncParsableCommand {
     func validate() throws {
         if RemoteSource.isRemote(source) {
             do { _ = try RemoteSource.parse(source) } catch { throw ValidationError(error.description) }
-        } else if transport != .auto || sshConfig != nil || compress != nil || remoteXen2kvm != "xen2kvm" {
-            throw ValidationError("--transport, --ssh-config, --remote-xen2kvm and --compress are for an ssh:// SOURCE")
+        } else if remote.anyGiven || compression.compress != nil {
+            throw RemoteOptions.onlyRemote(for: "an ssh:// SOURCE")
         }
-        if compress != nil && (transport == .e2image || transport == .dd) {
-            throw ValidationError("--compress is for --transport x2k (or auto, when it picks x2k)")
-        }
+        try remote.check(compression)
         if noFix && (fix.editsOnly || !fix.helpers.isEmpty || fix.profile != "auto" || !fix.maps.isEmpty) {
             throw ValidationError("--no-fix excludes --edits-only, --helper, --profile and --map")
         }
@@ -171,11 +158,11 @@ struct ConvertCommand: AsyncParsableCommand {
         let output = ConvertOutput(json: json, quiet: quiet)
         var received: RemoteFetch.Received?
         defer { if let received { StagingFile.remove(received) } }
-        if let remote = try? RemoteSource.parse(source) {
+        if let disk = try? RemoteSource.parse(source) {
             // The remote disk is received into a staging file first and converted here, or
             // (x2k) streamed straight into the target.
             Cancellation.install()
-            switch try await receive(remote, options: options, output: output) {
+            switch try await receive(disk, options: options, output: output) {
             case .staged(let done):
                 received = done
                 options.source = done.staging
@@ -252,7 +239,6 @@ struct ConvertCommand: AsyncParsableCommand {
 
 extension CopyMethod: ExpressibleByArgument {}
 extension TableKind: ExpressibleByArgument {}
-extension Transport: ExpressibleByArgument {}
 
 /// "20G", "512M", "1048576" → bytes (1024-based suffixes).
 enum SizeParser {

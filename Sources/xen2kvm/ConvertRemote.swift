@@ -6,11 +6,6 @@ import Migration
 import Remote
 import X2K
 
-/// `--compress`: how the x2k transport's data goes over the link.
-enum Compression: String, ExpressibleByArgument {
-    case zstd
-}
-
 extension ConvertCommand {
     /// What a remote source gave: a staging file to convert here, or (x2k) the converted
     /// target, or the plan of a dry run.
@@ -21,41 +16,40 @@ extension ConvertCommand {
     }
 
     /// One ssh connection: the probe, the transport's choice (said), then the transfer.
-    func receive(_ remote: RemoteSource, options: ConvertOptions, output: ConvertOutput) async throws -> Remotely {
+    func receive(_ disk: RemoteSource, options: ConvertOptions, output: ConvertOutput) async throws -> Remotely {
         var fetch = RemoteFetch.Options(
             stagingDirectory: RemoteFetch.stagingDirectory(target: target, temporaryDirectory: tempDir))
-        fetch.transport = transport
-        fetch.sshConfig = sshConfig
-        fetch.remoteXen2kvm = remoteXen2kvm
+        remote.apply(to: &fetch)
         let connection: SSHConnection
         do {
-            connection = try await SSHConnection.open(remote.endpoint, configFile: sshConfig)
+            connection = try await SSHConnection.open(disk.endpoint, configFile: remote.sshConfig)
         } catch {
             output.failure(error, plan: nil)
             throw ExitCode(error.exitCode)
         }
         do {
             let choice = try await RemoteFetch.choose(
-                remote, over: connection, options: fetch, progress: output.progress)
+                disk, over: connection, options: fetch, progress: output.progress)
             if choice.transport == .x2k {
-                var x2k = X2KReceiver.Options(convert: options, remoteXen2kvm: choice.remoteXen2kvm ?? remoteXen2kvm)
-                x2k.compress = compress == .zstd
+                var x2k = X2KReceiver.Options(
+                    convert: options, remoteXen2kvm: choice.remoteXen2kvm ?? remote.remoteXen2kvm)
+                x2k.compress = compression.zstd
                 x2k.dryRun = dryRun
                 let (noFix, fixOptions) = (noFix, fix.options(for: target, dryRun: false))
                 x2k.amendPlan = { GuestFixPlanning.addChecks(to: &$0, noFix: noFix, fix: fixOptions) }
                 let done = try await X2KReceiver.convert(
-                    remote, options: x2k, over: connection, progress: output.progress)
+                    disk, options: x2k, over: connection, progress: output.progress)
                 await connection.close()
                 output.received(done.transfer)
                 guard let result = done.result else { return .planned(done.plan) }
                 return .converted(done.plan, result)
             }
-            if compress != nil {
+            if compression.compress != nil {
                 throw ConversionError.refused(
                     "--compress is for the x2k transport; \(choice.transport.rawValue) was chosen: \(choice.reason)")
             }
             let done = try await RemoteFetch.fetch(
-                remote, choice: choice, over: connection, options: fetch, progress: output.progress)
+                disk, choice: choice, over: connection, options: fetch, progress: output.progress)
             await connection.close()
             output.received(done)
             return .staged(done)

@@ -83,14 +83,7 @@ struct FleetCommand: AsyncParsableCommand {
     @Option(help: "The estimate's copy rate per guest, in MiB/s.")
     var rate = 150.0
 
-    @Option(help: "For guests on a Xen host: how their disks come over, auto, x2k, e2image or dd.")
-    var transport: Transport = .auto
-
-    @Option(help: "For guests on a Xen host: the xen2kvm there, for x2k (a name on its PATH or an absolute path).")
-    var remoteXen2kvm = "xen2kvm"
-
-    @Option(help: "For guests on a Xen host: the ssh configuration file to use (ssh -F).")
-    var sshConfig: String?
+    @OptionGroup var remote: RemoteOptions
 
     @Flag(help: "Plan every guest, print the fleet's readiness, write nothing.")
     var dryRun = false
@@ -130,9 +123,7 @@ struct FleetCommand: AsyncParsableCommand {
         var settings = FleetSettings(parser: .contained)
         settings.inspection = .contained
         settings.bytesPerSecond = rate * 1_048_576
-        settings.transport = transport
-        settings.remoteXen2kvm = remoteXen2kvm
-        settings.sshConfig = sshConfig
+        remote.apply(to: &settings)
         settings.bootOptions.timeoutSeconds = bootTimeout
         settings.bootOptions.accelerator = accel
         if !json { settings.note = { RawOutput.stderr("\($0)\n") } }

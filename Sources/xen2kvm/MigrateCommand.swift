@@ -63,17 +63,9 @@ struct MigrateCommand: AsyncParsableCommand {
             "The Xen host the guest is on, read over ssh: ssh://[USER@]HOST[:PORT].", valueName: "ssh-url"))
     var from: String?
 
-    @Option(help: "With --from: how each disk comes over: auto, x2k, e2image or dd (as convert ssh://…).")
-    var transport: Transport = .auto
+    @OptionGroup var remote: RemoteOptions
 
-    @Option(help: "With --from: the xen2kvm on the Xen host, for x2k (a name on its PATH or an absolute path).")
-    var remoteXen2kvm = "xen2kvm"
-
-    @Option(help: "With --from: compress x2k's data on the link (zstd).")
-    var compress: Compression?
-
-    @Option(help: "With --from: the ssh configuration file to use (ssh -F).")
-    var sshConfig: String?
+    @OptionGroup var compression: CompressOption
 
     @Option(help: "With --from: the directory for the received disks (default: beside their targets).")
     var tempDir: String?
@@ -144,19 +136,13 @@ struct MigrateCommand: AsyncParsableCommand {
         if bootCheck && dryRun { throw ValidationError("--boot-check boots converted disks: a --dry-run writes none") }
         if let from {
             do { _ = try SSHEndpoint.parse(url: from) } catch { throw ValidationError(error.description) }
-            if compress != nil && (transport == .e2image || transport == .dd) {
-                throw ValidationError("--compress is for --transport x2k (or auto, when it picks x2k)")
-            }
+            try remote.check(compression)
             guard guest.hasPrefix("/") || RemoteXenHost.isGuestName(guest) else {
                 throw ValidationError(
                     "\(guest): with --from, name the guest (web01) or its definition's absolute path on the Xen host")
             }
-        } else if transport != .auto || sshConfig != nil || tempDir != nil || compress != nil
-            || remoteXen2kvm != "xen2kvm"
-        {
-            throw ValidationError(
-                "--transport, --ssh-config, --temp-dir, --remote-xen2kvm and --compress are for a guest on a Xen "
-                    + "host (--from)")
+        } else if remote.anyGiven || compression.compress != nil || tempDir != nil {
+            throw RemoteOptions.onlyRemote(for: "a guest on a Xen host (--from)", others: ["--temp-dir"])
         }
     }
 
@@ -185,10 +171,8 @@ struct MigrateCommand: AsyncParsableCommand {
             // The disks are received into staging files first; the rest is a local migrate.
             Cancellation.install()
             var settings = RemoteMigration.Settings()
-            settings.transport = transport
-            settings.remoteXen2kvm = remoteXen2kvm
-            settings.compress = compress == .zstd
-            settings.sshConfig = sshConfig
+            remote.apply(to: &settings)
+            settings.compress = compression.zstd
             settings.temporaryDirectory = tempDir
             settings.parser = .contained
             do {

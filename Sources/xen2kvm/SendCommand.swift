@@ -23,8 +23,7 @@ struct SendCommand: ParsableCommand {
     @Option(help: "The filesystem byte of its last checkpoint.")
     var resumeFrom: UInt64?
 
-    @Option(help: "zstd: compress the data records.")
-    var compress: Compression?
+    @OptionGroup var compression: CompressOption
 
     @Option(help: "Data bytes between checkpoints (default: a twentieth of the used bytes, 4 MiB to 256 MiB).")
     var checkpointBytes: UInt64?
@@ -44,7 +43,7 @@ struct SendCommand: ParsableCommand {
         }
         var options = X2KSender.Options(path: path!)
         if let resume, let resumeFrom { options.resume = (resume, resumeFrom) }
-        options.compress = compress == .zstd
+        options.compress = compression.zstd
         options.checkpointBytes = checkpointBytes
         signal(SIGPIPE, SIG_DFL)
         do {
