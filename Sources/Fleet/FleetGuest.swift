@@ -44,6 +44,12 @@ extension FleetManifest {
         merged.start = own.start ?? defaults.start
         merged.force = own.force ?? defaults.force
         merged.bootCheck = own.bootCheck ?? defaults.bootCheck
+        let source = Settings.source(merged.source) ?? .local
+        // How disks come over is a remote guest's only (validate refuses a local guest's own).
+        if source != .local {
+            merged.transport = own.transport ?? defaults.transport
+            merged.remoteXen2kvm = own.remoteXen2kvm ?? defaults.remoteXen2kvm
+        }
         var fix = FixSettings()
         let base = defaults.fix ?? FixSettings()
         let mine = own.fix ?? FixSettings()
@@ -71,7 +77,6 @@ extension FleetManifest {
         if let seconds = fix.guestTimeout { fixOptions.programs.limits.seconds = seconds }
         fixOptions.deviceMap = maps
         options.fix = fixOptions
-        let source = Settings.source(merged.source) ?? .local
         // A remote guest's definition is a path or a guest name on its Xen host, as it is.
         let definition = source == .local ? Self.absolute(guest.definition, in: directory) : guest.definition
         return FleetGuest(

@@ -1,6 +1,7 @@
 import FoundationEssentials
 import GuestFixes
 import Migration
+import Remote
 import XenDefinition
 
 /// A fleet manifest (JSON): defaults, and the guests, each with its definition, storage and
@@ -44,6 +45,12 @@ public struct FleetManifest: Sendable, Codable, Equatable {
         /// Boot the converted guest under QEMU after its domain is written and before it is
         /// defined (`migrate --boot-check`); a guest that does not reach its login prompt stops there.
         public var bootCheck: Bool?
+        /// For a guest on a Xen host: how its disks come over, as `migrate --transport` (auto,
+        /// x2k, e2image, dd); absent: the fleet's `--transport`.
+        public var transport: Transport?
+        /// For a guest on a Xen host: the xen2kvm there, for x2k (`migrate --remote-xen2kvm`: a
+        /// name on its PATH or an absolute path); absent: the fleet's `--remote-xen2kvm`.
+        public var remoteXen2kvm: String?
 
         public init() {}
     }
@@ -136,6 +143,7 @@ extension FleetManifest {
             }
             seen[guest.name] = index
             try guest.validate(place: place)
+            try guest.validateRemoteOnly(defaultSource: defaults.source, place: place)
         }
     }
 
@@ -173,6 +181,20 @@ extension FleetManifest.Guest {
             }
         }
         try settings.validate(place: place)
+    }
+
+    /// A guest's own transport or remote xen2kvm is for a guest on a Xen host: on a local one
+    /// it would be ignored, so it is refused (the defaults' apply to the remote guests only).
+    func validateRemoteOnly(defaultSource: String?, place: String) throws(ManifestError) {
+        guard FleetManifest.Settings.source(settings.source ?? defaultSource) == .local else { return }
+        for (field, isSet) in [
+            ("transport", settings.transport != nil), ("remoteXen2kvm", settings.remoteXen2kvm != nil),
+        ]
+        where isSet {
+            throw ManifestError(
+                place: place, field: field,
+                problem: "for a guest on a Xen host: set its source (e.g. ssh://root@xen1), or remove \(field)")
+        }
     }
 }
 
@@ -215,6 +237,16 @@ extension FleetManifest.Settings {
         if let define, define.isEmpty || !define.contains(":") {
             throw ManifestError(
                 place: place, field: "define", problem: "\"\(define)\": a libvirt URI, e.g. qemu:///system")
+        }
+        if let remoteXen2kvm,
+            remoteXen2kvm.isEmpty || remoteXen2kvm.contains(where: \.isWhitespace)
+                || (remoteXen2kvm.contains("/") && !remoteXen2kvm.hasPrefix("/"))
+        {
+            throw ManifestError(
+                place: place, field: "remoteXen2kvm",
+                problem:
+                    "\"\(remoteXen2kvm)\": a name on the Xen host's PATH or an absolute path, e.g. /usr/local/sbin/xen2kvm"
+            )
         }
         try fix?.validate(place: place)
     }
@@ -318,7 +350,10 @@ extension FleetManifest {
 }
 
 extension FleetManifest.Settings {
-    static let keys = ["source", "storage", "bridgeMap", "domainType", "define", "start", "force", "fix", "bootCheck"]
+    static let keys = [
+        "source", "storage", "bridgeMap", "domainType", "define", "start", "force", "fix", "bootCheck", "transport",
+        "remoteXen2kvm",
+    ]
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: AnyKey.self)
@@ -345,6 +380,17 @@ extension FleetManifest.Settings {
         force = try container.decodeIfPresent(Bool.self, forKey: key("force"))
         fix = try container.decodeIfPresent(FleetManifest.FixSettings.self, forKey: key("fix"))
         bootCheck = try container.decodeIfPresent(Bool.self, forKey: key("bootCheck"))
+        if let name = try container.decodeIfPresent(String.self, forKey: key("transport")) {
+            guard let known = Transport(rawValue: name) else {
+                throw DecodingError.dataCorrupted(
+                    .init(
+                        codingPath: container.codingPath + [key("transport")],
+                        debugDescription:
+                            "\"\(name)\": one of \(Transport.allCases.map(\.rawValue).joined(separator: ", "))"))
+            }
+            transport = known
+        }
+        remoteXen2kvm = try container.decodeIfPresent(String.self, forKey: key("remoteXen2kvm"))
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -363,6 +409,8 @@ extension FleetManifest.Settings {
         try container.encodeIfPresent(force, forKey: key("force"))
         try container.encodeIfPresent(fix, forKey: key("fix"))
         try container.encodeIfPresent(bootCheck, forKey: key("bootCheck"))
+        try container.encodeIfPresent(transport, forKey: key("transport"))
+        try container.encodeIfPresent(remoteXen2kvm, forKey: key("remoteXen2kvm"))
     }
 }
 

@@ -17,6 +17,13 @@ extension GuestWork {
         case failed(String)
     }
 
+    /// How this guest's disks come over: the manifest's transport (the guest's, else the
+    /// defaults'), else the fleet's --transport; the reasons say which asked.
+    var transport: Transport { guest.settings.transport ?? settings.transport }
+    var transportAskedAs: String { guest.settings.transport == nil ? "--transport" : "the manifest's transport" }
+    /// The xen2kvm on the Xen host, for x2k: the manifest's, else the fleet's --remote-xen2kvm.
+    var remoteXen2kvm: String { guest.settings.remoteXen2kvm ?? settings.remoteXen2kvm }
+
     /// The last phase a finished guest has done.
     var lastPhase: GuestState.Phase {
         guard guest.define != nil else { return guest.bootCheck ? .bootChecked : .domainWritten }
@@ -71,8 +78,9 @@ extension GuestWork {
         }
         if dryRun { return await survey(read, over: connection, progress: progress) }
         var remoteSettings = RemoteMigration.Settings()
-        remoteSettings.transport = settings.transport
-        remoteSettings.remoteXen2kvm = settings.remoteXen2kvm
+        remoteSettings.transport = transport
+        remoteSettings.transportAskedAs = transportAskedAs
+        remoteSettings.remoteXen2kvm = remoteXen2kvm
         remoteSettings.sshConfig = settings.sshConfig
         remoteSettings.parser = settings.parser
         do {
@@ -96,10 +104,11 @@ extension GuestWork {
         for entry in read.parsed.deviceMap.entries where seen.insert(entry.target).inserted {
             let source = RemoteSource(endpoint: connection.endpoint, path: entry.target)
             var options = RemoteFetch.Options(stagingDirectory: "")
-            options.transport = settings.transport
-            options.remoteXen2kvm = settings.remoteXen2kvm
+            options.transport = transport
+            options.transportAskedAs = transportAskedAs
+            options.remoteXen2kvm = remoteXen2kvm
             do {
-                if settings.transport == .auto,
+                if transport == .auto,
                     let header = try await RemoteMigration.swapHeader(
                         source, on: connection, stagingDirectory: "/var/tmp", parser: settings.parser)
                 {
@@ -178,7 +187,12 @@ extension GuestWork {
     func remoteInputs(definition: String, identities: [String: String]) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let settings = (try? encoder.encode(guest.settings)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        // How the disks come over is not what the guest is done with: every transport gives the
+        // same disks, so changing it redoes nothing.
+        var asDone = guest.settings
+        asDone.transport = nil
+        asDone.remoteXen2kvm = nil
+        let settings = (try? encoder.encode(asDone)).map { String(decoding: $0, as: UTF8.self) } ?? ""
         let disks = guest.disks.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
         return SHA256.hex(
             ([SHA256.hex(definition), settings, guest.form?.rawValue ?? "", "\(guest.start)"] + disks

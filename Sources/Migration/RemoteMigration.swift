@@ -16,6 +16,8 @@ public enum RemoteMigration {
         /// auto picks x2k for a clean bare ext disk when the Xen host has xen2kvm, else as
         /// convert does (e2image, dd); of a swap area only its header comes.
         public var transport: Transport = .auto
+        /// How the transport was asked for, in the reason and a refusal (TransportChoice.choose).
+        public var transportAskedAs = "--transport"
         /// The xen2kvm on the Xen host, for x2k: a name on its PATH or an absolute path.
         public var remoteXen2kvm = "xen2kvm"
         /// x2k's data records compressed with zstd.
@@ -116,6 +118,7 @@ public enum RemoteMigration {
             }
             var fetch = RemoteFetch.Options(stagingDirectory: directory)
             fetch.transport = settings.transport
+            fetch.transportAskedAs = settings.transportAskedAs
             fetch.sshConfig = settings.sshConfig
             fetch.remoteXen2kvm =
                 settings.transport == .auto || settings.transport == .x2k ? settings.remoteXen2kvm : ""

@@ -12,6 +12,8 @@ import SystemPackage
 public enum RemoteFetch {
     public struct Options: Sendable {
         public var transport: Transport = .auto
+        /// How the transport was asked for, in the reason and a refusal (TransportChoice.choose).
+        public var transportAskedAs = "--transport"
         /// `ssh -F FILE`; nil: the user's ~/.ssh/config.
         public var sshConfig: String?
         /// Where the staging file goes.
@@ -67,7 +69,8 @@ public enum RemoteFetch {
         _ source: RemoteSource, over connection: SSHConnection, options: Options, progress: any ProgressReporter
     ) async throws(ConversionError) -> TransportChoice {
         let facts = try await probe(source, over: connection, xen2kvm: options.remoteXen2kvm)
-        let choice = try TransportChoice.choose(options.transport, facts: facts, host: source.endpoint.host)
+        let choice = try TransportChoice.choose(
+            options.transport, facts: facts, host: source.endpoint.host, askedAs: options.transportAskedAs)
         progress.note("transport \(choice.transport.rawValue): \(choice.reason)")
         return choice
     }

@@ -133,10 +133,12 @@ public struct TransportChoice: Sendable, Equatable {
     public var remoteXen2kvm: String? = nil
 
     /// Picks e2image for a clean bare ext filesystem on a host that has e2image, dd otherwise;
-    /// a requested transport that cannot work is refused (nothing transferred).
-    public static func choose(_ requested: Transport, facts: RemoteFacts, host: String) throws(ConversionError)
-        -> TransportChoice
-    {
+    /// a requested transport that cannot work is refused (nothing transferred). `askedAs` is how
+    /// the operator asked for a transport ("--transport", or a fleet manifest's field), for the
+    /// reason and the refusal.
+    public static func choose(
+        _ requested: Transport, facts: RemoteFacts, host: String, askedAs: String = "--transport"
+    ) throws(ConversionError) -> TransportChoice {
         let dd = TransportChoice(
             transport: .dd, reason: "", streamBytes: facts.size)
         // Why e2image cannot be used, if it cannot.
@@ -171,18 +173,19 @@ public struct TransportChoice: Sendable, Equatable {
         switch requested {
         case .x2k:
             if let againstX2K {
-                throw .refused("--transport x2k cannot read this disk: \(againstX2K); use --transport e2image or dd")
+                throw .refused(
+                    "\(askedAs) x2k cannot read this disk: \(againstX2K); use \(askedAs) e2image or dd")
             }
-            return x2k(facts, lead: "--transport x2k")
+            return x2k(facts, lead: "\(askedAs) x2k")
         case .auto where againstX2K == nil:
             return x2k(facts, lead: "a clean ext filesystem and xen2kvm on \(host)")
         case .dd:
             var choice = dd
-            choice.reason = "--transport dd: the whole volume"
+            choice.reason = "\(askedAs) dd: the whole volume"
             return choice
         case .e2image:
             if let against {
-                throw .refused("--transport e2image cannot read this disk: \(against); use --transport dd")
+                throw .refused("\(askedAs) e2image cannot read this disk: \(against); use \(askedAs) dd")
             }
         case .auto:
             if let against {
@@ -192,7 +195,7 @@ public struct TransportChoice: Sendable, Equatable {
             }
         }
         let ext = facts.ext!
-        let lead = requested == .e2image ? "--transport e2image" : "a clean ext filesystem and e2image on \(host)"
+        let lead = requested == .e2image ? "\(askedAs) e2image" : "a clean ext filesystem and e2image on \(host)"
         return TransportChoice(
             transport: .e2image,
             reason: "\(lead): only the used blocks are read there (\(ext.usedBytes) of \(ext.bytes) bytes)",

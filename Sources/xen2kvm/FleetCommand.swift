@@ -13,16 +13,18 @@ struct FleetCommand: AsyncParsableCommand {
         abstract: "Migrate the guests of a manifest: plan them all, then run them N at a time, resumably.",
         discussion: """
             MANIFEST is JSON: "defaults" (storage, bridgeMap, domainType, define, start, force, fix, \
-            bootCheck) \
+            bootCheck, transport, remoteXen2kvm) \
             and "guests", each with its name, its definition file and any of the defaults' \
             settings for itself (and "disks", "form"). Relative paths are the manifest's \
             directory's. A guest's "source" may name its Xen host (ssh://root@xen1): its \
             "definition" is then a path there or the guest's name (/etc/xen/NAME.cfg, \
             /etc/xen/NAME), and it is migrated as `migrate --from` does: one ssh connection, \
             refused while `xl list` shows it running there, each disk received (--transport) \
-            into a staging file beside its target. A rerun that finds the guest's definition, \
-            its disks (by identity on the host) and its settings as they were when every phase \
-            was done receives nothing; otherwise the disks are received again to plan it. A \
+            into a staging file beside its target. Its "transport" (auto, x2k, e2image, dd) and \
+            "remoteXen2kvm" win over --transport and --remote-xen2kvm. A rerun that finds the \
+            guest's definition, its disks (by identity on the host) and its settings (but how \
+            the disks come over: every transport gives the same disks) as they were when every \
+            phase was done receives nothing; otherwise the disks are received again to plan it. A \
             dry run receives nothing: it reads the definition, asks `xl list` and probes each \
             disk there (the transport and the bytes it would bring); convert's own checks of \
             each disk wait for the run.

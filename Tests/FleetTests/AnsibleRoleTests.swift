@@ -90,6 +90,13 @@ import Testing
                 try #require(check.status == 0 && checked.failed == 0 && checked.unreachable == 0, "\(check.stdout)")
                 #expect(check.stdout.contains("alpha: ready"), "\(check.stdout)")
                 #expect(check.stdout.contains("web02: would be defined"), "\(check.stdout)")
+                // The fleet options reach the dry run's command line (shown first), then the
+                // readiness, a line an item.
+                #expect(
+                    check.stdout.contains("bin/xen2kvm fleet ")
+                        && check.stdout.contains("/fleet.json --dry-run --json --state ")
+                        && check.stdout.contains(" --parallel 1 --per-source 1\","), "\(check.stdout)")
+                #expect(check.stdout.contains("\n        \"  converted: not done yet\",\n"), "\(check.stdout)")
                 for path in layout.kvmSide { #expect(!FileManager.default.fileExists(atPath: path), "\(path)") }
                 #expect(Self.stagingDirectories() == stagingBefore)
                 #expect(try await libvirt.domains() == [])
@@ -100,6 +107,17 @@ import Testing
                 try #require(run.status == 0 && ran.failed == 0, "\(run.stdout)\(run.stderr)")
                 #expect(ran.changed > 0, "\(ran)")
                 #expect(run.stdout.contains("alpha: finished"), "\(run.stdout)")
+                #expect(
+                    run.stdout.contains(
+                        "\(layout.prefix)/bin/xen2kvm fleet \(layout.fleet)/fleet.json --json --state "
+                            + "\(layout.fleet)/fleet.state --parallel 1 --per-source 1"), "\(run.stdout)")
+                // The manifest's defaults from the role's variables, as rendered.
+                let rendered = try JSONSerialization.jsonObject(
+                    with: Data(contentsOf: URL(fileURLWithPath: "\(layout.fleet)/fleet.json")))
+                let defaults = try #require((rendered as? [String: Any])?["defaults"] as? [String: Any])
+                #expect(defaults["bootCheck"] as? Bool == false, "\(defaults)")
+                #expect(defaults["transport"] as? String == "auto", "\(defaults)")
+                #expect(defaults["remoteXen2kvm"] as? String == "/usr/local/sbin/xen2kvm", "\(defaults)")
                 #expect(FileManager.default.isExecutableFile(atPath: "\(layout.prefix)/bin/xen2kvm"))
                 #expect(FileManager.default.isExecutableFile(atPath: "\(layout.prefix)/lib/xen2kvm/xen2kvm-sandbox"))
                 for disk in ["xvda1", "xvda2", "xvdb"] {
@@ -164,6 +182,10 @@ import Testing
             "xen2kvm_bridge_map": ["xenbr0": "br0"], "xen2kvm_domain_type": "qemu",
             // The fixture guest has no programs to run (its initrd, grub): edits only.
             "xen2kvm_fix": ["editsOnly": true], "xen2kvm_libvirt_uri": libvirt.uri, "xen2kvm_poll": 2,
+            // No boot check here (it would boot the guest under TCG): false, to see it rendered.
+            "xen2kvm_boot_check": false, "xen2kvm_per_source": 1,
+            // For guests on a Xen host (none here): rendered, and ignored for the local guest.
+            "xen2kvm_transport": "auto", "xen2kvm_remote_xen2kvm": "/usr/local/sbin/xen2kvm",
             "xen2kvm_guests": [["name": "alpha", "definition": guest.config]],
         ]
         let inventory = ["all": ["children": ["kvm_hosts": ["hosts": [host: variables]]]]]

@@ -18,16 +18,20 @@ struct FleetRemoteTests {
         try FileManager.default.createDirectory(atPath: storage, withIntermediateDirectories: true)
         let manifest = fleet.file("fleet.json")
         try await xen.with { hosts in
-            try """
-            {
-              "version": 1,
-              "defaults": {"storage": "dir:kvm", "bridgeMap": {"xenbr0": "br0"}, "domainType": "qemu",
-                           "fix": {"editsOnly": true}},
-              "guests": [
-                {"name": "web02", "definition": "web02", "source": "ssh://root@\(hosts.address(.xen))"}
-              ]
+            /// `guest`: more of the guest's settings (`"transport": "x2k"`).
+            func write(guest more: String = "") throws {
+                try """
+                {
+                  "version": 1,
+                  "defaults": {"storage": "dir:kvm", "bridgeMap": {"xenbr0": "br0"}, "domainType": "qemu",
+                               "fix": {"editsOnly": true}},
+                  "guests": [
+                    {"name": "web02", "definition": "web02", "source": "ssh://root@\(hosts.address(.xen))"\(more)}
+                  ]
+                }
+                """.write(toFile: manifest, atomically: true, encoding: .utf8)
             }
-            """.write(toFile: manifest, atomically: true, encoding: .utf8)
+            try write()
             func run(_ extra: [String] = []) async throws -> (CommandResult, FleetReport.Guest) {
                 let run = try await hosts.run(
                     on: .kvm,
@@ -86,6 +90,31 @@ struct FleetRemoteTests {
 
             // A disk changed on the Xen host (its mtime there): received, and converted again.
             try await hosts.check(on: .xen, ["touch", "\(xen.view)/data.img"])
+            // The guest's own transport reaches each disk's choice: x2k cannot read the swap area,
+            // and the dry run says so, naming the manifest as the one that asked.
+            try write(guest: #", "transport": "x2k", "remoteXen2kvm": "\#(Xen2KVMBinary.path)""#)
+            let (x2kDry, x2kRefused) = try await run(["--dry-run"])
+            #expect(x2kDry.status == 2, "\(x2kDry.stderr)")
+            #expect(x2kRefused.outcome == .blocked, "\(x2kRefused)")
+            #expect(
+                x2kRefused.findings.contains {
+                    $0.hasPrefix("xvda2: ")
+                        && $0.contains(
+                            "the manifest's transport x2k cannot read this disk: it is "
+                                + "not a bare ext filesystem")
+                        && $0.hasSuffix("use the manifest's transport e2image or dd")
+                }, "\(x2kRefused.findings)")
+            // auto with the guest's remoteXen2kvm: x2k for the ext disks, the swap area's header by dd.
+            try write(guest: #", "transport": "auto", "remoteXen2kvm": "\#(Xen2KVMBinary.path)""#)
+            let (autoDry, ready2) = try await run(["--dry-run"])
+            #expect(autoDry.status == 0, "\(autoDry.stderr)")
+            for vdev in ["xvda1", "xvdb"] {
+                #expect(
+                    ready2.work.contains {
+                        $0.hasPrefix("\(vdev): transport x2k, ")
+                            && $0.contains("a clean ext filesystem and xen2kvm on 192.0.2.1 (\(Xen2KVMBinary.path))")
+                    }, "\(ready2.work)")
+            }
             let (third, changed) = try await run()
             #expect(third.status == 0, "\(third.stderr)")
             #expect(changed.outcome == .finished, "\(changed)")
@@ -93,6 +122,15 @@ struct FleetRemoteTests {
             #expect(
                 changed.work.contains { $0.hasPrefix("transferred again: disk xvdb changed") }, "\(changed.work)")
             #expect(changed.bytes > 0)
+            #expect(
+                changed.work.contains("received 1 disks from root@192.0.2.1 (dd): 65536 bytes")
+                    && changed.work.contains { $0.hasPrefix("2 more by x2k, straight into their targets") },
+                "\(changed.work)")
+            let sends = xen.commandsRun().split(separator: "\n").filter { $0.contains("'send' '--' ") }
+            #expect(
+                sends.contains { $0.contains("root.img") } && sends.contains { $0.contains("data.img") }, "\(sends)")
+            let fixed = try await xen.guest.guestFile("/etc/fstab", of: targets[0])
+            #expect(fixed == fstab, "the root as x2k wrote it and the fixes left it")
         }
         var after: [String] = []
         for source in xen.guest.sources { after.append(try await sha256(source)) }

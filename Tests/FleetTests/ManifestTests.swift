@@ -24,6 +24,8 @@ import Testing
             var force: Bool
             var fix: FleetManifest.FixSettings?
             var bootCheck: Bool
+            var transport: String?
+            var remoteXen2kvm: String?
         }
         let rows = manifest.resolved(relativeTo: directory).map { guest in
             Resolved(
@@ -31,7 +33,8 @@ import Testing
                 source: "\(guest.source)", storage: guest.options.storageDirectory, disks: guest.disks,
                 bridgeMap: guest.options.bridgeMap, domainType: guest.options.domainType.rawValue,
                 define: guest.define, start: guest.start, force: guest.options.force, fix: guest.settings.fix,
-                bootCheck: guest.bootCheck)
+                bootCheck: guest.bootCheck, transport: guest.settings.transport?.rawValue,
+                remoteXen2kvm: guest.settings.remoteXen2kvm)
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -41,7 +44,7 @@ import Testing
     @Test func theGoldenManifestResolvesAsRecorded() throws {
         let text = try String(contentsOfFile: "\(Self.goldens)/fleet.json", encoding: .utf8)
         let manifest = try FleetManifest.parse(text)
-        #expect(manifest.guests.map(\.name) == ["web01", "web02", "db01", "mail01"])
+        #expect(manifest.guests.map(\.name) == ["web01", "web02", "db01", "mail01", "mail02"])
         let resolved = try Self.resolvedText(manifest, directory: "/srv/fleet")
         let golden = "\(Self.goldens)/fleet.resolved.json"
         if ProcessInfo.processInfo.environment["XEN2KVM_UPDATE_GOLDENS"] != nil {
@@ -53,7 +56,7 @@ import Testing
     @Test func aRemoteSourceIsReadButNotLocal() throws {
         let text = try String(contentsOfFile: "\(Self.goldens)/fleet.json", encoding: .utf8)
         let guests = try FleetManifest.parse(text).resolved(relativeTo: "/srv/fleet")
-        #expect(guests.map(\.source) == [.local, .local, .local, .ssh("root@xen1")])
+        #expect(guests.map(\.source) == [.local, .local, .local, .ssh("root@xen1"), .ssh("root@xen2")])
     }
 
     static let refusals: [(String, String)] = [
@@ -84,7 +87,7 @@ import Testing
         (
             #"{"guests": [{"name": "a", "definition": "a.cfg"}, {"name": "b", "definition": "b.cfg", "brigeMap": {}}]}"#,
             "guest b (guests[1]): brigeMap: unknown field (known: name, definition, form, disks, source, storage, "
-                + "bridgeMap, domainType, define, start, force, fix, bootCheck)"
+                + "bridgeMap, domainType, define, start, force, fix, bootCheck, transport, remoteXen2kvm)"
         ),
         (
             #"{"guests": [{"name": "a", "definition": "a.cfg"}, {"definition": "b.cfg"}]}"#,
@@ -139,6 +142,33 @@ import Testing
         (
             #"{"guests": [{"name": "a", "definition": "a.cfg", "fix": {"guestTimeout": 0}}]}"#,
             "guest a (guests[0]): fix.guestTimeout: 0: seconds, above 0"
+        ),
+        // The transports are Remote's Transport's names, as `migrate --transport` takes them.
+        (
+            #"{"defaults": {"transport": "rsync"}, "guests": [{"name": "a", "definition": "a.cfg"}]}"#,
+            #"defaults: transport: "rsync": one of auto, e2image, dd, x2k"#
+        ),
+        (
+            #"{"guests": [{"name": "a", "definition": "a", "source": "ssh://root@xen1", "transport": "X2K"}]}"#,
+            #"guest a (guests[0]): transport: "X2K": one of auto, e2image, dd, x2k"#
+        ),
+        (
+            #"{"guests": [{"name": "a", "definition": "a", "source": "ssh://root@xen1", "transport": true}]}"#,
+            "guest a (guests[0]): transport: expected a string"
+        ),
+        (
+            #"{"guests": [{"name": "a", "definition": "a.cfg", "transport": "dd"}]}"#,
+            "guest a (guests[0]): transport: for a guest on a Xen host: set its source (e.g. ssh://root@xen1), "
+                + "or remove transport"
+        ),
+        (
+            #"{"guests": [{"name": "a", "definition": "a.cfg", "remoteXen2kvm": "xen2kvm"}]}"#,
+            "guest a (guests[0]): remoteXen2kvm: for a guest on a Xen host: set its source (e.g. ssh://root@xen1), "
+                + "or remove remoteXen2kvm"
+        ),
+        (
+            #"{"defaults": {"remoteXen2kvm": "bin/xen2kvm"}, "guests": [{"name": "a", "definition": "a.cfg"}]}"#,
+            #"defaults: remoteXen2kvm: "bin/xen2kvm": a name on the Xen host's PATH or an absolute path"#
         ),
     ]
 
