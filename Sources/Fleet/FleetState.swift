@@ -60,6 +60,10 @@ public struct GuestState: Sendable, Codable {
     /// A guest on a Xen host: the digest of its definition, its disks' identities there and its
     /// settings when every phase was last done; a rerun that finds the same receives nothing.
     public var remoteInputs: String?
+    /// The domain and the XML written for it, for the report of a rerun that reads nothing (a
+    /// remote guest unchanged on its host): what the role defines from.
+    public var domain: String?
+    public var domainXML: String?
 
     public init(guest: String) { self.guest = guest }
 

@@ -195,6 +195,7 @@ struct GuestWork {
             switch await remote(authority, record: record, dryRun: dryRun) {
             case .unchanged(let host):
                 report.outcome = .done
+                (report.domain, report.domainXML) = (record.domain, record.domainXML)
                 report.work.append(
                     "nothing to do: every phase is done, and the guest on \(host) (its definition, its disks) and "
                         + "its settings are unchanged; nothing received")
@@ -427,6 +428,7 @@ struct GuestWork {
                 try Self.writeAtomically(plan.xml, to: plan.xmlPath)
                 record.made.removeAll { $0.path == plan.xmlPath }
                 if let made = GuestState.Made(plan.xmlPath) { record.made.append(made) }
+                (record.domain, record.domainXML) = (plan.domain.name, plan.xmlPath)
                 try done(.domainWritten)
             }
             if guest.bootCheck, from <= .bootChecked {

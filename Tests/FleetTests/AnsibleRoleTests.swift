@@ -4,8 +4,9 @@ import Testing
 
 /// The Ansible role (ansible/roles/xen2kvm) run by Debian's `ansible-playbook` against the KVM
 /// namespace host of TestHosts over its sshd, with a private libvirtd for the define and the
-/// start: `--check` changes nothing anywhere, the run migrates, defines and starts, the rerun
-/// reports changed=0.
+/// start, the guest on the Xen namespace host (XenHostGuest: its definition in /etc/xen there,
+/// its disks only there, pulled by x2k over the KVM host's own ssh to it): `--check` changes
+/// nothing anywhere, the run migrates, defines and starts, the rerun reports changed=0.
 ///
 /// The controller is this machine with the Xen host's network (`nsenter --net`): the
 /// namespaces have no route out, and the KVM host's sshd listens on 192.0.2.2 only. The KVM
@@ -75,13 +76,15 @@ import Testing
 
     @Test(.requires(root: true, tools: tools))
     func checkChangesNothingTheRunMigratesAndStartsTheRerunChangesNothing() async throws {
-        let guest = try await WebGuest()
+        let xen = try await XenHostGuest()
+        var before: [String] = []
+        for source in xen.guest.sources { before.append(try await sha256(source)) }
         let layout = try Layout()
         try await layout.makeArchive()
         let stagingBefore = Self.stagingDirectories()
         let namespaces = try await PrivateLibvirt.with(bridges: ["br0"]) { libvirt in
-            try await TestHosts.with { hosts in
-                try Self.writeInventory(layout, guest: guest, hosts: hosts, libvirt: libvirt)
+            try await xen.with { hosts in
+                try Self.writeInventory(layout, hosts: hosts, libvirt: libvirt)
 
                 // --check: the dry run says the guest is ready; nothing is installed, rendered,
                 // copied or defined, and the staging directory is gone.
@@ -95,8 +98,12 @@ import Testing
                 #expect(
                     check.stdout.contains("bin/xen2kvm fleet ")
                         && check.stdout.contains("/fleet.json --dry-run --json --state ")
-                        && check.stdout.contains(" --parallel 1 --per-source 1\","), "\(check.stdout)")
-                #expect(check.stdout.contains("\n        \"  converted: not done yet\",\n"), "\(check.stdout)")
+                        && check.stdout.contains(" --parallel 1 --per-source 1 --ssh-config \(hosts.sshConfig)\","),
+                    "\(check.stdout)")
+                #expect(
+                    check.stdout.contains("\n        \"  not done yet: its disks are received and converted\",\n"),
+                    "\(check.stdout)")
+                #expect(check.stdout.contains("  xvda1: transport x2k, "), "\(check.stdout)")
                 for path in layout.kvmSide { #expect(!FileManager.default.fileExists(atPath: path), "\(path)") }
                 #expect(Self.stagingDirectories() == stagingBefore)
                 #expect(try await libvirt.domains() == [])
@@ -117,7 +124,12 @@ import Testing
                 let defaults = try #require((rendered as? [String: Any])?["defaults"] as? [String: Any])
                 #expect(defaults["bootCheck"] as? Bool == false, "\(defaults)")
                 #expect(defaults["transport"] as? String == "auto", "\(defaults)")
-                #expect(defaults["remoteXen2kvm"] as? String == "/usr/local/sbin/xen2kvm", "\(defaults)")
+                #expect(defaults["remoteXen2kvm"] as? String == Xen2KVMBinary.path, "\(defaults)")
+                // The KVM host pulled the disks from the Xen host over its own ssh: x2k for the
+                // ext root and data volume, of the swap only its header, nothing written there.
+                let sends = xen.commandsRun().split(separator: "\n").filter { $0.contains("'send' '--' ") }
+                #expect(sends.count == 4, "\(xen.commandsRun())")
+                #expect(!xen.commandsRun().contains("of="), "\(xen.commandsRun())")
                 #expect(FileManager.default.isExecutableFile(atPath: "\(layout.prefix)/bin/xen2kvm"))
                 #expect(FileManager.default.isExecutableFile(atPath: "\(layout.prefix)/lib/xen2kvm/xen2kvm-sandbox"))
                 for disk in ["xvda1", "xvda2", "xvdb"] {
@@ -134,6 +146,13 @@ import Testing
                 #expect(rerun.status == 0 && again.failed == 0, "\(rerun.stdout)\(rerun.stderr)")
                 #expect(again.changed == 0, "\(again)\n\(rerun.stdout)")
                 #expect(rerun.stdout.contains("alpha: done"), "\(rerun.stdout)")
+                // The check's readiness and the run's report, as README shows them.
+                for (name, output) in [("check", check.stdout), ("run", run.stdout)] {
+                    let tasks = output.components(separatedBy: "\n\n").filter {
+                        $0.contains("Show the fleet's readiness") || $0.contains("Show what the fleet did")
+                    }
+                    print("ansible-playbook \(name):\n\(tasks.joined(separator: "\n"))")
+                }
                 print("ansible-playbook recaps: check \(checked); run \(ran); rerun \(again)")
 
                 // No login wait under TCG: the domain goes as soon as it is proven.
@@ -144,6 +163,9 @@ import Testing
         }
         let listed = try await Command.check("ip", ["netns", "list"]).stdout
         for name in namespaces { #expect(!listed.contains(name), "namespace \(name) left") }
+        var after: [String] = []
+        for source in xen.guest.sources { after.append(try await sha256(source)) }
+        #expect(after == before, "the sources are never written")
     }
 
     typealias Host = TestHosts.Host
@@ -171,7 +193,7 @@ import Testing
 
     /// The inventory: the KVM host over its sshd with TestHosts' ssh config; the role's
     /// variables pointing at the test's directories, the private libvirt and one guest.
-    static func writeInventory(_ layout: Layout, guest: WebGuest, hosts: TestHosts, libvirt: PrivateLibvirt) throws {
+    static func writeInventory(_ layout: Layout, hosts: TestHosts, libvirt: PrivateLibvirt) throws {
         let variables: [String: Any] = [
             "ansible_host": hosts.address(.kvm), "ansible_user": "root",
             "ansible_ssh_common_args": "-F \(hosts.sshConfig)",
@@ -184,9 +206,13 @@ import Testing
             "xen2kvm_fix": ["editsOnly": true], "xen2kvm_libvirt_uri": libvirt.uri, "xen2kvm_poll": 2,
             // No boot check here (it would boot the guest under TCG): false, to see it rendered.
             "xen2kvm_boot_check": false, "xen2kvm_per_source": 1,
-            // For guests on a Xen host (none here): rendered, and ignored for the local guest.
-            "xen2kvm_transport": "auto", "xen2kvm_remote_xen2kvm": "/usr/local/sbin/xen2kvm",
-            "xen2kvm_guests": [["name": "alpha", "definition": guest.config]],
+            // The guest on the Xen host, by name: its xen2kvm for x2k, the KVM host's ssh config
+            // to reach it.
+            "xen2kvm_transport": "auto", "xen2kvm_remote_xen2kvm": Xen2KVMBinary.path,
+            "xen2kvm_ssh_config": hosts.sshConfig,
+            "xen2kvm_guests": [
+                ["name": "alpha", "definition": WebGuest.name, "source": "ssh://root@\(hosts.address(.xen))"]
+            ],
         ]
         let inventory = ["all": ["children": ["kvm_hosts": ["hosts": [host: variables]]]]]
         // JSON is YAML: ansible's yaml inventory plugin reads it.
