@@ -140,6 +140,75 @@ struct RemoteMigrateTests {
         #expect(after == before, "the sources are never written")
     }
 
+    /// kill -9 of the KVM side's migrate once half the root's data is checkpointed: the same
+    /// command resumes that disk's x2k transfer from its checkpoint (at most 0.6 of its data
+    /// again) and gives the same guest as a run that was never stopped.
+    @Test func aKilledMigrateResumesTheTransfer() async throws {
+        let xen = try await XenHostGuest()
+        let work = try TemporaryDirectory()
+        let storage = work.file("kvm")
+        try FileManager.default.createDirectory(atPath: storage, withIntermediateDirectories: true)
+        let state = "\(storage)/.web02-xvda1.img.x2k-state"
+        // 24 MiB of data on the root: six checkpoints (every 4 MiB at least), so half way is one.
+        let blob = work.file("blob")
+        try await Command.check("dd", ["if=/dev/urandom", "of=\(blob)", "bs=1M", "count=24", "status=none"])
+        try await Command.check("debugfs", ["-w", "-R", "write \(blob) /srv-blob", xen.guest.root])
+        // A pause after each checkpoint, so that "half way" lasts long enough to be seen.
+        try await xen.with(sshd: ["SetEnv XEN2KVM_TEST_SEND_PAUSE_MS=400"]) { hosts in
+            let migrate =
+                ([Xen2KVMBinary.path, "migrate", "--from", "ssh://root@\(hosts.address(.xen))", WebGuest.name]
+                    + ["--storage", "dir:\(storage)", "--remote-xen2kvm", Xen2KVMBinary.path] + Self.common + [
+                        "--ssh-config", hosts.sshConfig,
+                    ])
+            let line = migrate.map { "'\($0)'" }.joined(separator: " ")
+            let script = """
+                \(line) 2>/dev/null & pid=$!
+                for i in $(seq 1200); do
+                  if [ -e \(state) ]; then
+                    done=$(grep -o '"dataCheckpointed":[0-9]*' \(state) | cut -d: -f2)
+                    total=$(grep -o '"dataTotal":[0-9]*' \(state) | cut -d: -f2)
+                    [ -n "$done" ] && [ $((done * 2)) -ge "$total" ] && break
+                  fi
+                  sleep 0.05
+                done
+                kill -9 $pid
+                wait $pid
+                echo "killed at $done of $total"
+                """
+            let killed = try await hosts.run(on: .kvm, ["sh", "-c", script])
+            print("migrate killed: \(killed.stdout)\(killed.stderr)")
+            let numbers = killed.stdout.split(separator: " ").compactMap {
+                UInt64($0.trimmingCharacters(in: .whitespacesAndNewlines))
+            }
+            try #require(numbers.count == 2 && numbers[0] * 2 >= numbers[1] && numbers[1] > 0, "\(killed.stdout)")
+            #expect(!FileManager.default.fileExists(atPath: "\(storage)/web02.xml"))
+
+            let rerun = try await hosts.run(on: .kvm, migrate)
+            print("migrate again: exit \(rerun.status)\n\(rerun.stderr)")
+            #expect(rerun.status == 0, "\(rerun.stderr)")
+            let received = rerun.stderr.split(separator: "\n").first {
+                $0.contains("/root.img by x2k straight into \(storage)/web02-xvda1.img: ")
+            }
+            let line2 = try #require(received, "\(rerun.stderr)")
+            #expect(line2.contains(", resumed from filesystem byte "), "\(line2)")
+            let words = line2.split(separator: " ")
+            let data = words.firstIndex(of: "data").flatMap { UInt64(words[$0 - 1]) } ?? .max
+            #expect(Double(data) <= 0.6 * Double(numbers[1]), "\(data) of \(numbers[1]) data bytes again: \(line2)")
+            #expect(!FileManager.default.fileExists(atPath: state), "the transfer's state is left")
+        }
+        // The same fixed guest as a local migrate's.
+        let local = work.file("local")
+        try FileManager.default.createDirectory(atPath: local, withIntermediateDirectories: true)
+        let localRun = try await Xen2KVMBinary.run(
+            ["migrate", xen.guest.config, "--storage", "dir:\(local)"] + Self.common)
+        #expect(localRun.status == 0, "\(localRun.stderr)")
+        try await Self.guestTree(of: "\(local)/web02-xvda1.img", into: work.file("local-tree"))
+        try await Self.guestTree(of: "\(storage)/web02-xvda1.img", into: work.file("tree"))
+        let trees = try await Command.run(
+            "diff", ["-r", "--no-dereference", work.file("local-tree"), work.file("tree")])
+        #expect(trees.status == 0, "the fixed roots differ: \(trees.stdout)\(trees.stderr)")
+    }
+
     /// A guest the Xen host's `xl list` shows running is refused before a byte moves, by name
     /// and by path; a guest with no definition there is refused with where it was looked for.
     @Test func refusesARunningGuestAndWritesNothing() async throws {

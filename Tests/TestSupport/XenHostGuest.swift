@@ -55,12 +55,14 @@ public struct XenHostGuest: Sendable {
 
     /// Starts the two hosts with this guest on the Xen one, runs `body`, stops them. With
     /// `keyOptions` (`restrict,command="…"`) the key's own forced command runs instead of the
-    /// logging one (no `commands` then).
-    public func with<T>(keyOptions: String = "", _ body: (TestHosts) async throws -> T) async throws -> T {
+    /// logging one (no `commands` then). `sshd` lines go into the Xen host's sshd_config too.
+    public func with<T>(keyOptions: String = "", sshd: [String] = [], _ body: (TestHosts) async throws -> T)
+        async throws -> T
+    {
         try await TestHosts.with(
             xenBinds: [.init(source: guest.directory.path, target: view)],
             xenLayers: [.init(directory.file("etc"), over: "/etc"), .init(directory.file("sbin"), over: "/usr/sbin")],
-            xenSSHD: keyOptions.isEmpty ? ["ForceCommand /bin/sh \(directory.file("log-command.sh"))"] : [],
+            xenSSHD: (keyOptions.isEmpty ? ["ForceCommand /bin/sh \(directory.file("log-command.sh"))"] : []) + sshd,
             xenKeyOptions: keyOptions, body)
     }
 }
