@@ -101,6 +101,8 @@ public enum X2KSender {
         let compressor = options.compress ? Compressor() : nil
         var sinceCheckpoint: UInt64 = 0
         var buffer = [UInt8](repeating: 0, count: chunk)
+        var timing = SendTiming()
+        defer { timing.report(encoder.dataBytes) }
         for piece in Self.pieces(runs, filesystemBytes: filesystemBytes, from: encoder.covered) {
             switch piece.kind {
             case .zero(let mustReadAsZero):
@@ -110,11 +112,16 @@ public enum X2KSender {
                 while offset < piece.range.upperBound {
                     let count = Int(min(UInt64(chunk), piece.range.upperBound - offset))
                     try read(source, into: &buffer, count: count, at: offset)
+                    timing.read()
+                    let record: [UInt8]
                     if let compressor, let packed = compressor.compress(buffer, count: count) {
-                        try out.write(encoder.data(packed, compressedFrom: count))
+                        record = encoder.data(packed, compressedFrom: count)
                     } else {
-                        try out.write(encoder.data(Array(buffer[0..<count])))
+                        record = encoder.data(Array(buffer[0..<count]))
                     }
+                    timing.encoded()
+                    try out.write(record)
+                    timing.written()
                     offset += UInt64(count)
                     sinceCheckpoint += UInt64(count)
                     if sinceCheckpoint >= every {
