@@ -198,7 +198,7 @@ let package = Package(
         .target(
             name: "X2K",
             dependencies: [
-                "X2KStream", "Remote", "Conversion", "HostSystem", "CDecompress",
+                "X2KStream", "Remote", "Conversion", "HostSystem", "CDecompress", "CLinuxIO",
                 .product(name: "SystemPackage", package: "swift-system"),
             ]),
         .testTarget(name: "X2KStreamTests", dependencies: ["X2KStream"]),

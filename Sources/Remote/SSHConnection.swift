@@ -115,6 +115,7 @@ public final class SSHConnection: Sendable {
             if access(connection.controlPath, F_OK) == 0,
                 let check = try? await connection.control("check"), check == 0
             {
+                TraceTiming.mark("ssh master connected to \(endpoint)")
                 return connection
             }
             if ContinuousClock.now > deadline {

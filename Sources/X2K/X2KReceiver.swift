@@ -78,7 +78,7 @@ public enum X2KReceiver {
             throw session.explained(error)
         }
         session.target?.close()
-        TraceTiming.mark("x2k: connected, planned, stream received")
+        TraceTiming.mark("x2k: stream received")
         session.timing.report(session.decoder.streamBytes)
         guard session.decoder.ended else {
             let cut = StreamError.truncated(
@@ -243,7 +243,9 @@ public enum X2KReceiver {
 
         private func handle(_ record: StreamRecord) throws(ConversionError) {
             switch record.kind {
-            case .header: try begin(decoder.header!)
+            case .header:
+                TraceTiming.mark("x2k: header received (the sender read the source's bitmaps)")
+                try begin(decoder.header!)
             case .data:
                 guard let target else { return }
                 if record.flags.contains(.zstd) { try inflate(record) }

@@ -1,4 +1,5 @@
 import CDecompress
+import CLinuxIO
 import Conversion
 import FoundationEssentials
 import HostSystem
@@ -31,6 +32,10 @@ public enum X2KSender {
 
     /// Bytes per data record read and sent.
     static let chunk = 1 << 20
+    /// Records read ahead of the one being sent (their buffers: 8 MiB), and how far ahead the
+    /// page cache is asked to read (WILLNEED).
+    static let readAheadSlots = 8
+    static let readAheadAdvice = 32 << 20
 
     /// Sends the stream to `output`; an error once the header is out is sent as a failure
     /// record too (the receiver reports it), and thrown.
@@ -100,12 +105,27 @@ public enum X2KSender {
         let pause = getenv("XEN2KVM_TEST_SEND_PAUSE_MS").flatMap { UInt32(String(cString: $0)) }
         let compressor = options.compress ? Compressor() : nil
         var sinceCheckpoint: UInt64 = 0
-        // Raw memory, so the frame and the payload are written from it as they are (no joined copy).
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 4096)
-        defer { buffer.deallocate() }
+        let pieces = Self.pieces(runs, filesystemBytes: filesystemBytes, from: encoder.covered)
+        // The data is read on the ring's thread, ahead of this one, which waits on the pipe to
+        // sshd: reads and the link overlap (one after the other, the sender took as long as the
+        // link did, on top of it). Each record's payload is written from the ring's buffer.
+        var reads: [xen2kvm_piece] = []
+        for piece in pieces where piece.kind == .data {
+            var offset = piece.range.lowerBound
+            while offset < piece.range.upperBound {
+                let count = Int(min(UInt64(chunk), piece.range.upperBound - offset))
+                reads.append(xen2kvm_piece(offset: offset, length: count))
+                offset += UInt64(count)
+            }
+        }
+        guard
+            let ring = xen2kvm_ring_start(
+                source.rawValue, reads, reads.count, readAheadSlots, chunk, 4096, readAheadAdvice)
+        else { throw .failed("cannot start reading the source: no memory or thread for its buffers") }
+        defer { xen2kvm_ring_stop(ring) }
         var timing = SendTiming()
         defer { timing.report(encoder.dataBytes) }
-        for piece in Self.pieces(runs, filesystemBytes: filesystemBytes, from: encoder.covered) {
+        for piece in pieces {
             switch piece.kind {
             case .zero(let mustReadAsZero):
                 try out.write(encoder.zero(UInt64(piece.range.count), mustReadAsZero: mustReadAsZero))
@@ -113,20 +133,27 @@ public enum X2KSender {
                 var offset = piece.range.lowerBound
                 while offset < piece.range.upperBound {
                     let count = Int(min(UInt64(chunk), piece.range.upperBound - offset))
-                    let data = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<count])
-                    try read(source, into: data, at: offset)
+                    var address: UnsafeMutableRawPointer?
+                    let status = xen2kvm_ring_next(ring, &address)
+                    if status == -1 {
+                        throw .failed("the source ends before byte \(offset + UInt64(count)), inside its filesystem")
+                    } else if status != 0 {
+                        throw .failed("reading the source at byte \(offset): \(Errno(rawValue: status))")
+                    }
+                    let data = UnsafeRawBufferPointer(start: address, count: count)
                     timing.read()
                     let frame: [UInt8]
                     let payload: UnsafeRawBufferPointer
-                    if let compressor, let packed = compressor.compress(UnsafeRawBufferPointer(data)) {
+                    if let compressor, let packed = compressor.compress(data) {
                         payload = packed
                         frame = encoder.dataFrame(for: payload, compressedFrom: count)
                     } else {
-                        payload = UnsafeRawBufferPointer(data)
+                        payload = data
                         frame = encoder.dataFrame(for: payload)
                     }
                     timing.encoded()
                     try out.write(frame, then: payload)
+                    xen2kvm_ring_release(ring)
                     timing.written()
                     offset += UInt64(count)
                     sinceCheckpoint += UInt64(count)
@@ -169,26 +196,6 @@ public enum X2KSender {
         }
         if at < filesystemBytes { add(at..<filesystemBytes, .zero(mustReadAsZero: false)) }
         return pieces
-    }
-
-    private static func read(_ source: FileDescriptor, into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64)
-        throws(ConversionError)
-    {
-        var done = 0
-        while done < buffer.count {
-            let got: Int
-            do {
-                got = try source.read(
-                    fromAbsoluteOffset: Int64(offset) + Int64(done),
-                    into: UnsafeMutableRawBufferPointer(rebasing: buffer[done...]))
-            } catch {
-                throw .failed("reading the source at byte \(offset + UInt64(done)): \(error)")
-            }
-            guard got > 0 else {
-                throw .failed("the source ends at byte \(offset + UInt64(done)), inside its filesystem")
-            }
-            done += got
-        }
     }
 
     private static func hostName() -> String {

@@ -37,6 +37,7 @@ extension ConvertCommand {
         do {
             let choice = try await RemoteFetch.choose(
                 remote, over: connection, options: fetch, progress: output.progress)
+            TraceTiming.mark("remote probed, transport \(choice.transport.rawValue) chosen")
             if choice.transport == .x2k {
                 var x2k = X2KReceiver.Options(convert: options, remoteXen2kvm: choice.remoteXen2kvm ?? remoteXen2kvm)
                 x2k.compress = compress == .zstd
