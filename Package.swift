@@ -156,7 +156,9 @@ let package = Package(
         // and the KVM side that writes the stream into the target, checkpoints and resumes.
         .target(
             name: "X2K",
-            dependencies: ["X2KStream", "Remote", "Conversion", "HostSystem", "CDecompress", systemPackage]),
+            dependencies: [
+                "X2KStream", "Remote", "Conversion", "HostSystem", "CDecompress", "CLinuxIO", systemPackage,
+            ]),
         .testTarget(name: "X2KStreamTests", dependencies: ["X2KStream"]),
     ]
 )

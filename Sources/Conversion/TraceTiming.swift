@@ -29,6 +29,15 @@ public enum TraceTiming {
         line.withUTF8 { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
     }
 
+    /// A line of its own (counters a phase gathered), printed and logged as `mark`'s are.
+    public static func note(_ text: String) {
+        guard enabled || Log.logger != nil else { return }
+        Log.debug("timing: \(text)")
+        guard enabled else { return }
+        let line = "xen2kvm timing: \(text)\n"
+        line.withCString { _ = write(STDERR_FILENO, $0, strlen($0)) }
+    }
+
     private static func milliseconds(_ duration: Duration) -> Int {
         Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
     }

@@ -78,6 +78,8 @@ public enum X2KReceiver {
             throw session.explained(error)
         }
         session.target?.close()
+        TraceTiming.mark("x2k: stream received")
+        session.timing.report(session.decoder.streamBytes)
         guard session.decoder.ended else {
             let cut = StreamError.truncated(
                 streamBytes: session.decoder.streamBytes, covered: session.decoder.covered
@@ -93,6 +95,7 @@ public enum X2KReceiver {
         }
         do {
             let result = try await target.finish(progress: progress)
+            TraceTiming.mark("x2k: final sync, e2fsck -fn, partition table")
             X2KState.remove(for: options.convert.target)
             return session.outcome(plan, result: result)
         } catch {
@@ -164,6 +167,7 @@ public enum X2KReceiver {
         var target: StreamedTarget?
         var planOnly: Bool { options.dryRun }
         let started = ContinuousClock.now
+        var timing = ReceiveTiming()
         private var inflated: [UInt8] = []
         /// Data bytes before this run's first record (those up to the resumed checkpoint).
         private var dataBefore: UInt64 = 0
@@ -221,11 +225,14 @@ public enum X2KReceiver {
 
         func receive(_ bytes: UnsafeRawBufferPointer) throws(ConversionError) {
             if Cancellation.signal != nil { throw .interrupted("stopped while receiving \(source)") }
+            timing.arrived(bytes.count)
+            defer { timing.handled() }
             // The records are handled after the decoder is done with these bytes (it may not
             // be read while it changes); a bad record after good ones fails before they are.
             var records: [StreamRecord] = []
             do {
                 try decoder.feed(bytes) { records.append($0) }
+                timing.decoded()
                 for record in records { try handle(record) }
             } catch let error as ConversionError {
                 throw error
@@ -236,7 +243,9 @@ public enum X2KReceiver {
 
         private func handle(_ record: StreamRecord) throws(ConversionError) {
             switch record.kind {
-            case .header: try begin(decoder.header!)
+            case .header:
+                TraceTiming.mark("x2k: header received (the sender read the source's bitmaps)")
+                try begin(decoder.header!)
             case .data:
                 guard let target else { return }
                 if record.flags.contains(.zstd) { try inflate(record) }
@@ -254,7 +263,9 @@ public enum X2KReceiver {
                 }
             case .checkpoint:
                 guard let target, var state else { return }
+                let syncing = ContinuousClock.now
                 try target.sync()
+                timing.synced(since: syncing)
                 state.checkpoint = record.offset
                 state.dataCheckpointed = dataBefore + record.length
                 state.bytesMoved = (resume?.bytesMoved ?? 0) + decoder.streamBytes

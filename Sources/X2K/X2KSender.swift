@@ -1,4 +1,5 @@
 import CDecompress
+import CLinuxIO
 import Conversion
 import FoundationEssentials
 import HostSystem
@@ -31,6 +32,10 @@ public enum X2KSender {
 
     /// Bytes per data record read and sent.
     static let chunk = 1 << 20
+    /// Records read ahead of the one being sent (their buffers: 8 MiB), and how far ahead the
+    /// page cache is asked to read (WILLNEED).
+    static let readAheadSlots = 8
+    static let readAheadAdvice = 32 << 20
 
     /// Sends the stream to `output`; an error once the header is out is sent as a failure
     /// record too (the receiver reports it), and thrown.
@@ -79,11 +84,11 @@ public enum X2KSender {
             }
         }
         var encoder = StreamEncoder(header: header)
-        var out = Output(fd: output)
+        let out = Output(fd: output)
         try out.write(encoder.headerRecord())
         do {
             try sendRecords(
-                runs, from: source, filesystemBytes: filesystemBytes, options: options, encoder: &encoder, out: &out)
+                runs, from: source, filesystemBytes: filesystemBytes, options: options, encoder: &encoder, out: out)
         } catch {
             try? out.write(encoder.failure(error.description))
             throw error
@@ -92,7 +97,7 @@ public enum X2KSender {
 
     private static func sendRecords(
         _ runs: UsedBlockRuns, from source: FileDescriptor, filesystemBytes: UInt64, options: Options,
-        encoder: inout StreamEncoder, out: inout Output
+        encoder: inout StreamEncoder, out: Output
     ) throws(ConversionError) {
         let block = runs.blockSize
         let usedBytes = runs.send.reduce(0) { $0 + UInt64($1.count) } * block
@@ -100,8 +105,27 @@ public enum X2KSender {
         let pause = getenv("XEN2KVM_TEST_SEND_PAUSE_MS").flatMap { UInt32(String(cString: $0)) }
         let compressor = options.compress ? Compressor() : nil
         var sinceCheckpoint: UInt64 = 0
-        var buffer = [UInt8](repeating: 0, count: chunk)
-        for piece in Self.pieces(runs, filesystemBytes: filesystemBytes, from: encoder.covered) {
+        let pieces = Self.pieces(runs, filesystemBytes: filesystemBytes, from: encoder.covered)
+        // The data is read on the ring's thread, ahead of this one, which waits on the pipe to
+        // sshd: reads and the link overlap (one after the other, the sender took as long as the
+        // link did, on top of it). Each record's payload is written from the ring's buffer.
+        var reads: [xen2kvm_piece] = []
+        for piece in pieces where piece.kind == .data {
+            var offset = piece.range.lowerBound
+            while offset < piece.range.upperBound {
+                let count = Int(min(UInt64(chunk), piece.range.upperBound - offset))
+                reads.append(xen2kvm_piece(offset: offset, length: count))
+                offset += UInt64(count)
+            }
+        }
+        guard
+            let ring = xen2kvm_ring_start(
+                source.rawValue, reads, reads.count, readAheadSlots, chunk, 4096, readAheadAdvice)
+        else { throw .failed("cannot start reading the source: no memory or thread for its buffers") }
+        defer { xen2kvm_ring_stop(ring) }
+        var timing = SendTiming()
+        defer { timing.report(encoder.dataBytes) }
+        for piece in pieces {
             switch piece.kind {
             case .zero(let mustReadAsZero):
                 try out.write(encoder.zero(UInt64(piece.range.count), mustReadAsZero: mustReadAsZero))
@@ -109,12 +133,28 @@ public enum X2KSender {
                 var offset = piece.range.lowerBound
                 while offset < piece.range.upperBound {
                     let count = Int(min(UInt64(chunk), piece.range.upperBound - offset))
-                    try read(source, into: &buffer, count: count, at: offset)
-                    if let compressor, let packed = compressor.compress(buffer, count: count) {
-                        try out.write(encoder.data(packed, compressedFrom: count))
-                    } else {
-                        try out.write(encoder.data(Array(buffer[0..<count])))
+                    var address: UnsafeMutableRawPointer?
+                    let status = xen2kvm_ring_next(ring, &address)
+                    if status == -1 {
+                        throw .failed("the source ends before byte \(offset + UInt64(count)), inside its filesystem")
+                    } else if status != 0 {
+                        throw .failed("reading the source at byte \(offset): \(Errno(rawValue: status))")
                     }
+                    let data = UnsafeRawBufferPointer(start: address, count: count)
+                    timing.read()
+                    let frame: [UInt8]
+                    let payload: UnsafeRawBufferPointer
+                    if let compressor, let packed = compressor.compress(data) {
+                        payload = packed
+                        frame = encoder.dataFrame(for: payload, compressedFrom: count)
+                    } else {
+                        payload = data
+                        frame = encoder.dataFrame(for: payload)
+                    }
+                    timing.encoded()
+                    try out.write(frame, then: payload)
+                    xen2kvm_ring_release(ring)
+                    timing.written()
                     offset += UInt64(count)
                     sinceCheckpoint += UInt64(count)
                     if sinceCheckpoint >= every {
@@ -158,28 +198,6 @@ public enum X2KSender {
         return pieces
     }
 
-    private static func read(_ source: FileDescriptor, into buffer: inout [UInt8], count: Int, at offset: UInt64)
-        throws(ConversionError)
-    {
-        var done = 0
-        while done < count {
-            let got: Int
-            do {
-                got = try buffer.withUnsafeMutableBytes {
-                    try source.read(
-                        fromAbsoluteOffset: Int64(offset) + Int64(done),
-                        into: UnsafeMutableRawBufferPointer(rebasing: $0[done..<count]))
-                }
-            } catch {
-                throw .failed("reading the source at byte \(offset + UInt64(done)): \(error)")
-            }
-            guard got > 0 else {
-                throw .failed("the source ends at byte \(offset + UInt64(done)), inside its filesystem")
-            }
-            done += got
-        }
-    }
-
     private static func hostName() -> String {
         var name = utsname()
         uname(&name)
@@ -189,41 +207,62 @@ public enum X2KSender {
     /// Standard output, written in full (a receiver gone is the end: EPIPE).
     struct Output {
         let fd: Int32
-        mutating func write(_ bytes: [UInt8]) throws(ConversionError) {
-            var done = 0
-            while done < bytes.count {
-                let wrote = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + done, $0.count - done) }
+
+        func write(_ bytes: [UInt8]) throws(ConversionError) {
+            if let failure = bytes.withUnsafeBytes({ Self.write(fd, [$0]) }) { throw failure }
+        }
+
+        /// The frame, then the payload: one writev, no joined copy.
+        func write(_ frame: [UInt8], then payload: UnsafeRawBufferPointer) throws(ConversionError) {
+            if let failure = frame.withUnsafeBytes({ Self.write(fd, [$0, payload]) }) { throw failure }
+        }
+
+        /// All of `parts`, in order, with as few system calls as the pipe allows.
+        private static func write(_ fd: Int32, _ parts: [UnsafeRawBufferPointer]) -> ConversionError? {
+            var parts = parts.filter { !$0.isEmpty }
+            while !parts.isEmpty {
+                var vectors = parts.map {
+                    iovec(iov_base: UnsafeMutableRawPointer(mutating: $0.baseAddress), iov_len: $0.count)
+                }
+                let wrote = writev(fd, &vectors, Int32(vectors.count))
                 if wrote < 0 {
                     if errno == EINTR { continue }
-                    throw .failed("writing the stream: \(String(cString: strerror(errno)))")
+                    return .failed("writing the stream: \(String(cString: strerror(errno)))")
                 }
-                done += wrote
+                // Drop what went out: whole parts, then the front of the next one.
+                var left = wrote
+                while let part = parts.first, left >= part.count {
+                    left -= part.count
+                    parts.removeFirst()
+                }
+                if left > 0 { parts[0] = UnsafeRawBufferPointer(rebasing: parts[0][left...]) }
             }
+            return nil
         }
     }
 
     /// zstd, level 1 (fast: the link, not the CPU, is what it saves).
     final class Compressor {
         let context: OpaquePointer?
-        var output: [UInt8]
+        let output: UnsafeMutableRawBufferPointer
 
         init() {
             context = ZSTD_createCCtx()
-            output = [UInt8](repeating: 0, count: Int(ZSTD_compressBound(X2KSender.chunk)))
+            output = .allocate(byteCount: Int(ZSTD_compressBound(X2KSender.chunk)), alignment: 16)
         }
 
-        /// The compressed bytes, or nil when they would not be smaller.
-        func compress(_ input: [UInt8], count: Int) -> [UInt8]? {
-            let out = output.count
-            let written = output.withUnsafeMutableBytes { target in
-                input.withUnsafeBytes { source in
-                    ZSTD_compressCCtx(context, target.baseAddress, out, source.baseAddress, count, 1)
-                }
-            }
-            guard ZSTD_isError(written) == 0, written < count else { return nil }
-            return Array(output[0..<written])
+        /// The compressed bytes (in `output`, until the next call), or nil when they would not
+        /// be smaller.
+        func compress(_ input: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
+            let written = ZSTD_compressCCtx(
+                context, output.baseAddress, output.count, input.baseAddress, input.count, 1)
+            guard ZSTD_isError(written) == 0, written < input.count else { return nil }
+            return UnsafeRawBufferPointer(rebasing: output[0..<written])
         }
 
-        deinit { ZSTD_freeCCtx(context) }
+        deinit {
+            ZSTD_freeCCtx(context)
+            output.deallocate()
+        }
     }
 }

@@ -29,12 +29,19 @@ public struct StreamEncoder {
     /// `bytes` at the covered offset (compressed already when `compressedFrom` is given: the
     /// uncompressed length).
     public mutating func data(_ bytes: [UInt8], compressedFrom length: Int? = nil) -> [UInt8] {
-        let standsFor = UInt64(length ?? bytes.count)
-        let record = StreamRecord(
-            kind: .data, flags: length == nil ? [] : .zstd, offset: covered, length: standsFor, payload: bytes)
+        bytes.withUnsafeBytes { dataFrame(for: $0, compressedFrom: length) + bytes }
+    }
+
+    /// Only the frame of the data record `data(_:compressedFrom:)` makes: `payload` goes on
+    /// the wire right after it, as it is.
+    public mutating func dataFrame(for payload: UnsafeRawBufferPointer, compressedFrom length: Int? = nil) -> [UInt8] {
+        let standsFor = UInt64(length ?? payload.count)
+        var record = StreamRecord(kind: .data, flags: length == nil ? [] : .zstd, offset: covered, length: standsFor)
         covered += standsFor
         dataBytes += standsFor
-        return next(record)
+        record.sequence = sequence
+        sequence += 1
+        return record.frame(for: payload)
     }
 
     public mutating func zero(_ length: UInt64, mustReadAsZero: Bool) -> [UInt8] {

@@ -63,17 +63,22 @@ public struct StreamRecord: Sendable, Equatable {
 
     /// The record as it goes on the wire.
     public func encoded() -> [UInt8] {
+        payload.withUnsafeBytes { payload in frame(for: payload) + Array(payload) }
+    }
+
+    /// The frame that goes on the wire before `payload` (this record's own is not used): a
+    /// sender writes the two without joining them, one copy of the data fewer.
+    public func frame(for payload: UnsafeRawBufferPointer) -> [UInt8] {
         var bytes = [UInt8]()
-        bytes.reserveCapacity(Self.frameBytes + payload.count)
+        bytes.reserveCapacity(Self.frameBytes)
         bytes += Self.magic
         bytes += [kind.rawValue, flags.rawValue, 0, 0]
         bytes.appendLittleEndian(UInt32(payload.count))
         bytes.appendLittleEndian(sequence)
         bytes.appendLittleEndian(offset)
         bytes.appendLittleEndian(length)
-        let checksum = Checksum.crc32(bytes, then: payload)
+        let checksum = bytes.withUnsafeBytes { Checksum.crc32($0, then: payload) }
         bytes.appendLittleEndian(checksum)
-        bytes += payload
         return bytes
     }
 }

@@ -30,6 +30,7 @@ extension ConvertCommand {
         do {
             let choice = try await RemoteFetch.choose(
                 disk, over: connection, options: fetch, progress: output.progress)
+            TraceTiming.mark("remote probed, transport \(choice.transport.rawValue) chosen")
             if choice.transport == .x2k {
                 var x2k = X2KReceiver.Options(
                     convert: options, remoteXen2kvm: choice.remoteXen2kvm ?? remote.remoteXen2kvm)

@@ -92,7 +92,7 @@ public final class TestHosts: @unchecked Sendable {
     }
 
     /// Starts both hosts; `stop()` ends them. `xenSSHD` lines are added to the Xen host's
-    /// sshd_config (a ForceCommand, a SetEnv); `xenKeyOptions` go before the test's key in the
+    /// sshd_config (a ForceCommand, a SetEnv; before the defaults, so a LogLevel overrides); `xenKeyOptions` go before the test's key in the
     /// Xen host's authorized_keys (`restrict,command="…"`).
     public static func start(
         xenBinds: [Bind] = [], xenLayers: [Layer] = [], xenSSHD extra: [String] = [], xenKeyOptions: String = ""
@@ -139,13 +139,14 @@ public final class TestHosts: @unchecked Sendable {
             try key.write(toFile: "\(hostDir)/authorized_keys", atomically: true, encoding: .utf8)
             let hostKey = try String(contentsOfFile: "\(hostDir)/host_key.pub", encoding: .utf8)
             knownHosts += "\(address(host)) \(hostKey.split(separator: " ").prefix(2).joined(separator: " "))\n"
+            // The test's lines first: sshd keeps a keyword's first value, so they override these.
             let config =
-                [
+                (host == .xen ? extra : []) + [
                     "Port 22", "ListenAddress \(address(host))", "HostKey \(hostDir)/host_key", "PidFile none",
                     "AuthorizedKeysFile \(hostDir)/authorized_keys", "PermitRootLogin prohibit-password",
                     "PasswordAuthentication no", "KbdInteractiveAuthentication no", "UsePAM no", "StrictModes no",
                     "MaxStartups 50", "MaxSessions 50", "LogLevel VERBOSE",
-                ] + (host == .xen ? extra : [])
+                ]
             try (config.joined(separator: "\n") + "\n").write(
                 toFile: "\(hostDir)/sshd_config", atomically: true, encoding: .utf8)
             try await startSSHD(host, binds: host == .xen ? xenBinds : [], layers: host == .xen ? xenLayers : [])

@@ -24,6 +24,29 @@ import X2KStream
         ]
     }
 
+    /// What the sender writes (each data record's frame, then its payload as it is) is the
+    /// stream `data(_:)` makes, byte for byte, and reads back the same.
+    @Test func aFrameThenItsPayloadIsTheRecord() throws {
+        let payloads = [[UInt8](repeating: 0xA5, count: 4096), (0..<4096).map { UInt8(truncatingIfNeeded: $0 * 7) }]
+        var joined = StreamEncoder(header: Self.header())
+        var apart = StreamEncoder(header: Self.header())
+        // The header's JSON may order its keys differently: what follows it is compared.
+        let headers = (joined.headerRecord(), apart.headerRecord())
+        var one: [UInt8] = []
+        var two: [UInt8] = []
+        for payload in payloads {
+            one += joined.data(payload)
+            two += payload.withUnsafeBytes { apart.dataFrame(for: $0) } + payload
+        }
+        one += joined.zero(8192, mustReadAsZero: false) + joined.end()
+        two += apart.zero(8192, mustReadAsZero: false) + apart.end()
+        let same = one == two
+        #expect(same, "the records differ")
+        let (decoder, records) = try Self.decode(headers.1 + two, pieces: 5)
+        #expect(records.filter { $0.kind == .data }.map(\.payload) == payloads)
+        #expect(decoder.dataBytes == 8192)
+    }
+
     static func decode(_ bytes: [UInt8], pieces: Int = 1) throws -> (StreamDecoder, [StreamRecord]) {
         var decoder = StreamDecoder()
         var records: [StreamRecord] = []
