@@ -13,7 +13,9 @@ import Testing
         try await Command.check("truncate", ["-s", "16M", disk])
         try await Command.check("sh", ["-c", "echo 'start=2048, type=83' | sfdisk -q \(disk)"])
         let lock = try QEMUImageLock(disk)
-        let run = try await Xen2KVMBinary.run(["boot-check", "--accel", "tcg", "--timeout", "20", disk])
+        let run = try await Xen2KVMBinary.run([
+            "boot-check", "--accel", "tcg", "--timeout", "20", "--console-log", dir.file("console.log"), disk,
+        ])
         lock.release()
         #expect(run.status == 1, "\(run.stderr)")
         #expect(run.stderr.contains("is locked by another program"), "\(run.stderr)")
@@ -30,7 +32,8 @@ import Testing
         try await Command.check("sh", ["-c", "echo 'start=2048, type=83' | sfdisk -q \(disk)"])
 
         let run = try await runXen2KVM(
-            ["boot-check", "--accel", "tcg", "--timeout", "120", disk], signal: signal, when: "reached firmware")
+            ["boot-check", "--accel", "tcg", "--timeout", "120", "--console-log", dir.file("console.log"), disk],
+            signal: signal, when: "reached firmware")
         #expect(run.status == 130, "\(run.stderr)")
         // QEMU goes with its parent; give the kernel a moment to reap it.
         var left = ""

@@ -51,7 +51,7 @@ import Testing
             try await Xen2KVMBinary.run(
                 [
                     "boot-check", "--accel", "tcg", "--timeout", "\(BootSlots.loginSeconds)", "--json", "--log", log,
-                    target,
+                    "--console-log", dir.file("converted-console.log"), target,
                 ])
         }
         #expect(booted.status == 0, "\(booted.stdout)\(booted.stderr)")
@@ -66,7 +66,9 @@ import Testing
         let bootResult = try JSONSerialization.jsonObject(with: Data(booted.stdout.utf8)) as? [String: Any]
         #expect(bootResult?["stage"] as? Int == 6, "\(booted.stdout)")
         let original = try await BootSlots.boot {
-            try await Xen2KVMBinary.run(["boot-check", "--accel", "tcg", "--timeout", "60", source])
+            try await Xen2KVMBinary.run([
+                "boot-check", "--accel", "tcg", "--timeout", "60", "--console-log", dir.file("xen-console.log"), source,
+            ])
         }
         #expect(original.status == 1)
         #expect(original.stdout.contains("no bootable disk"), "\(original.stdout)")
@@ -77,7 +79,10 @@ import Testing
         let copied = try await Xen2KVMBinary.run(["convert", "--no-fix", "--quiet", source, bare])
         #expect(copied.status == 0, "\(copied.stderr)")
         let unfixed = try await BootSlots.boot {
-            try await Xen2KVMBinary.run(["boot-check", "--accel", "tcg", "--timeout", "60", "--json", bare])
+            try await Xen2KVMBinary.run([
+                "boot-check", "--accel", "tcg", "--timeout", "60", "--json", "--console-log",
+                dir.file("nofix-console.log"), bare,
+            ])
         }
         #expect(unfixed.status == 1)
         let unfixedResult = try JSONSerialization.jsonObject(with: Data(unfixed.stdout.utf8)) as? [String: Any]

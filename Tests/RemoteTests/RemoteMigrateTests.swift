@@ -160,27 +160,10 @@ struct RemoteMigrateTests {
                     + ["--storage", "dir:\(storage)", "--remote-xen2kvm", Xen2KVMBinary.path] + Self.common + [
                         "--ssh-config", hosts.sshConfig,
                     ])
-            let line = migrate.map { "'\($0)'" }.joined(separator: " ")
-            let script = """
-                \(line) 2>/dev/null & pid=$!
-                for i in $(seq 1200); do
-                  if [ -e \(state) ]; then
-                    done=$(grep -o '"dataCheckpointed":[0-9]*' \(state) | cut -d: -f2)
-                    total=$(grep -o '"dataTotal":[0-9]*' \(state) | cut -d: -f2)
-                    [ -n "$done" ] && [ $((done * 2)) -ge "$total" ] && break
-                  fi
-                  sleep 0.05
-                done
-                kill -9 $pid
-                wait $pid
-                echo "killed at $done of $total"
-                """
-            let killed = try await hosts.run(on: .kvm, ["sh", "-c", script])
-            print("migrate killed: \(killed.stdout)\(killed.stderr)")
-            let numbers = killed.stdout.split(separator: " ").compactMap {
-                UInt64($0.trimmingCharacters(in: .whitespacesAndNewlines))
-            }
-            try #require(numbers.count == 2 && numbers[0] * 2 >= numbers[1] && numbers[1] > 0, "\(killed.stdout)")
+            let killed = try await X2KHalfWay.kill(hosts, migrate, state: state)
+            print("migrate killed: \(killed.run.stdout)")
+            let total = killed.total
+            try #require(killed.checkpointed * 2 >= total && total > 0, "\(killed.run.stdout)\(killed.run.stderr)")
             #expect(!FileManager.default.fileExists(atPath: "\(storage)/web02.xml"))
 
             let rerun = try await hosts.run(on: .kvm, migrate)
@@ -193,7 +176,7 @@ struct RemoteMigrateTests {
             #expect(line2.contains(", resumed from filesystem byte "), "\(line2)")
             let words = line2.split(separator: " ")
             let data = words.firstIndex(of: "data").flatMap { UInt64(words[$0 - 1]) } ?? .max
-            #expect(Double(data) <= 0.6 * Double(numbers[1]), "\(data) of \(numbers[1]) data bytes again: \(line2)")
+            #expect(Double(data) <= 0.6 * Double(total), "\(data) of \(total) data bytes again: \(line2)")
             #expect(!FileManager.default.fileExists(atPath: state), "the transfer's state is left")
         }
         // The same fixed guest as a local migrate's.

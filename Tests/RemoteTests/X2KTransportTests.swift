@@ -198,33 +198,15 @@ struct X2KTransportTests {
         _ hosts: TestHosts, _ arguments: [String], side: String, xen: XenStorage, state: String
     ) async throws -> UInt64 {
         let convert =
-            ([Xen2KVMBinary.path, "convert"] + arguments + [
+            [Xen2KVMBinary.path, "convert"] + arguments + [
                 "--remote-xen2kvm", Xen2KVMBinary.path, "--ssh-config", hosts.sshConfig,
-            ]).map { "'\($0)'" }.joined(separator: " ")
+            ]
         let victim = side == "sender" ? "$(cat \(xen.dir.file("pid")))" : "$pid"
-        let script = """
-            \(convert) & pid=$!
-            for i in $(seq 1200); do
-              if [ -e \(state) ]; then
-                done=$(grep -o '"dataCheckpointed":[0-9]*' \(state) | cut -d: -f2)
-                total=$(grep -o '"dataTotal":[0-9]*' \(state) | cut -d: -f2)
-                [ -n "$done" ] && [ $((done * 2)) -ge "$total" ] && break
-              fi
-              sleep 0.05
-            done
-            kill -9 \(victim)
-            wait $pid; status=$?
-            echo "killed at $done of $total"
-            exit $status
-            """
-        let result = try await hosts.run(on: .kvm, ["sh", "-c", script])
-        print("\(side) killed: exit \(result.status): \(result.stdout)\(result.stderr)")
-        #expect(result.status != 0)
-        #expect(result.stdout.contains("killed at"))
-        let numbers = result.stdout.split(separator: "\n").last?.split(separator: " ") ?? []
-        let done = numbers.count >= 5 ? UInt64(numbers[2]) ?? 0 : 0
-        let total = numbers.count >= 5 ? UInt64(numbers[4]) ?? 0 : 0
-        #expect(done * 2 >= total && total > 0, "\(result.stdout)")
-        return total
+        let killed = try await X2KHalfWay.kill(hosts, convert, state: state, victim: victim)
+        print("\(side) killed: exit \(killed.run.status): \(killed.run.stdout)\(killed.run.stderr)")
+        #expect(killed.run.status != 0)
+        #expect(
+            killed.checkpointed * 2 >= killed.total && killed.total > 0, "\(killed.run.stdout)\(killed.run.stderr)")
+        return killed.total
     }
 }
