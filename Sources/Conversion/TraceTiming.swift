@@ -24,18 +24,20 @@ public enum TraceTiming {
         }
         let milliseconds = previous.map { Self.milliseconds(now - $0) } ?? sinceProcessStart()
         Log.debug("timing: \(phase): \(milliseconds) ms")
-        guard enabled else { return }
-        var line = "xen2kvm timing: \(pad(milliseconds)) ms  \(phase)\n"
-        line.withUTF8 { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
+        printLine("\(pad(milliseconds)) ms  \(phase)")
     }
 
     /// A line of its own (counters a phase gathered), printed and logged as `mark`'s are.
     public static func note(_ text: String) {
         guard enabled || Log.logger != nil else { return }
         Log.debug("timing: \(text)")
+        printLine(text)
+    }
+
+    private static func printLine(_ text: String) {
         guard enabled else { return }
-        let line = "xen2kvm timing: \(text)\n"
-        line.withCString { _ = write(STDERR_FILENO, $0, strlen($0)) }
+        var line = "xen2kvm timing: \(text)\n"
+        line.withUTF8 { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
     }
 
     private static func milliseconds(_ duration: Duration) -> Int {

@@ -294,6 +294,19 @@ extension KeyedDecodingContainer where Key == AnyKey {
                 problem: "unknown field (known: \(known.map { prefix + $0 }.joined(separator: ", ")))")
         }
     }
+
+    /// The value of `name`, one of `Choice`'s names, if present; another name is refused with
+    /// `allowed` (the values, as the message lists them).
+    func decodeChoice<Choice: RawRepresentable>(_: Choice.Type, _ name: String, allowed: String) throws -> Choice?
+    where Choice.RawValue == String {
+        let key = AnyKey(stringValue: name)
+        guard let raw = try decodeIfPresent(String.self, forKey: key) else { return nil }
+        guard let known = Choice(rawValue: raw) else {
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: codingPath + [key], debugDescription: "\"\(raw)\": \(allowed)"))
+        }
+        return known
+    }
 }
 
 extension ManifestError {
@@ -366,30 +379,15 @@ extension FleetManifest.Settings {
         source = try container.decodeIfPresent(String.self, forKey: key("source"))
         storage = try container.decodeIfPresent(String.self, forKey: key("storage"))
         bridgeMap = try container.decodeIfPresent([String: String].self, forKey: key("bridgeMap"))
-        if let type = try container.decodeIfPresent(String.self, forKey: key("domainType")) {
-            guard let known = DomainType(rawValue: type) else {
-                throw DecodingError.dataCorrupted(
-                    .init(
-                        codingPath: container.codingPath + [key("domainType")],
-                        debugDescription: "\"\(type)\": kvm or qemu"))
-            }
-            domainType = known
-        }
+        domainType = try container.decodeChoice(DomainType.self, "domainType", allowed: "kvm or qemu")
         define = try container.decodeIfPresent(String.self, forKey: key("define"))
         start = try container.decodeIfPresent(Bool.self, forKey: key("start"))
         force = try container.decodeIfPresent(Bool.self, forKey: key("force"))
         fix = try container.decodeIfPresent(FleetManifest.FixSettings.self, forKey: key("fix"))
         bootCheck = try container.decodeIfPresent(Bool.self, forKey: key("bootCheck"))
-        if let name = try container.decodeIfPresent(String.self, forKey: key("transport")) {
-            guard let known = Transport(rawValue: name) else {
-                throw DecodingError.dataCorrupted(
-                    .init(
-                        codingPath: container.codingPath + [key("transport")],
-                        debugDescription:
-                            "\"\(name)\": one of \(Transport.allCases.map(\.rawValue).joined(separator: ", "))"))
-            }
-            transport = known
-        }
+        transport = try container.decodeChoice(
+            Transport.self, "transport", allowed: "one of \(Transport.allCases.map(\.rawValue).joined(separator: ", "))"
+        )
         remoteXen2kvm = try container.decodeIfPresent(String.self, forKey: key("remoteXen2kvm"))
     }
 
@@ -442,16 +440,8 @@ extension FleetManifest.Guest {
             func key(_ name: String) -> AnyKey { AnyKey(stringValue: name) }
             self.name = try container.decode(String.self, forKey: key("name"))
             definition = try container.decode(String.self, forKey: key("definition"))
-            if let form = try container.decodeIfPresent(String.self, forKey: key("form")) {
-                guard let known = DefinitionForm(rawValue: form) else {
-                    throw DecodingError.dataCorrupted(
-                        .init(
-                            codingPath: container.codingPath + [key("form")],
-                            debugDescription:
-                                "\"\(form)\": \(DefinitionForm.allCases.map(\.rawValue).joined(separator: ", "))"))
-                }
-                self.form = known
-            }
+            form = try container.decodeChoice(
+                DefinitionForm.self, "form", allowed: DefinitionForm.allCases.map(\.rawValue).joined(separator: ", "))
             disks = try container.decodeIfPresent([String: String].self, forKey: key("disks"))
             settings = try FleetManifest.Settings(container)
         } catch var error as ManifestError {

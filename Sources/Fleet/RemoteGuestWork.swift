@@ -24,6 +24,17 @@ extension GuestWork {
     /// The xen2kvm on the Xen host, for x2k: the manifest's, else the fleet's --remote-xen2kvm.
     var remoteXen2kvm: String { guest.settings.remoteXen2kvm ?? settings.remoteXen2kvm }
 
+    /// How the remote migrate receives this guest's disks (and the dry run surveys them).
+    var remoteSettings: RemoteMigration.Settings {
+        var remote = RemoteMigration.Settings()
+        remote.transport = transport
+        remote.transportAskedAs = transportAskedAs
+        remote.remoteXen2kvm = remoteXen2kvm
+        remote.sshConfig = settings.sshConfig
+        remote.parser = settings.parser
+        return remote
+    }
+
     /// The last phase a finished guest has done.
     var lastPhase: GuestState.Phase {
         guard guest.define != nil else { return guest.bootCheck ? .bootChecked : .domainWritten }
@@ -77,12 +88,6 @@ extension GuestWork {
             return .unchanged(host: connection.endpoint.host)
         }
         if dryRun { return await survey(read, over: connection, progress: progress) }
-        var remoteSettings = RemoteMigration.Settings()
-        remoteSettings.transport = transport
-        remoteSettings.transportAskedAs = transportAskedAs
-        remoteSettings.remoteXen2kvm = remoteXen2kvm
-        remoteSettings.sshConfig = settings.sshConfig
-        remoteSettings.parser = settings.parser
         do {
             let received = try await RemoteMigration.receive(
                 read, options: guest.options, settings: remoteSettings, over: connection, progress: progress)
@@ -103,26 +108,21 @@ extension GuestWork {
         var seen: Set<String> = []
         for entry in read.parsed.deviceMap.entries where seen.insert(entry.target).inserted {
             let source = RemoteSource(endpoint: connection.endpoint, path: entry.target)
-            var options = RemoteFetch.Options(stagingDirectory: "")
-            options.transport = transport
-            options.transportAskedAs = transportAskedAs
-            options.remoteXen2kvm = remoteXen2kvm
             do {
-                if transport == .auto,
-                    let header = try await RemoteMigration.swapHeader(
-                        source, on: connection, stagingDirectory: "/var/tmp", parser: settings.parser)
+                switch try await RemoteMigration.route(
+                    source, settings: remoteSettings, stagingDirectory: "/var/tmp", over: connection,
+                    progress: progress)
                 {
+                case .swapHeader(let header):
                     StagingFile.remove(header)
                     disks.append(
                         .init(xen: entry.xen, transport: "dd", bytes: header.bytesReceived, reason: header.reason))
-                    continue
+                case .transport(let choice, _):
+                    disks.append(
+                        .init(
+                            xen: entry.xen, transport: choice.transport.rawValue, bytes: choice.streamBytes,
+                            reason: choice.reason))
                 }
-                let choice = try await RemoteFetch.choose(
-                    source, over: connection, options: options, progress: progress)
-                disks.append(
-                    .init(
-                        xen: entry.xen, transport: choice.transport.rawValue, bytes: choice.streamBytes,
-                        reason: choice.reason))
             } catch {
                 problems.append("\(entry.xen): \(error.description)")
             }

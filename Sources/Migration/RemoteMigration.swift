@@ -30,6 +30,40 @@ public enum RemoteMigration {
         public var parser: ImageParser = .inProcess
 
         public init() {}
+
+        /// The fetch options for a disk staged in `stagingDirectory`.
+        public func fetchOptions(stagingDirectory: String) -> RemoteFetch.Options {
+            var fetch = RemoteFetch.Options(stagingDirectory: stagingDirectory)
+            fetch.transport = transport
+            fetch.transportAskedAs = transportAskedAs
+            fetch.sshConfig = sshConfig
+            fetch.remoteXen2kvm = transport == .auto || transport == .x2k ? remoteXen2kvm : ""
+            return fetch
+        }
+    }
+
+    /// How one disk comes over: of a swap area (with auto) only its header, received already;
+    /// else the transport's choice, with the options to fetch it by.
+    public enum Route: Sendable {
+        case swapHeader(RemoteFetch.Received)
+        case transport(TransportChoice, RemoteFetch.Options)
+    }
+
+    /// The one rule for how `source` comes over, for the run (`receive`) and a fleet's dry run
+    /// alike: the swap header is received into `stagingDirectory` to be probed.
+    public static func route(
+        _ source: RemoteSource, settings: Settings, stagingDirectory: String, over connection: SSHConnection,
+        progress: any ProgressReporter
+    ) async throws(ConversionError) -> Route {
+        if settings.transport == .auto,
+            let header = try await swapHeader(
+                source, on: connection, stagingDirectory: stagingDirectory, parser: settings.parser)
+        {
+            return .swapHeader(header)
+        }
+        let fetch = settings.fetchOptions(stagingDirectory: stagingDirectory)
+        return .transport(
+            try await RemoteFetch.choose(source, over: connection, options: fetch, progress: progress), fetch)
     }
 
     /// A guest as read on its Xen host, before any disk moves.
@@ -116,23 +150,19 @@ public enum RemoteMigration {
                 received.remove()
                 throw .refused(["\(entry.xen): no target: pass --storage dir:PATH or --disk \(entry.xen)=TARGET"])
             }
-            var fetch = RemoteFetch.Options(stagingDirectory: directory)
-            fetch.transport = settings.transport
-            fetch.transportAskedAs = settings.transportAskedAs
-            fetch.sshConfig = settings.sshConfig
-            fetch.remoteXen2kvm =
-                settings.transport == .auto || settings.transport == .x2k ? settings.remoteXen2kvm : ""
             let source = RemoteSource(endpoint: guest.endpoint, path: entry.target)
             do throws(ConversionError) {
-                if settings.transport == .auto,
-                    let header = try await swapHeader(
-                        source, on: connection, stagingDirectory: directory, parser: settings.parser)
+                var choice: TransportChoice
+                var fetch: RemoteFetch.Options
+                switch try await Self.route(
+                    source, settings: settings, stagingDirectory: directory, over: connection, progress: progress)
                 {
+                case .swapHeader(let header):
                     progress.note("received \(source) (\(entry.xen)) by dd, \(header.reason)")
                     received.disks[entry.target] = header
                     continue
+                case .transport(let chosen, let chosenFetch): (choice, fetch) = (chosen, chosenFetch)
                 }
-                var choice = try await RemoteFetch.choose(source, over: connection, options: fetch, progress: progress)
                 if choice.transport == .x2k {
                     let streamed = try await streamedDisk(
                         source, choice: choice, target: target, options: options, settings: settings,

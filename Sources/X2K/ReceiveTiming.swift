@@ -16,24 +16,20 @@ struct ReceiveTiming {
 
     /// ssh handed over `count` bytes: the time since the last piece was handled was waiting.
     mutating func arrived(_ count: Int) {
-        let now = ContinuousClock.now
-        waiting += now - mark
-        mark = now
+        waiting += lap()
         pieces += 1
         largest = max(largest, count)
     }
 
-    mutating func decoded() {
-        let now = ContinuousClock.now
-        decoding += now - mark
-        mark = now
-    }
+    mutating func decoded() { decoding += lap() }
 
     /// The piece's records were written (the syncs among them counted apart).
-    mutating func handled() {
+    mutating func handled() { handling += lap() }
+
+    private mutating func lap() -> Duration {
         let now = ContinuousClock.now
-        handling += now - mark
-        mark = now
+        defer { mark = now }
+        return now - mark
     }
 
     mutating func synced(since start: ContinuousClock.Instant) {

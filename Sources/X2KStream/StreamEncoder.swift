@@ -14,11 +14,14 @@ public struct StreamEncoder {
         covered = header.resumedFrom
     }
 
-    private mutating func next(_ record: StreamRecord) -> [UInt8] {
+    private mutating func next(_ record: StreamRecord) -> [UInt8] { numbered(record).encoded() }
+
+    /// `record` with the next sequence number.
+    private mutating func numbered(_ record: StreamRecord) -> StreamRecord {
         var record = record
         record.sequence = sequence
         sequence += 1
-        return record.encoded()
+        return record
     }
 
     public mutating func headerRecord() -> [UInt8] {
@@ -36,12 +39,10 @@ public struct StreamEncoder {
     /// the wire right after it, as it is.
     public mutating func dataFrame(for payload: UnsafeRawBufferPointer, compressedFrom length: Int? = nil) -> [UInt8] {
         let standsFor = UInt64(length ?? payload.count)
-        var record = StreamRecord(kind: .data, flags: length == nil ? [] : .zstd, offset: covered, length: standsFor)
+        let record = StreamRecord(kind: .data, flags: length == nil ? [] : .zstd, offset: covered, length: standsFor)
         covered += standsFor
         dataBytes += standsFor
-        record.sequence = sequence
-        sequence += 1
-        return record.frame(for: payload)
+        return numbered(record).frame(for: payload)
     }
 
     public mutating func zero(_ length: UInt64, mustReadAsZero: Bool) -> [UInt8] {
