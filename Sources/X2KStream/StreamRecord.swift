@@ -86,10 +86,7 @@ public struct StreamRecord: Sendable, Equatable {
 /// CRC-32 (zlib's): catches a damaged byte anywhere in a record.
 public enum Checksum {
     public static func crc32(_ first: [UInt8], then second: [UInt8] = []) -> UInt32 {
-        var crc = CDecompress.crc32(0, nil, 0)
-        crc = first.withUnsafeBufferPointer { CDecompress.crc32(crc, $0.baseAddress, UInt32($0.count)) }
-        crc = second.withUnsafeBufferPointer { CDecompress.crc32(crc, $0.baseAddress, UInt32($0.count)) }
-        return UInt32(truncatingIfNeeded: crc)
+        first.withUnsafeBytes { first in second.withUnsafeBytes { crc32(first, then: $0) } }
     }
 
     public static func crc32(_ first: UnsafeRawBufferPointer, then second: UnsafeRawBufferPointer) -> UInt32 {
